@@ -1,0 +1,345 @@
+"""The path of one interaction: check → rate limit → handler (with recovery) → reply, with events.
+
+Every application command, autocomplete, component and modal interaction passes through
+:meth:`Pipeline.handle`. A handler never calls audit or metrics: the pipeline emits
+``dbsbm_command_completed`` / ``dbsbm_command_failed`` / ``dbsbm_security_event`` and they listen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+import disnake
+from disnake.ext import commands
+from loguru import logger
+
+from core.events import (
+    CommandEvent,
+    InteractionInfo,
+    Outcome,
+    RateLimitRequest,
+    SecurityEvent,
+)
+from core.hooks import acall, emit
+from core.logging import current_interaction
+from core.ratelimit import denial_message
+from core.recovery import HandledFailure, UserError, run_with_recovery
+from core.validation import ValidationError
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from core.app import App
+    from core.plugin import ComponentHandler
+
+AUTO_DEFER_AFTER = 2.2  # seconds: Discord drops an interaction not answered within 3 s
+DEDUPE_SIZE = 20_000
+INTERNAL_ERROR = "Something went wrong on our side. Error id: `{error_id}` (tell an admin)."
+
+
+def _options(data: Any) -> dict[str, Any]:
+    """Flatten a command's options (sub-commands become part of the name)."""
+    out: dict[str, Any] = {}
+    for opt in getattr(data, "options", None) or []:
+        if opt.value is not None:
+            value = opt.value
+            out[opt.name] = value.id if isinstance(value, disnake.abc.Snowflake) else value
+        elif opt.options:
+            out.update(_options(opt))
+    return out
+
+
+def _qualified_name(data: Any) -> str:
+    parts = [data.name]
+    opts = getattr(data, "options", None) or []
+    while opts and opts[0].type in (
+        disnake.OptionType.sub_command,
+        disnake.OptionType.sub_command_group,
+    ):
+        parts.append(opts[0].name)
+        opts = opts[0].options
+    return " ".join(parts)
+
+
+class Pipeline:
+    """Runs interactions; owns component routing, de-duplication and the reload gate."""
+
+    def __init__(self, app: App):
+        self.app = app
+        self._components: dict[str, tuple[str, ComponentHandler]] = {}
+        self._command_owners: dict[str, str] = {}
+        self._seen: OrderedDict[int, None] = OrderedDict()
+        self._open = asyncio.Event()
+        self._open.set()
+        self._in_flight: dict[str, int] = {}
+        self._idle: dict[str, asyncio.Event] = {}
+
+    # --- registries used by plugin contexts --------------------------------------------
+
+    def add_component(self, prefix: str, plugin: str, handler: ComponentHandler) -> None:
+        if ":" in prefix:
+            raise ValueError(f"component prefix {prefix!r} may not contain ':'")
+        owner = self._components.get(prefix)
+        if owner is not None and owner[0] != plugin:
+            raise ValueError(f"component prefix {prefix!r} is taken by plugin {owner[0]!r}")
+        self._components[prefix] = (plugin, handler)
+
+    def remove_component(self, prefix: str) -> None:
+        self._components.pop(prefix, None)
+
+    def component_prefixes(self) -> dict[str, str]:
+        return {p: owner for p, (owner, _) in self._components.items()}
+
+    def command_owner(self, name: str) -> str | None:
+        return self._command_owners.get(name)
+
+    def set_command_owner(self, name: str, plugin: str | None) -> None:
+        if plugin is None:
+            self._command_owners.pop(name, None)
+        else:
+            self._command_owners[name] = plugin
+
+    # --- the reload gate --------------------------------------------------------------
+
+    @asynccontextmanager
+    async def paused(self, plugins: set[str] | None = None) -> AsyncIterator[None]:
+        """Hold new interactions while a swap runs; wait for in-flight ones of ``plugins``.
+
+        Interactions that arrive meanwhile wait (no "unknown command" gap) and run on the new
+        code once the gate reopens; interactions already running finish on the old code.
+        """
+        self._open.clear()
+        try:
+            for name in plugins or set(self._in_flight):
+                if self._in_flight.get(name):
+                    await self._idle.setdefault(name, asyncio.Event()).wait()
+            yield
+        finally:
+            self._open.set()
+
+    def _enter(self, plugin: str) -> None:
+        self._in_flight[plugin] = self._in_flight.get(plugin, 0) + 1
+        self._idle.setdefault(plugin, asyncio.Event()).clear()
+
+    def _leave(self, plugin: str) -> None:
+        self._in_flight[plugin] -= 1
+        if not self._in_flight[plugin]:
+            self._idle[plugin].set()
+
+    # --- entry points (called by the bot) ------------------------------------------------
+
+    async def on_command(self, inter: disnake.ApplicationCommandInteraction) -> None:
+        await self._open.wait()
+        bot = self.app.bot
+        kind = inter.data.type
+        table = {
+            disnake.ApplicationCommandType.chat_input: bot.all_slash_commands,
+            disnake.ApplicationCommandType.user: bot.all_user_commands,
+            disnake.ApplicationCommandType.message: bot.all_message_commands,
+        }.get(kind, {})
+        command = table.get(inter.data.name)
+        info = self._info(inter, "command", _qualified_name(inter.data), _options(inter.data))
+        if command is None:
+            await self._reply(inter, "This command is not available right now.")
+            return
+
+        async def call() -> None:
+            try:
+                await command.invoke(inter)
+            except (commands.CommandInvokeError, commands.ConversionError) as exc:
+                raise exc.original from None
+
+        await self.handle(inter, info, call)
+
+    async def on_autocomplete(self, inter: disnake.ApplicationCommandInteraction) -> None:
+        await self._open.wait()
+        command = self.app.bot.all_slash_commands.get(inter.data.name)
+        if command is None:
+            return
+        token = current_interaction.set(inter.id)
+        try:
+            inter.application_command = command
+            await command._call_relevant_autocompleter(inter)
+        except Exception:
+            logger.opt(exception=True).warning("autocomplete of /{} failed", inter.data.name)
+            if not inter.response.is_done():
+                await inter.response.autocomplete(choices=[])
+        finally:
+            current_interaction.reset(token)
+
+    async def on_component(self, inter: disnake.MessageInteraction | disnake.ModalInteraction) -> None:
+        custom_id = inter.data.custom_id
+        prefix, sep, rest = custom_id.partition(":")
+        if not sep or prefix not in self._components:
+            return  # a disnake View or wait_for() owns it
+        await self._open.wait()
+        entry = self._components.get(prefix)
+        if entry is None:
+            await self._reply(inter, "This button belongs to a plugin that is not loaded now.")
+            return
+        plugin, handler = entry
+        kind = "modal" if isinstance(inter, disnake.ModalInteraction) else "component"
+        options = {"values": list(getattr(inter.data, "values", None) or [])}
+        info = self._info(inter, kind, prefix, options, plugin=plugin)
+        await self.handle(inter, info, lambda: handler(inter, rest))
+
+    # --- the pipeline itself ------------------------------------------------------------
+
+    def _info(
+        self,
+        inter: disnake.Interaction,
+        kind: str,
+        command: str,
+        options: dict[str, Any],
+        plugin: str | None = None,
+    ) -> InteractionInfo:
+        name = command.split(" ", 1)[0]
+        return InteractionInfo(
+            interaction_id=inter.id,
+            kind=kind,
+            plugin=plugin or self._command_owners.get(name),
+            command=command,
+            user_id=inter.author.id,
+            guild_id=inter.guild_id,
+            channel_id=inter.channel_id,
+            options=options,
+            is_owner=self.app.is_owner(inter.author.id),
+            shard_id=getattr(inter.guild, "shard_id", None) if inter.guild else None,
+        )
+
+    def _first_delivery(self, interaction_id: int) -> bool:
+        if interaction_id in self._seen:
+            return False
+        self._seen[interaction_id] = None
+        if len(self._seen) > DEDUPE_SIZE:
+            self._seen.popitem(last=False)
+        return True
+
+    async def handle(
+        self, inter: disnake.Interaction, info: InteractionInfo, call: Callable[[], Awaitable[Any]]
+    ) -> None:
+        """Run ``call`` for ``inter`` through checks, limits and recovery, then emit events."""
+        token = current_interaction.set(inter.id)
+        started = time.perf_counter()
+        plugin = info.plugin or "core"
+        self._enter(plugin)
+        try:
+            outcome, message = await self._gate(inter, info)
+            if outcome is Outcome.OK:
+                await self._invoke(inter, info, call, started)
+                return
+            if message:
+                await self._reply(inter, message)
+            await self._completed(info, outcome, started, message=message)
+        finally:
+            self._leave(plugin)
+            current_interaction.reset(token)
+
+    async def _gate(self, inter: disnake.Interaction, info: InteractionInfo) -> tuple[Outcome, str | None]:
+        """Duplicate, command-check and rate-limit decisions before the handler runs."""
+        if not self._first_delivery(inter.id) or not await self.app.claim_interaction(inter.id):
+            logger.info("duplicate delivery of interaction {} ignored", inter.id)
+            return Outcome.DUPLICATE, None
+        hook = self.app.pm.hook
+        denial = await acall(hook.dbsbm_command_check, info=info)
+        if denial is not None:
+            await emit(
+                hook.dbsbm_security_event,
+                event=SecurityEvent(
+                    kind="command_refused",
+                    user_id=info.user_id,
+                    guild_id=info.guild_id,
+                    detail=f"/{info.command}: {denial.reason}",
+                ),
+            )
+            return Outcome.DENIED, denial.message
+        bucket = info.command if info.kind in ("command", "autocomplete") else f"{info.plugin}:{info.command}"
+        decision = await acall(
+            hook.dbsbm_rate_limit_check, request=RateLimitRequest(info=info, bucket_key=bucket)
+        )
+        if decision is not None and not decision.allowed:
+            return Outcome.RATE_LIMITED, denial_message(decision)
+        return Outcome.OK, None
+
+    async def _invoke(
+        self,
+        inter: disnake.Interaction,
+        info: InteractionInfo,
+        call: Callable[[], Awaitable[Any]],
+        started: float,
+    ) -> None:
+        deferrer = asyncio.get_running_loop().call_later(
+            AUTO_DEFER_AFTER, lambda: asyncio.ensure_future(self._auto_defer(inter))
+        )
+        hook = self.app.pm.hook
+        try:
+            await run_with_recovery(self.app.pm, info, call, reconnect=self.app.reconnect_database)
+        except ValidationError as exc:
+            await self._reply(inter, exc.user_message)
+            await emit(
+                hook.dbsbm_security_event,
+                event=SecurityEvent(
+                    kind="validation_rejected",
+                    user_id=info.user_id,
+                    guild_id=info.guild_id,
+                    detail=f"/{info.command}: {exc.user_message}",
+                ),
+            )
+            await self._completed(info, Outcome.REJECTED, started, message=exc.user_message)
+        except UserError as exc:
+            await self._reply(inter, str(exc))
+            await self._completed(info, Outcome.REJECTED, started, message=str(exc))
+        except HandledFailure as failure:
+            text = failure.user_message or INTERNAL_ERROR.format(error_id=failure.error_id)
+            if failure.error_id not in text:
+                text = f"{text} (error id `{failure.error_id}`)"
+            await self._reply(inter, text)
+            event = CommandEvent(
+                info=info,
+                outcome=Outcome.FAILED,
+                latency=time.perf_counter() - started,
+                error_id=failure.error_id,
+                error_type=type(failure.original).__name__,
+                message=text,
+            )
+            await emit(hook.dbsbm_command_failed, event=event)
+        else:
+            await self._completed(info, Outcome.OK, started)
+        finally:
+            deferrer.cancel()
+
+    async def _completed(
+        self, info: InteractionInfo, outcome: Outcome, started: float, message: str | None = None
+    ) -> None:
+        event = CommandEvent(
+            info=info, outcome=outcome, latency=time.perf_counter() - started, message=message
+        )
+        await emit(self.app.pm.hook.dbsbm_command_completed, event=event)
+
+    @staticmethod
+    async def _auto_defer(inter: disnake.Interaction) -> None:
+        if inter.response.is_done():
+            return
+        try:
+            if isinstance(inter, disnake.MessageInteraction):
+                await inter.response.defer()
+            else:
+                await inter.response.defer(with_message=True)
+        except (disnake.HTTPException, disnake.InteractionResponded):
+            pass
+
+    @staticmethod
+    async def _reply(inter: disnake.Interaction, text: str) -> None:
+        """Send an ephemeral message, as the response or as a followup."""
+        try:
+            if inter.response.is_done():
+                await inter.followup.send(text, ephemeral=True)
+            else:
+                await inter.response.send_message(text, ephemeral=True)
+        except disnake.HTTPException:
+            logger.opt(exception=True).warning("could not reply to interaction {}", inter.id)

@@ -1,0 +1,189 @@
+"""The plugin contract: the :class:`Plugin` object, its :class:`Scope` and :class:`PluginContext`.
+
+A plugin package exposes a module-level ``plugin = Plugin(...)``. Everything the plugin registers
+goes through its context, which records an undo step in the plugin's scope; unloading disposes the
+scope in reverse order, so nothing of the plugin is left running afterwards.
+
+Example::
+
+    from core.plugin import Plugin, PluginContext
+
+    async def setup(ctx: PluginContext) -> None:
+        ctx.create_task(poll_forever(ctx), name="poll")
+
+    plugin = Plugin(name="hello", version="1.0.0", setup=setup)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections import Counter
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+from pydantic import BaseModel
+
+from core.events import ActionEvent, SecurityEvent
+from core.hooks import emit
+
+if TYPE_CHECKING:
+    import disnake
+    from loguru import Logger
+
+    from core.app import App
+
+SetupFunc = Callable[["PluginContext"], Awaitable[None]]
+ComponentHandler = Callable[["disnake.MessageInteraction | disnake.ModalInteraction", str], Awaitable[None]]
+
+
+class PluginError(Exception):
+    """A plugin could not be discovered, ordered, validated or loaded; the message says why."""
+
+
+@dataclass
+class Plugin:
+    """What a plugin declares about itself.
+
+    ``models`` are module paths holding the plugin's Tortoise models (its own app, labelled with
+    the plugin's name). ``migrations`` is the folder holding ``<name>/`` aerich migrations
+    (first-party plugins: the repository's ``migrations/``; third-party: ``migrations`` inside
+    the package, which is the default when left ``None``). ``hooks`` is the object holding the
+    plugin's ``@hookimpl`` functions (default: the plugin's package module).
+    """
+
+    name: str
+    version: str
+    description: str = ""
+    depends_on: tuple[str, ...] = ()
+    optional_depends_on: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    migrations: Path | None = None
+    settings_model: type[BaseModel] | None = None
+    hooks: object | None = None
+    setup: SetupFunc | None = None
+    teardown: SetupFunc | None = None
+
+
+@dataclass
+class _Registration:
+    kind: str
+    label: str
+    undo: Callable[[], Any]
+
+
+@dataclass
+class Scope:
+    """The undo log of one plugin's registrations."""
+
+    owner: str
+    _entries: list[_Registration] = field(default_factory=list)
+
+    def add(self, kind: str, label: str, undo: Callable[[], Any]) -> None:
+        """Record a registration of ``kind`` (e.g. ``"command"``) and how to undo it."""
+        self._entries.append(_Registration(kind, label, undo))
+
+    def counts(self) -> Counter[str]:
+        """How many registrations of each kind are live."""
+        return Counter(e.kind for e in self._entries)
+
+    def labels(self, kind: str) -> list[str]:
+        return [e.label for e in self._entries if e.kind == kind]
+
+    async def dispose(self) -> list[str]:
+        """Undo every registration in reverse order; return the errors (never raises)."""
+        errors = []
+        while self._entries:
+            entry = self._entries.pop()
+            try:
+                result = entry.undo()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception as exc:
+                logger.opt(exception=True).error(
+                    "undoing {} {} of {} failed", entry.kind, entry.label, self.owner
+                )
+                errors.append(f"{entry.kind} {entry.label}: {exc}")
+        return errors
+
+
+class PluginContext:
+    """What a plugin's code gets: its settings, logger, services, and registration helpers."""
+
+    def __init__(self, app: App, plugin: Plugin, settings: BaseModel | None, module: ModuleType):
+        self.app = app
+        self.plugin = plugin
+        self.settings = settings
+        self.module = module
+        self.scope = Scope(plugin.name)
+        self.log: Logger = logger.bind(plugin=plugin.name)
+
+    @property
+    def name(self) -> str:
+        return self.plugin.name
+
+    @property
+    def bot(self) -> disnake.Client:
+        return self.app.bot
+
+    def is_owner(self, user_id: int) -> bool:
+        return self.app.is_owner(user_id)
+
+    def plugin_loaded(self, name: str) -> bool:
+        """Whether another plugin is loaded now (for optional dependencies)."""
+        return self.app.plugins.is_loaded(name)
+
+    # --- registrations -----------------------------------------------------------------
+
+    def add_listener(self, event: str, func: Callable[..., Awaitable[None]]) -> None:
+        """Listen to a disnake event (``"message"``, ``"guild_join"``, ...)."""
+        name = event if event.startswith("on_") else f"on_{event}"
+        self.app.bot.add_listener(func, name)
+        self.scope.add("listener", name, lambda: self.app.bot.remove_listener(func, name))
+
+    def add_component(self, prefix: str, handler: ComponentHandler) -> None:
+        """Route button, select and modal interactions whose ``custom_id`` is ``prefix:rest``.
+
+        The handler gets the interaction and ``rest``; it runs through the same pipeline as
+        commands (rate limits, recovery, events). Custom ids survive restarts and reloads.
+        """
+        self.app.pipeline.add_component(prefix, self.name, handler)
+        self.scope.add("component", prefix, lambda: self.app.pipeline.remove_component(prefix))
+
+    def create_task(
+        self, coro: Coroutine[Any, Any, Any], name: str
+    ) -> asyncio.Task[Any]:
+        """Run a background task owned by the plugin; it is cancelled and awaited on unload."""
+        task = asyncio.create_task(coro, name=f"{self.name}:{name}")
+
+        async def cancel() -> None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+        self.scope.add("task", name, cancel)
+        return task
+
+    def on_cleanup(self, label: str, undo: Callable[[], Any]) -> None:
+        """Register any other clean-up step (closing a client session, say)."""
+        self.scope.add("cleanup", label, undo)
+
+    def cache(self, namespace: str) -> Any:
+        """The core cache's namespace ``<plugin>.<namespace>``, cleared on unload."""
+        ns = self.app.cache.namespace(f"{self.name}.{namespace}")
+        if f"{self.name}.{namespace}" not in self.scope.labels("cache"):
+            self.scope.add("cache", f"{self.name}.{namespace}", ns.clear)
+        return ns
+
+    # --- events ------------------------------------------------------------------------
+
+    async def action(self, kind: str, **fields: Any) -> None:
+        """Report a domain action (audit and metrics listen); see :class:`ActionEvent`."""
+        await emit(self.app.pm.hook.dbsbm_action, event=ActionEvent(plugin=self.name, kind=kind, **fields))
+
+    async def security_event(self, kind: str, **fields: Any) -> None:
+        """Report a security event (see :class:`SecurityEvent`)."""
+        await emit(self.app.pm.hook.dbsbm_security_event, event=SecurityEvent(kind=kind, **fields))

@@ -1,0 +1,324 @@
+"""Discovery, ordering, loading and unloading of plugins.
+
+Plugins come from the local ``plugins/`` folder and from the ``dbsbm.plugins`` entry-point group.
+``config.toml`` enables them (``[plugins.<name>] enabled = false`` turns one off; plugins are on by
+default); ``depends_on`` orders loading. Loading is split in two so the hot reloader can validate
+a new version before swapping: :meth:`PluginManager.prepare` imports and validates,
+:meth:`PluginManager.activate` registers everything in the plugin's scope.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+from pydantic import BaseModel, ValidationError
+
+import plugins as local_plugins
+from core.hooks import acall, emit, flatten
+from core.plugin import Plugin, PluginContext, PluginError
+from core.settings import ConfigError, describe_validation_error
+
+if TYPE_CHECKING:
+    from disnake.ext.commands import InvokableApplicationCommand
+
+    from core.app import App
+
+ENTRY_POINT_GROUP = "dbsbm.plugins"
+LOCAL_DIR = Path(local_plugins.__file__).parent
+REPO_MIGRATIONS = LOCAL_DIR.parent / "migrations"
+
+
+class PluginState(StrEnum):
+    AVAILABLE = "available"  # discovered, enabled, not loaded yet
+    DISABLED = "disabled"
+    LOADED = "loaded"
+    FAILED = "failed"
+    UNLOADED = "unloaded"
+
+
+@dataclass
+class PluginSource:
+    """Where a plugin comes from."""
+
+    name: str
+    module: str
+    attr: str = "plugin"
+    origin: str = "local"  # "local" or "entry point <distribution> <version>"
+    folder: Path | None = None  # the package folder, watched by the hot reloader
+
+
+@dataclass
+class Prepared:
+    """An imported, validated plugin version, not yet registered anywhere."""
+
+    source: PluginSource
+    plugin: Plugin
+    module: ModuleType
+    settings: BaseModel | None
+
+    @property
+    def migrations(self) -> Path:
+        """The folder holding ``<name>/`` migrations for this plugin."""
+        if self.plugin.migrations is not None:
+            return self.plugin.migrations
+        if self.source.origin == "local":
+            return REPO_MIGRATIONS
+        return Path(self.module.__file__ or ".").parent / "migrations"
+
+
+@dataclass
+class PluginRecord:
+    """The manager's knowledge of one plugin."""
+
+    source: PluginSource
+    state: PluginState
+    plugin: Plugin | None = None
+    prepared: Prepared | None = None
+    ctx: PluginContext | None = None
+    error: str | None = None
+    loaded_at: float | None = None
+    last_reload: dict[str, Any] | None = None
+    commands: list[str] = field(default_factory=list)
+
+
+class PluginManager:
+    """Owns every plugin's lifecycle within one :class:`~core.app.App`."""
+
+    def __init__(self, app: App, local_dir: Path | None = LOCAL_DIR):
+        self.app = app
+        self.local_dir = local_dir
+        self.records: dict[str, PluginRecord] = {}
+
+    # --- discovery and ordering ----------------------------------------------------------
+
+    def discover(self) -> dict[str, PluginSource]:
+        """Find local and installed plugins; a name found twice keeps the local one."""
+        found: dict[str, PluginSource] = {}
+        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            module, _, attr = ep.value.partition(":")
+            dist = ep.dist
+            origin = f"entry point {dist.name} {dist.version}" if dist else "entry point"
+            found[ep.name] = PluginSource(ep.name, module, attr or "plugin", origin)
+        if self.local_dir is not None and self.local_dir.is_dir():
+            package = self.local_dir.name
+            for child in sorted(self.local_dir.iterdir()):
+                if (child / "__init__.py").exists() and not child.name.startswith("_"):
+                    found[child.name] = PluginSource(
+                        child.name, f"{package}.{child.name}", folder=child
+                    )
+        return found
+
+    def scan(self) -> None:
+        """Discover plugins and record each as available or disabled per the settings."""
+        sources = self.discover()
+        unknown = sorted(set(self.app.settings.plugins) - set(sources))
+        if unknown:
+            raise ConfigError(
+                f"{self.app.config_file}: [plugins.{unknown[0]}]: unknown plugin "
+                f"{unknown[0]!r} (installed: {', '.join(sorted(sources)) or 'none'})"
+            )
+        for name, source in sources.items():
+            if name in self.records:
+                self.records[name].source = source
+                continue
+            enabled = self.app.settings.plugin_enabled(name)
+            state = PluginState.AVAILABLE if enabled else PluginState.DISABLED
+            self.records[name] = PluginRecord(source=source, state=state)
+
+    def enabled_names(self) -> list[str]:
+        return [n for n, r in self.records.items() if self.app.settings.plugin_enabled(n)
+                and r.state is not PluginState.DISABLED]
+
+    @staticmethod
+    def order(plugins: dict[str, Plugin]) -> list[str]:
+        """Topological load order (dependencies first; ties by name).
+
+        Raises :class:`PluginError` naming a missing dependency or the plugins in a cycle.
+        Optional dependencies order loading only when both plugins are present.
+        """
+        deps: dict[str, set[str]] = {}
+        for name, plugin in plugins.items():
+            missing = [d for d in plugin.depends_on if d not in plugins]
+            if missing:
+                raise PluginError(
+                    f"plugin {name!r} depends on {', '.join(map(repr, missing))}, which "
+                    f"{'is' if len(missing) == 1 else 'are'} not installed or not enabled"
+                )
+            optional = {d for d in plugin.optional_depends_on if d in plugins}
+            deps[name] = set(plugin.depends_on) | optional
+        ordered: list[str] = []
+        ready = sorted(n for n, d in deps.items() if not d)
+        while ready:
+            name = ready.pop(0)
+            ordered.append(name)
+            for other, d in sorted(deps.items()):
+                if name in d:
+                    d.discard(name)
+                    if not d and other not in ordered and other not in ready:
+                        ready.append(other)
+            ready.sort()
+        if len(ordered) != len(deps):
+            cycle = sorted(set(deps) - set(ordered))
+            raise PluginError(f"plugin dependency cycle between: {', '.join(cycle)}")
+        return ordered
+
+    # --- preparing (import and validate, no side effects) --------------------------------
+
+    def prepare(self, name: str) -> Prepared:
+        """Import ``name``'s module and validate its plugin object and settings."""
+        record = self.records.get(name)
+        if record is None:
+            raise PluginError(f"unknown plugin {name!r}")
+        source = record.source
+        try:
+            module = importlib.import_module(source.module)
+        except Exception as exc:
+            raise PluginError(f"plugin {name!r} failed to import: {type(exc).__name__}: {exc}") from exc
+        plugin = getattr(module, source.attr, None)
+        if not isinstance(plugin, Plugin):
+            raise PluginError(
+                f"plugin {name!r}: {source.module}.{source.attr} is not a core.plugin.Plugin"
+            )
+        if plugin.name != name:
+            raise PluginError(f"plugin {name!r} declares the name {plugin.name!r}")
+        return Prepared(source, plugin, module, self.validate_settings(plugin))
+
+    def validate_settings(self, plugin: Plugin, section: dict[str, Any] | None = None) -> BaseModel | None:
+        """Validate the plugin's ``[plugins.<name>]`` section with its settings model."""
+        if section is None:
+            section = self.app.settings.plugin_section(plugin.name)
+        if plugin.settings_model is None:
+            if section:
+                key = next(iter(section))
+                raise ConfigError(
+                    f"{self.app.config_file}: [plugins.{plugin.name}] {key}: unknown key "
+                    f"(plugin {plugin.name!r} takes no settings besides 'enabled')"
+                )
+            return None
+        try:
+            return plugin.settings_model.model_validate(section)
+        except ValidationError as exc:
+            raise ConfigError(
+                describe_validation_error(exc, self.app.config_file, ("plugins", plugin.name))
+            ) from None
+
+    # --- activation and unloading ----------------------------------------------------------
+
+    async def activate(self, prepared: Prepared) -> PluginContext:
+        """Register the prepared plugin: hooks, commands, routes, then run its setup.
+
+        On any failure every registration made so far is undone and :class:`PluginError`
+        is raised; the plugin is then not loaded.
+        """
+        plugin = prepared.plugin
+        record = self.records[plugin.name]
+        ctx = PluginContext(self.app, plugin, prepared.settings, prepared.module)
+        pm = self.app.pm
+        try:
+            hooks = plugin.hooks if plugin.hooks is not None else prepared.module
+            pm.register(hooks, name=plugin.name)
+            ctx.scope.add("hookimpl", plugin.name, lambda: pm.unregister(name=plugin.name))
+            commands = flatten(await acall(pm.hook.dbsbm_commands, only=plugin.name, ctx=ctx))
+            for command in commands:
+                self._add_command(ctx, command)
+            routes = flatten(await acall(pm.hook.dbsbm_web_routes, only=plugin.name, ctx=ctx))
+            if routes:
+                undo = self.app.web.add_routes(plugin.name, routes)
+                ctx.scope.add("route", f"{len(routes)} routes", undo)
+            if plugin.setup is not None:
+                await plugin.setup(ctx)
+            if plugin.teardown is not None:
+                ctx.scope.add("teardown", plugin.name, lambda: plugin.teardown(ctx))  # type: ignore[misc]
+        except Exception as exc:
+            await ctx.scope.dispose()
+            if isinstance(exc, PluginError | ConfigError):
+                raise
+            raise PluginError(
+                f"plugin {plugin.name!r} failed to load: {type(exc).__name__}: {exc}"
+            ) from exc
+        record.plugin, record.prepared, record.ctx = plugin, prepared, ctx
+        record.state, record.error, record.loaded_at = PluginState.LOADED, None, time.time()
+        record.commands = ctx.scope.labels("command")
+        await emit(pm.hook.dbsbm_plugin_loaded, name=plugin.name, version=plugin.version)
+        logger.info("plugin {} {} loaded ({})", plugin.name, plugin.version, record.source.origin)
+        return ctx
+
+    def _add_command(self, ctx: PluginContext, command: InvokableApplicationCommand) -> None:
+        bot = self.app.bot
+        owner = self.app.pipeline.command_owner(command.name)
+        if owner is not None:
+            raise PluginError(
+                f"plugin {ctx.name!r} registers /{command.name}, which plugin {owner!r} "
+                "already registered"
+            )
+        kind = type(command).__name__
+        if kind == "InvokableSlashCommand":
+            bot.add_slash_command(command)  # type: ignore[arg-type]
+            remove = bot.remove_slash_command
+        elif kind == "InvokableUserCommand":
+            bot.add_user_command(command)  # type: ignore[arg-type]
+            remove = bot.remove_user_command
+        elif kind == "InvokableMessageCommand":
+            bot.add_message_command(command)  # type: ignore[arg-type]
+            remove = bot.remove_message_command
+        else:
+            raise PluginError(f"plugin {ctx.name!r}: {command!r} is not an application command")
+        self.app.pipeline.set_command_owner(command.name, ctx.name)
+        name = command.name
+
+        def undo() -> None:
+            remove(name)
+            self.app.pipeline.set_command_owner(name, None)
+
+        ctx.scope.add("command", name, undo)
+
+    async def load(self, name: str) -> PluginContext:
+        """Prepare and activate one plugin (its database app must already be registered)."""
+        return await self.activate(self.prepare(name))
+
+    async def unload(self, name: str) -> list[str]:
+        """Dispose the plugin's scope; return errors from undo steps (normally empty)."""
+        record = self.records[name]
+        if record.ctx is None:
+            return []
+        errors = await record.ctx.scope.dispose()
+        record.ctx, record.state = None, PluginState.UNLOADED
+        await emit(self.app.pm.hook.dbsbm_plugin_unloaded, name=name)
+        logger.info("plugin {} unloaded", name)
+        return errors
+
+    def fail(self, name: str, error: str) -> None:
+        """Record that ``name`` could not be loaded (the others still load)."""
+        record = self.records[name]
+        record.state, record.error = PluginState.FAILED, error
+        logger.error("plugin {} not loaded: {}", name, error)
+
+    def is_loaded(self, name: str) -> bool:
+        record = self.records.get(name)
+        return record is not None and record.state is PluginState.LOADED
+
+    def loaded(self) -> list[str]:
+        return [n for n, r in self.records.items() if r.state is PluginState.LOADED]
+
+    def dependents(self, name: str) -> list[str]:
+        """Loaded plugins that depend on ``name`` (directly or not), in load order."""
+        out: list[str] = []
+        changed = True
+        targets = {name}
+        while changed:
+            changed = False
+            for other in self.loaded():
+                plugin = self.records[other].plugin
+                if plugin and other not in out and targets & set(plugin.depends_on):
+                    out.append(other)
+                    targets.add(other)
+                    changed = True
+        return out

@@ -1,0 +1,1 @@
+"""The first-party plugins of DBSBM (each sub-package exposes ``plugin``)."""
