@@ -1,0 +1,134 @@
+"""Message objects in Discord's wire format, built from the bodies the bot sends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.testing.state import EPHEMERAL, StoredFile, User, World, iso_now, snowflake
+
+#: Message fields a create or edit request can set directly.
+_CONTENT_FIELDS = ("content", "embeds", "components", "tts", "poll", "sticker_items")
+
+
+def new_message(
+    world: World,
+    *,
+    channel_id: int,
+    author: User,
+    payload: dict[str, Any],
+    uploads: dict[int, StoredFile],
+    attachments_base: str,
+    guild_id: int | None = None,
+    webhook_id: int | None = None,
+    message_type: int = 0,
+    interaction_metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Create and store a message; ``uploads`` are the request's files by their part index."""
+    message: dict[str, Any] = {
+        "id": str(snowflake()),
+        "channel_id": str(channel_id),
+        "author": author.to_wire(),
+        "content": "",
+        "timestamp": iso_now(),
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "components": [],
+        "pinned": False,
+        "type": message_type,
+        "flags": int(payload.get("flags") or 0) & EPHEMERAL,
+    }
+    if guild_id is not None:
+        message["guild_id"] = str(guild_id)
+    if webhook_id is not None:
+        message["webhook_id"] = str(webhook_id)
+        message["application_id"] = str(webhook_id)
+    if interaction_metadata is not None:
+        message["interaction_metadata"] = interaction_metadata
+    if reference := payload.get("message_reference"):
+        message["message_reference"] = reference
+    _apply(world, message, payload, uploads, attachments_base)
+    world.messages[int(message["id"])] = message
+    return message
+
+
+def edit_message(
+    world: World,
+    message: dict[str, Any],
+    payload: dict[str, Any],
+    uploads: dict[int, StoredFile],
+    attachments_base: str,
+) -> dict[str, Any]:
+    """Apply an edit request to a stored message, in place, and return it."""
+    _apply(world, message, payload, uploads, attachments_base)
+    message["edited_timestamp"] = iso_now()
+    return message
+
+
+def _apply(
+    world: World,
+    message: dict[str, Any],
+    payload: dict[str, Any],
+    uploads: dict[int, StoredFile],
+    attachments_base: str,
+) -> None:
+    for key in _CONTENT_FIELDS:
+        if key in payload:
+            message[key] = payload[key] if payload[key] is not None else _empty(key)
+    if "attachments" in payload or uploads:
+        message["attachments"] = _attachments(world, message, payload, uploads, attachments_base)
+
+
+def _empty(key: str) -> Any:
+    return "" if key == "content" else [] if key in ("embeds", "components") else None
+
+
+def _attachments(
+    world: World,
+    message: dict[str, Any],
+    payload: dict[str, Any],
+    uploads: dict[int, StoredFile],
+    attachments_base: str,
+) -> list[dict[str, Any]]:
+    """The message's attachments after a request: kept old ones (by id) and new uploads.
+
+    A request lists new files as ``{"id": <part index>}`` and kept ones by their real id;
+    uploads a request sends without listing them are attached too.
+    """
+    existing = {int(a["id"]): a for a in message.get("attachments", [])}
+    listed = payload.get("attachments")
+    result: list[dict[str, Any]] = []
+    used: set[int] = set()
+    for item in listed if listed is not None else list(existing.values()):
+        ref = int(item["id"])
+        if ref in existing:
+            result.append(existing[ref])
+        elif ref in uploads:
+            used.add(ref)
+            result.append(_attachment(world, uploads[ref], attachments_base, item))
+    for index, upload in sorted(uploads.items()):
+        if index not in used:
+            result.append(_attachment(world, upload, attachments_base, {}))
+    return result
+
+
+def _attachment(
+    world: World, upload: StoredFile, attachments_base: str, item: dict[str, Any]
+) -> dict[str, Any]:
+    world.files[upload.id] = upload
+    url = f"{attachments_base}/{upload.id}/{upload.filename}"
+    data: dict[str, Any] = {
+        "id": str(upload.id),
+        "filename": upload.filename,
+        "size": len(upload.data),
+        "url": url,
+        "proxy_url": url,
+        "content_type": upload.content_type,
+    }
+    if description := item.get("description"):
+        data["description"] = description
+    return data

@@ -1,0 +1,152 @@
+"""Checks every REST request against Discord's own OpenAPI description.
+
+The description is ``<repo>/../shared/discord-api-spec/openapi.json`` unless the environment
+variable ``DBSBM_DISCORD_SPEC`` names another file. Request bodies are validated with
+jsonschema (Draft 2020-12) with the whole document as the root, so ``$ref``s resolve.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+SPEC_ENV_VAR = "DBSBM_DISCORD_SPEC"
+_SPEC_URI = "urn:discord-openapi"
+_HTTP_METHODS = ("get", "put", "post", "patch", "delete")
+
+
+@dataclass(frozen=True)
+class SpecQuirk:
+    """A place where Discord's description is stricter than Discord itself (and disnake)."""
+
+    operation_id: str
+    location: tuple[str | int, ...]
+    reason: str
+
+
+#: Known quirks of the description; an error at (or under) ``location`` is not a violation.
+QUIRKS: tuple[SpecQuirk, ...] = ()
+
+
+@dataclass(frozen=True)
+class SpecViolation:
+    """A request the bot made that Discord's description rejects."""
+
+    method: str
+    path: str
+    operation_id: str | None
+    error: str
+
+    def __str__(self) -> str:
+        where = self.operation_id or "no such route in Discord's API"
+        return f"{self.method} {self.path} ({where}): {self.error}"
+
+
+def default_spec_path() -> Path:
+    """``$DBSBM_DISCORD_SPEC``, else ``<repo>/../shared/discord-api-spec/openapi.json``."""
+    if env := os.environ.get(SPEC_ENV_VAR):
+        return Path(env)
+    repo = Path(__file__).resolve().parents[2]
+    return repo.parent / "shared" / "discord-api-spec" / "openapi.json"
+
+
+@dataclass(frozen=True)
+class _Operation:
+    operation_id: str
+    pointer: str | None  # JSON pointer to the JSON request body schema, if the route takes one
+
+
+class SpecChecker:
+    """Validates requests against the description; build one per file with :meth:`load`."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self._registry: Registry[Any] = Registry().with_resource(
+            _SPEC_URI, Resource.from_contents(document, default_specification=DRAFT202012)
+        )
+        self._routes: list[tuple[re.Pattern[str], dict[str, _Operation]]] = []
+        for template, item in document["paths"].items():
+            ops = {
+                method.upper(): _Operation(op["operationId"], _body_pointer(template, method, op))
+                for method, op in item.items()
+                if method in _HTTP_METHODS
+            }
+            self._routes.append((_template_regex(template), ops))
+        # literal segments win over parameters: /users/@me before /users/{user_id}
+        self._routes.sort(key=lambda route: route[0].pattern.count("[^/]+"))
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    @classmethod
+    @functools.cache
+    def load(cls, path: Path) -> SpecChecker | None:
+        """The checker for ``path`` (cached), or None with one warning when the file is absent."""
+        if not path.is_file():
+            warnings.warn(
+                f"Discord's OpenAPI description is not at {path}; requests are not checked "
+                f"(set {SPEC_ENV_VAR} to its path).",
+                stacklevel=2,
+            )
+            return None
+        return cls(json.loads(path.read_text(encoding="utf-8")))
+
+    def check(self, method: str, path: str, body: Any) -> SpecViolation | None:
+        """Check one request; ``path`` is relative to ``/api/v10``, ``body`` its JSON (or None)."""
+        operation = self._operation(method, path)
+        if operation is None:
+            return SpecViolation(method, path, None, "unknown route")
+        if operation.pointer is None or body is None:
+            return None
+        errors = [
+            error
+            for error in self._validator(operation.pointer).iter_errors(body)
+            if not _is_quirk(operation.operation_id, error)
+        ]
+        if not errors:
+            return None
+        error = best_match(errors)
+        location = "/".join(str(p) for p in error.absolute_path) or "<body>"
+        return SpecViolation(method, path, operation.operation_id, f"{location}: {error.message}")
+
+    def _operation(self, method: str, path: str) -> _Operation | None:
+        for regex, ops in self._routes:
+            if regex.fullmatch(path):
+                return ops.get(method)
+        return None
+
+    def _validator(self, pointer: str) -> Draft202012Validator:
+        validator = self._validators.get(pointer)
+        if validator is None:
+            schema = {"$ref": f"{_SPEC_URI}#{pointer}"}
+            validator = Draft202012Validator(schema, registry=self._registry)
+            self._validators[pointer] = validator
+        return validator
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)))
+
+
+def _body_pointer(template: str, method: str, operation: dict[str, Any]) -> str | None:
+    content = operation.get("requestBody", {}).get("content", {})
+    if "application/json" not in content:
+        return None
+    escaped = template.replace("~", "~0").replace("/", "~1")
+    return f"/paths/{escaped}/{method}/requestBody/content/application~1json/schema"
+
+
+def _is_quirk(operation_id: str, error: ValidationError) -> bool:
+    location = tuple(error.absolute_path)
+    return any(
+        quirk.operation_id == operation_id and location[: len(quirk.location)] == quirk.location
+        for quirk in QUIRKS
+    )
