@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import inspect
 from collections import Counter
@@ -45,6 +46,14 @@ class PluginError(Exception):
     """A plugin could not be discovered, ordered, validated or loaded; the message says why."""
 
 
+class DependencyError(PluginError):
+    """A missing dependency or a cycle; ``names`` are the plugins that cannot load because of it."""
+
+    def __init__(self, message: str, names: list[str]):
+        super().__init__(message)
+        self.names = names
+
+
 @dataclass
 class Plugin:
     """What a plugin declares about itself.
@@ -53,7 +62,9 @@ class Plugin:
     the plugin's name). ``migrations`` is the folder holding ``<name>/`` aerich migrations
     (first-party plugins: the repository's ``migrations/``; third-party: ``migrations`` inside
     the package, which is the default when left ``None``). ``hooks`` is the object holding the
-    plugin's ``@hookimpl`` functions (default: the plugin's package module).
+    plugin's ``@hookimpl`` functions (default: the plugin's package module). ``cli`` adds
+    sub-commands to ``dbsbm``: it gets the sub-parsers and sets ``func`` on each parser to an
+    ``async def (app, args) -> int`` that runs with the database connected (see ``core.cli``).
     """
 
     name: str
@@ -67,6 +78,7 @@ class Plugin:
     hooks: object | None = None
     setup: SetupFunc | None = None
     teardown: SetupFunc | None = None
+    cli: Callable[[argparse._SubParsersAction[Any]], None] | None = None
 
 
 @dataclass

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 import plugins as local_plugins
 from core.hooks import acall, emit, flatten
-from core.plugin import Plugin, PluginContext, PluginError
+from core.plugin import DependencyError, Plugin, PluginContext, PluginError
 from core.settings import ConfigError, describe_validation_error
 
 if TYPE_CHECKING:
@@ -141,16 +141,17 @@ class PluginManager:
     def order(plugins: dict[str, Plugin]) -> list[str]:
         """Topological load order (dependencies first; ties by name).
 
-        Raises :class:`PluginError` naming a missing dependency or the plugins in a cycle.
+        Raises :class:`DependencyError` naming a missing dependency or the plugins in a cycle.
         Optional dependencies order loading only when both plugins are present.
         """
         deps: dict[str, set[str]] = {}
         for name, plugin in plugins.items():
             missing = [d for d in plugin.depends_on if d not in plugins]
             if missing:
-                raise PluginError(
+                raise DependencyError(
                     f"plugin {name!r} depends on {', '.join(map(repr, missing))}, which "
-                    f"{'is' if len(missing) == 1 else 'are'} not installed or not enabled"
+                    f"{'is' if len(missing) == 1 else 'are'} not installed or not enabled",
+                    [name],
                 )
             optional = {d for d in plugin.optional_depends_on if d in plugins}
             deps[name] = set(plugin.depends_on) | optional
@@ -167,7 +168,7 @@ class PluginManager:
             ready.sort()
         if len(ordered) != len(deps):
             cycle = sorted(set(deps) - set(ordered))
-            raise PluginError(f"plugin dependency cycle between: {', '.join(cycle)}")
+            raise DependencyError(f"plugin dependency cycle between: {', '.join(cycle)}", cycle)
         return ordered
 
     # --- preparing (import and validate, no side effects) --------------------------------

@@ -1,0 +1,153 @@
+"""The application: one bot process with its settings, services, plugins and web server.
+
+:class:`App` is what the command line's ``run``, the sandbox and the test fixtures start. Start-up
+order: discover and validate plugins → connect the database (with retries) and apply migrations →
+activate plugins in dependency order → start the web server. A plugin that fails is reported and
+skipped, and plugins that depend on it are skipped with it; the others still load.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+
+from core.bot import DBSBMBot
+from core.cache import Cache
+from core.database import AppSpec, Database
+from core.hooks import new_plugin_manager
+from core.migrations import upgrade
+from core.pipeline import Pipeline
+from core.plugin import DependencyError, PluginError
+from core.plugin_manager import PluginManager, PluginState, Prepared
+from core.ratelimit import RateLimiter, RateLimitHooks
+from core.recovery import RecoveryHooks
+from core.settings import ConfigError, Settings, config_path
+from core.web import WebServer
+
+
+class App:
+    """Everything one bot process runs. Use :meth:`start` / :meth:`close`, or ``async with``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        config_file: Path | str | None = None,
+        local_plugins: Path | None | bool = True,
+        bot_kwargs: dict[str, Any] | None = None,
+    ):
+        self.settings = settings
+        self.config_file = config_path(config_file)
+        self.pm = new_plugin_manager()
+        self.pipeline = Pipeline(self)
+        if local_plugins is True:
+            self.plugins = PluginManager(self)
+        else:
+            self.plugins = PluginManager(self, local_dir=local_plugins or None)
+        self.bot = DBSBMBot(self, **(bot_kwargs or {}))
+        self.db = Database(settings)
+        self.cache = Cache(settings.cache, self.pm)
+        self.limiter = RateLimiter(settings.ratelimit)
+        self.web = WebServer(self)
+        self.pm.register(RateLimitHooks(self.limiter), name="core.ratelimit")
+        self.pm.register(RecoveryHooks(), name="core.recovery")
+        self.started = False
+
+    # --- helpers used by the pipeline and plugins ---------------------------------------
+
+    def is_owner(self, user_id: int) -> bool:
+        bot = self.bot
+        return (
+            user_id in self.settings.discord.owner_ids
+            or user_id in (bot.owner_ids or ())
+            or user_id == bot.owner_id
+        )
+
+    async def claim_interaction(self, interaction_id: int) -> bool:
+        """True the first time any process sees ``interaction_id`` (shared through the cache)."""
+        return await self.cache.claim(f"interaction:{interaction_id}", ttl=900)
+
+    async def reconnect_database(self) -> None:
+        await self.db.reconnect()
+
+    def app_specs(self, prepared: list[Prepared]) -> list[AppSpec]:
+        return [
+            AppSpec(p.plugin.name, list(p.plugin.models), p.migrations)
+            for p in prepared
+            if p.plugin.models
+        ]
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def prepare_enabled(self) -> list[Prepared]:
+        """Import and validate every enabled plugin, in load order; failures are recorded.
+
+        Raises :class:`ConfigError` for invalid plugin settings (start-up must stop then).
+        """
+        self.plugins.scan()
+        prepared: dict[str, Prepared] = {}
+        for name in self.plugins.enabled_names():
+            try:
+                prepared[name] = self.plugins.prepare(name)
+            except PluginError as exc:
+                self.plugins.fail(name, str(exc))
+        while True:
+            try:
+                order = self.plugins.order({n: p.plugin for n, p in prepared.items()})
+                break
+            except DependencyError as exc:
+                for name in exc.names:
+                    self.plugins.fail(name, str(exc))
+                    del prepared[name]
+        return [prepared[n] for n in order]
+
+    async def start(self, *, migrate: bool | None = None) -> None:
+        """Validate plugins, connect and migrate the database, load plugins, start the web server."""
+        prepared = self.prepare_enabled()
+        specs = self.app_specs(prepared)
+        if migrate if migrate is not None else self.settings.database.migrate_on_start:
+            await upgrade(self.settings.database_url, specs, progress=_log_progress)
+        await self.db.connect(specs)
+        failed: set[str] = set()
+        for item in prepared:
+            name = item.plugin.name
+            broken = failed & set(item.plugin.depends_on)
+            if broken:
+                self.plugins.fail(name, f"its dependency {sorted(broken)[0]!r} failed to load")
+                failed.add(name)
+                continue
+            try:
+                await self.plugins.activate(item)
+            except (PluginError, ConfigError) as exc:
+                self.plugins.fail(name, str(exc))
+                failed.add(name)
+        if self.settings.web.enabled:
+            await self.web.start()
+        self.started = True
+
+    async def close(self) -> None:
+        """Unload plugins (reverse order), stop the web server, close the bot and connections."""
+        for name in reversed(self.plugins.loaded()):
+            await self.plugins.unload(name)
+        await self.web.stop()
+        if not self.bot.is_closed():
+            await self.bot.close()
+        await self.cache.close()
+        await self.limiter.close()
+        await self.db.close()
+
+    async def __aenter__(self) -> App:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def plugin_states(self) -> dict[str, PluginState]:
+        return {n: r.state for n, r in self.plugins.records.items()}
+
+
+def _log_progress(app: str, version: str) -> None:
+    logger.info("migrating {}: applied {}", app, version)
