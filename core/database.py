@@ -1,0 +1,448 @@
+"""The database: one Tortoise app per plugin on one connection, with retries, health and hot reload.
+
+Every plugin's models form a Tortoise app named after the plugin; aerich's version table lives in
+the ``core`` app. :class:`Database` owns the live ORM context of the process::
+
+    db = Database.from_settings(settings, on_retry=print)
+    await db.connect([AppSpec("betting", ["plugins.betting.models"], Path("migrations"))])
+    try:
+        ...  # models of every app now work in every task
+        db.replace_app(new_betting_spec)  # hot reload: no second Tortoise.init
+    finally:
+        await db.close()
+
+Facts this module relies on (tortoise-orm 1.1.9): ``TortoiseContext.init`` opens no connection
+(clients connect on their first query), so :meth:`Database.connect` pings to find out whether the
+server is reachable; the context must be the *global fallback* or other tasks see no ORM; and
+connections must be closed in ``finally`` paths, or aiosqlite's thread keeps the process alive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, cast
+
+from loguru import logger
+from pypika_tortoise import Query, Table
+from tortoise.apps import Apps
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.context import TortoiseContext, _current_context
+from tortoise.exceptions import ConfigurationError
+from tortoise.fields.relational import (
+    BackwardFKRelation,
+    BackwardOneToOneRelation,
+    ManyToManyFieldInstance,
+)
+from tortoise.models import Model
+
+from core.events import HealthResult
+
+CORE_APP = "core"
+AERICH_MODELS = "aerich.models"
+CONNECTION = "default"
+DIALECTS = ("sqlite", "postgres", "mysql")
+
+_SCHEME_DIALECT = {
+    "sqlite": "sqlite",
+    "postgres": "postgres",
+    "postgresql": "postgres",
+    "asyncpg": "postgres",
+    "mysql": "mysql",
+}
+
+
+class DatabaseError(Exception):
+    """A database problem worded for the operator."""
+
+
+class DatabaseUnavailable(DatabaseError):
+    """The database could not be reached after every retry."""
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    """One Tortoise app: a plugin's models and where its migration files live.
+
+    ``migrations`` is the *location* folder; the app's files are in ``migrations / label``
+    (aerich's layout), e.g. ``<repo>/migrations/betting/``.
+    """
+
+    label: str
+    models: list[str] = field(default_factory=list)
+    migrations: Path = Path("migrations")
+
+    @property
+    def migrations_dir(self) -> Path:
+        """The folder holding this app's migration files."""
+        return Path(self.migrations) / self.label
+
+
+def dialect_of(url: str) -> str:
+    """``sqlite``, ``postgres`` or ``mysql`` (tortoise's ``schema_generator.DIALECT`` names)."""
+    scheme = url.split("://", 1)[0].lower()
+    try:
+        return _SCHEME_DIALECT[scheme]
+    except KeyError:
+        raise DatabaseError(
+            f"unsupported database URL {mask_url(url)}: use sqlite://, postgres:// or mysql://"
+        ) from None
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ``***`` (safe to log and show)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return url.split("://", 1)[0] + "://***"
+    if not password:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = netloc[0].split(":", 1)[0]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+
+
+def _mask_text(text: str, url: str) -> str:
+    try:
+        password = urllib.parse.urlsplit(url).password
+    except ValueError:
+        password = None
+    text = text.replace(url, mask_url(url))
+    if password:
+        text = text.replace(password, "***").replace(urllib.parse.unquote(password), "***")
+    return text
+
+
+def connection_config(url: str, pool_size: int = 10, connect_timeout: float = 10.0) -> dict:
+    """Tortoise's connection dict for ``url``, with the pool size and connect timeout applied.
+
+    PostgreSQL (asyncpg) takes ``minsize``/``maxsize`` and ``timeout``; MySQL/MariaDB (asyncmy)
+    ``minsize``/``maxsize`` and ``connect_timeout``; values given in the URL's query win. For
+    SQLite files the parent folder is created and WAL journaling is on (tortoise's default).
+    """
+    dialect = dialect_of(url)
+    try:
+        info = expand_db_url(url)
+    except ConfigurationError as exc:
+        raise DatabaseError(f"invalid database URL {mask_url(url)}: {exc}") from None
+    creds = info["credentials"]
+    if dialect in ("postgres", "mysql"):
+        creds.setdefault("minsize", 1)
+        creds.setdefault("maxsize", pool_size)
+        creds.setdefault("timeout" if dialect == "postgres" else "connect_timeout", connect_timeout)
+    else:
+        path = creds["file_path"]
+        if path != ":memory:" and not path.startswith("file:"):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        creds.setdefault("journal_mode", "WAL")
+    return info
+
+
+def tortoise_config(
+    url: str, apps: Sequence[AppSpec], pool_size: int = 10, connect_timeout: float = 10.0
+) -> dict[str, Any]:
+    """A Tortoise config: one ``default`` connection, one app per spec, plus ``core`` (aerich)."""
+    apps_config: dict[str, dict[str, Any]] = {
+        CORE_APP: {"models": [AERICH_MODELS], "default_connection": CONNECTION}
+    }
+    seen: set[str] = set()
+    for spec in apps:
+        if spec.label in seen:
+            raise DatabaseError(f"two apps are named {spec.label!r}: app labels must be unique")
+        seen.add(spec.label)
+        if spec.label == CORE_APP:
+            apps_config[CORE_APP]["models"] = [*spec.models, AERICH_MODELS]
+        else:
+            apps_config[spec.label] = {
+                "models": list(spec.models),
+                "default_connection": CONNECTION,
+            }
+    return {
+        "connections": {CONNECTION: connection_config(url, pool_size, connect_timeout)},
+        "apps": apps_config,
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _one_line(exc: BaseException) -> str:
+    """The root cause of ``exc`` on one line (tortoise wraps driver errors, e.g. MySQL's)."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class Database:
+    """The process's database: connects with retries, reports health, re-registers apps live.
+
+    :param url: ``sqlite://``, ``postgres://`` or ``mysql://`` URL (``{data_dir}`` already filled).
+    :param retries: how many times to retry after the first failed attempt.
+    :param backoff: the first retry delay in seconds; it doubles up to ``max_backoff``.
+    :param on_retry: called with the one-line message before each retry (besides the log).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        connect_timeout: float = 10.0,
+        retries: int = 5,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        on_retry: Callable[[str], None] | None = None,
+    ) -> None:
+        self.url = url
+        self.dialect = dialect_of(url)
+        self.pool_size = pool_size
+        self.connect_timeout = connect_timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.on_retry = on_retry
+        self._ctx: TortoiseContext | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Any, **kwargs: Any) -> Database:
+        """Build from :class:`core.settings.Settings` (its ``[database]`` section)."""
+        section = settings.database
+        return cls(
+            settings.database_url,
+            pool_size=section.pool_size,
+            connect_timeout=section.connect_timeout,
+            retries=section.connect_retries,
+            **kwargs,
+        )
+
+    @property
+    def masked_url(self) -> str:
+        return mask_url(self.url)
+
+    @property
+    def connected(self) -> bool:
+        return self._ctx is not None
+
+    @property
+    def context(self) -> TortoiseContext:
+        """The live ORM context (raises :class:`DatabaseError` before :meth:`connect`)."""
+        if self._ctx is None:
+            raise DatabaseError("the database is not connected: call Database.connect() first")
+        return self._ctx
+
+    @property
+    def connection(self) -> BaseDBAsyncClient:
+        """The ``default`` connection of the live context."""
+        return self.context.connections.get(CONNECTION)
+
+    def labels(self) -> list[str]:
+        """The registered app labels (``core`` included)."""
+        apps = self.context.apps
+        return list(apps.keys()) if apps is not None else []
+
+    async def connect(self, apps: Sequence[AppSpec] = ()) -> None:
+        """Initialise the ORM for ``apps`` (plus ``core``) and wait until the server answers.
+
+        Each failed attempt logs ``cannot reach the database at <url>: <reason>; retrying in Ns
+        (attempt k of n)``; after the last one :class:`DatabaseUnavailable` is raised.
+        """
+        if self._ctx is not None:
+            raise DatabaseError("the database is already connected: close() it first")
+        if _global_context() is not None:
+            raise DatabaseError(
+                "another database context is live in this process: close it before connecting"
+            )
+        config = tortoise_config(self.url, apps, self.pool_size, self.connect_timeout)
+        ctx = TortoiseContext()
+        try:
+            with active(ctx):
+                await ctx.init(config=config, _enable_global_fallback=True)
+            self._ctx = ctx
+            await self._wait_until_reachable()
+        except BaseException as exc:
+            self._ctx = None
+            await ctx.close_connections()
+            if isinstance(exc, ConfigurationError):
+                raise DatabaseError(
+                    f"cannot set the database up: {_mask_text(str(exc), self.url)}"
+                ) from None
+            raise
+
+    async def close(self) -> None:
+        """Close every connection and release the global ORM context (safe to call twice)."""
+        ctx, self._ctx = self._ctx, None
+        if ctx is not None:
+            await ctx.close_connections()
+
+    async def reconnect(self) -> None:
+        """Close and reopen the connections of the live context, keeping the registered apps.
+
+        For error recovery after the server restarted or a pool broke; retries like
+        :meth:`connect`. Queries running on the old connections fail and may be retried.
+        """
+        await self.context.connections.close_all(discard=True)
+        await self._wait_until_reachable()
+
+    async def ping(self) -> HealthResult:
+        """Run ``SELECT 1``; never raises (a failure is an unhealthy result)."""
+        started = time.perf_counter()
+        data = {"dialect": self.dialect, "url": self.masked_url}
+        if self._ctx is None:
+            return HealthResult("database", False, "not connected", 0.0, data)
+        try:
+            await asyncio.wait_for(self._select_one(), timeout=self.connect_timeout)
+        except Exception as exc:
+            ms = (time.perf_counter() - started) * 1000
+            return HealthResult("database", False, _mask_text(_one_line(exc), self.url), ms, data)
+        ms = (time.perf_counter() - started) * 1000
+        return HealthResult("database", True, f"{self.dialect} answered in {ms:.1f} ms", ms, data)
+
+    async def _select_one(self) -> None:
+        await self.connection.execute_query("SELECT 1")
+
+    async def _wait_until_reachable(self) -> None:
+        attempts = self.retries + 1
+        reason = ""
+        for attempt in range(1, attempts + 1):
+            try:
+                await asyncio.wait_for(self._select_one(), timeout=self.connect_timeout + 1)
+                return
+            except Exception as exc:
+                reason = _mask_text(_one_line(exc), self.url)
+                await self.context.connections.close_all(discard=True)
+            if attempt == attempts:
+                break
+            delay = min(self.backoff * 2 ** (attempt - 1), self.max_backoff)
+            message = (
+                f"cannot reach the database at {self.masked_url}: {reason}; "
+                f"retrying in {delay:g}s (attempt {attempt} of {attempts})"
+            )
+            logger.warning(message)
+            if self.on_retry is not None:
+                self.on_retry(message)
+            await asyncio.sleep(delay)
+        raise DatabaseUnavailable(
+            f"cannot reach the database at {self.masked_url} after {attempts} attempt(s): "
+            f"{reason}. Check that the database server is running and reachable, and that "
+            "[database] url in config.toml (or DBSBM_DATABASE__URL) is right."
+        )
+
+    # --- runtime app registration (hot reload) -------------------------------------------
+
+    def register_app(self, spec: AppSpec, modules: Sequence[ModuleType] | None = None) -> None:
+        """Add a plugin's app to the live ORM (no second ``Tortoise.init``).
+
+        ``modules`` are the already imported models modules; by default ``spec.models`` are
+        imported (``sys.modules`` is reused, so a reloader passes the fresh modules).
+        """
+        if spec.label in self._apps():
+            raise DatabaseError(f"app {spec.label!r} is already registered: use replace_app()")
+        self._install(spec, self._import(spec, modules))
+
+    def replace_app(self, spec: AppSpec, modules: Sequence[ModuleType] | None = None) -> None:
+        """Swap a plugin's app for new model classes (e.g. a re-imported models module).
+
+        Other apps' queries keep running; old classes stay usable by stale references.
+        """
+        loaded = self._import(spec, modules)  # fail before touching the live registry
+        if spec.label in self._apps():
+            self.unregister_app(spec.label)
+        self._install(spec, loaded)
+
+    def unregister_app(self, label: str) -> None:
+        """Remove an app from the live ORM, with the reverse relations it added to other apps."""
+        apps = self._apps()
+        old = apps.apps.pop(label, None)
+        if old is not None:
+            _strip_backward_relations(set(old.values()), apps.apps.values())
+
+    def _apps(self) -> Apps:
+        apps = self.context.apps
+        if apps is None:  # pragma: no cover - init always builds the registry
+            raise DatabaseError("the ORM has no app registry")
+        return apps
+
+    @staticmethod
+    def _import(spec: AppSpec, modules: Sequence[ModuleType] | None) -> list[ModuleType]:
+        if modules is not None:
+            return list(modules)
+        try:
+            return [importlib.import_module(path) for path in spec.models]
+        except ImportError as exc:
+            raise DatabaseError(f"cannot import the models of app {spec.label!r}: {exc}") from exc
+
+    def _install(self, spec: AppSpec, modules: list[ModuleType]) -> None:
+        apps = self._apps()
+        with active(self.context):
+            try:
+                models = apps.init_app(spec.label, modules, _init_relations=True)
+            except Exception:
+                apps.apps.pop(spec.label, None)
+                raise
+            _build_querysets(models.values())
+
+
+def _build_querysets(models: Iterable[type[Model]]) -> None:
+    """What ``Apps._build_initial_querysets`` does, for some models only."""
+    for model in models:
+        meta = model._meta
+        meta.default_connection = CONNECTION
+        meta.finalise_model()
+        meta.basetable = Table(name=meta.db_table, schema=meta.schema)
+        basequery = meta.db.query_class.from_(meta.basetable)
+        meta.basequery = cast(Query, basequery)
+        meta.basequery_all_fields = cast(Query, basequery.select(*meta.db_fields))
+
+
+@contextmanager
+def active(ctx: TortoiseContext) -> Iterator[TortoiseContext]:
+    """Make ``ctx`` the current ORM context of this task for the block (no global change)."""
+    token = _current_context.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current_context.reset(token)
+
+
+def _global_context() -> TortoiseContext | None:
+    from tortoise import context
+
+    return context._global_context
+
+
+def _points_at(f: object, old: set[type[Model]]) -> bool:
+    if isinstance(f, BackwardFKRelation | BackwardOneToOneRelation):
+        return f.related_model in old
+    if isinstance(f, ManyToManyFieldInstance) and f._generated:
+        return getattr(f, "field_type", None) in old or getattr(f, "related_model", None) in old
+    return False
+
+
+def _strip_backward_relations(
+    old: set[type[Model]], others: Iterable[dict[str, type[Model]]]
+) -> None:
+    """Remove from other apps' models the reverse relations that point at ``old`` classes."""
+    for models in others:
+        for model in models.values():
+            meta = model._meta
+            stale = [name for name, f in meta.fields_map.items() if _points_at(f, old)]
+            for name in stale:
+                meta.fields_map.pop(name)
+                meta.fields_db_projection.pop(name, None)
+                for names in (meta.m2m_fields, meta.backward_fk_fields, meta.backward_o2o_fields):
+                    names.discard(name)
+                for key in [k for k in meta._filters if k == name or k.startswith(f"{name}__")]:
+                    meta._filters.pop(key)
+                if isinstance(model.__dict__.get(name), property):
+                    delattr(model, name)
+            if stale:
+                meta.finalise_fields()
