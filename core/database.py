@@ -176,8 +176,8 @@ def tortoise_config(
 
 def _one_line(exc: BaseException) -> str:
     """The root cause of ``exc`` on one line (tortoise wraps driver errors, e.g. MySQL's)."""
-    while exc.__cause__ is not None:
-        exc = exc.__cause__
+    while (inner := exc.__cause__ or exc.__context__) is not None:
+        exc = inner
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
