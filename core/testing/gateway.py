@@ -1,0 +1,234 @@
+"""The gateway websocket: HELLO, IDENTIFY/READY, RESUME, heartbeats, dispatches and shards."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from core.testing.state import World
+
+HEARTBEAT_INTERVAL_MS = 41250
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard that receives a guild's events, by Discord's formula."""
+    return (guild_id >> 22) % shard_count
+
+
+class _Connection:
+    """One websocket connection; sends are serialised (zlib-stream needs the order kept)."""
+
+    def __init__(self, ws: web.WebSocketResponse, request: web.Request, compress: bool) -> None:
+        self.ws = ws
+        self.request = request
+        self._zlib = zlib.compressobj() if compress else None
+        self._lock = asyncio.Lock()
+
+    async def send(self, payload: dict[str, Any]) -> None:
+        text = json.dumps(payload)
+        async with self._lock:
+            if self._zlib is None:
+                await self.ws.send_str(text)
+            else:
+                data = self._zlib.compress(text.encode()) + self._zlib.flush(zlib.Z_SYNC_FLUSH)
+                await self.ws.send_bytes(data)
+
+    def abort(self) -> None:
+        """Cut the TCP connection without a close frame."""
+        if self.request.transport is not None:
+            self.request.transport.abort()
+
+
+@dataclass(eq=False)
+class GatewaySession:
+    """A gateway session (it outlives a dropped connection, so that it can be resumed)."""
+
+    id: str
+    shard: tuple[int, int]
+    seq: int = 0
+    connection: _Connection | None = None
+    #: Dispatches made while no connection was open; replayed on RESUME.
+    backlog: list[dict[str, Any]] = field(default_factory=list)
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        self.seq += 1
+        payload = {"op": 0, "t": event, "s": self.seq, "d": data}
+        if self.connection is None:
+            self.backlog.append(payload)
+        else:
+            await self.connection.send(payload)
+
+
+class Gateway:
+    """The gateway side of the local Discord; ``handshakes`` logs each IDENTIFY and RESUME."""
+
+    def __init__(self, world: World, token: str, url: Callable[[], str]) -> None:
+        self._world = world
+        self._token = token
+        self._url = url
+        self.sessions: dict[str, GatewaySession] = {}
+        #: "IDENTIFY" or "RESUME" for every session opened or resumed, in order.
+        self.handshakes: list[str] = []
+        self._changed = asyncio.Condition()
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=0)
+        await ws.prepare(request)
+        connection = _Connection(ws, request, request.query.get("compress") == "zlib-stream")
+        await connection.send({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})
+        session: GatewaySession | None = None
+        try:
+            async for msg in ws:
+                if msg.type is not WSMsgType.TEXT:
+                    continue
+                payload = json.loads(msg.data)
+                op, data = payload.get("op"), payload.get("d")
+                if op == 1:
+                    await connection.send({"op": 11})
+                elif op == 2:
+                    session = await self._identify(connection, data)
+                elif op == 6:
+                    session = await self._resume(connection, data)
+                elif op == 8:
+                    await self._send_members(connection, session, data)
+        finally:
+            if session is not None and session.connection is connection:
+                session.connection = None
+        return ws
+
+    def sessions_for(self, guild_id: int | None) -> list[GatewaySession]:
+        """The sessions that receive a guild's events (shard 0 for events outside guilds)."""
+        return [
+            s
+            for s in self.sessions.values()
+            if s.shard[0] == (0 if guild_id is None else shard_of(guild_id, s.shard[1]))
+        ]
+
+    async def dispatch(self, event: str, data: dict[str, Any], guild_id: int | None) -> int:
+        """Send an event to the sessions of ``guild_id``; returns how many got it."""
+        sessions = self.sessions_for(guild_id)
+        for session in sessions:
+            await session.dispatch(event, data)
+        return len(sessions)
+
+    async def send_op(self, op: int, data: Any, shard: int | None = None) -> None:
+        """Send a raw opcode to every connected session (or those of one shard)."""
+        for connection in self._connections(shard):
+            await connection.send({"op": op, "d": data})
+
+    def drop(self, shard: int | None = None) -> None:
+        """Cut the connections (of one shard) without a close frame."""
+        for session in self._sessions(shard):
+            if session.connection is not None:
+                session.connection.abort()
+                session.connection = None
+
+    async def close(self, code: int = 4000, shard: int | None = None) -> None:
+        """Close the connections (of one shard) with a close code."""
+        for session in self._sessions(shard):
+            if session.connection is not None:
+                connection, session.connection = session.connection, None
+                await connection.ws.close(code=code)
+
+    async def wait_handshake(self, after: int, timeout: float) -> str:
+        """Wait for the handshake that follows the first ``after`` ones and return its kind."""
+        async with self._changed:
+            try:
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: len(self.handshakes) > after), timeout
+                )
+            except TimeoutError:
+                msg = f"The bot did not reconnect to the gateway within {timeout}s"
+                raise AssertionError(msg) from None
+        return self.handshakes[after]
+
+    async def shutdown(self) -> None:
+        for session in list(self.sessions.values()):
+            if session.connection is not None:
+                await session.connection.ws.close(code=1001)
+
+    def _sessions(self, shard: int | None) -> list[GatewaySession]:
+        return [s for s in self.sessions.values() if shard is None or s.shard[0] == shard]
+
+    def _connections(self, shard: int | None) -> list[_Connection]:
+        return [s.connection for s in self._sessions(shard) if s.connection is not None]
+
+    async def _handshake_done(self, kind: str) -> None:
+        async with self._changed:
+            self.handshakes.append(kind)
+            self._changed.notify_all()
+
+    async def _identify(self, connection: _Connection, data: dict[str, Any]) -> GatewaySession | None:
+        if data.get("token") != self._token:
+            await connection.ws.close(code=4004, message=b"Authentication failed.")
+            return None
+        shard_id, shard_count = data.get("shard") or (0, 1)
+        if not 0 <= shard_id < shard_count:
+            await connection.ws.close(code=4010, message=b"Invalid shard.")
+            return None
+        session = GatewaySession(secrets.token_hex(16), (shard_id, shard_count))
+        session.connection = connection
+        self.sessions[session.id] = session
+        guilds = [g for g in self._world.guilds if shard_of(g.id, shard_count) == shard_id]
+        await session.dispatch("READY", self._ready(session, [g.id for g in guilds]))
+        for guild in guilds:
+            await session.dispatch("GUILD_CREATE", guild.to_wire())
+        await self._handshake_done("IDENTIFY")
+        return session
+
+    async def _resume(self, connection: _Connection, data: dict[str, Any]) -> GatewaySession | None:
+        session = self.sessions.get(data.get("session_id", ""))
+        if session is None or data.get("token") != self._token:
+            await connection.send({"op": 9, "d": False})
+            return None
+        session.connection = connection
+        backlog, session.backlog = session.backlog, []
+        for payload in backlog:
+            await connection.send(payload)
+        await session.dispatch("RESUMED", {"_trace": ["local-discord"]})
+        await self._handshake_done("RESUME")
+        return session
+
+    async def _send_members(
+        self, connection: _Connection, session: GatewaySession | None, data: dict[str, Any]
+    ) -> None:
+        if session is None:
+            return
+        guild = self._world.guild(int(data["guild_id"]))
+        chunk = {
+            "guild_id": str(guild.id),
+            "members": [m.to_wire() for m in guild.members],
+            "chunk_index": 0,
+            "chunk_count": 1,
+            "not_found": [],
+        }
+        if nonce := data.get("nonce"):
+            chunk["nonce"] = nonce
+        await session.dispatch("GUILD_MEMBERS_CHUNK", chunk)
+
+    def _ready(self, session: GatewaySession, guild_ids: list[int]) -> dict[str, Any]:
+        return {
+            "v": 10,
+            "user": {**self._world.bot_user.to_wire(), "verified": True, "mfa_enabled": False},
+            "guilds": [{"id": str(gid), "unavailable": True} for gid in guild_ids],
+            "session_id": session.id,
+            "session_type": "normal",
+            "resume_gateway_url": self._url(),
+            "shard": list(session.shard),
+            "application": {"id": str(self._world.application_id), "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "guild_join_requests": [],
+            "geo_ordered_rtc_regions": [],
+            "user_settings": {},
+            "auth": {},
+            "_trace": ["local-discord"],
+        }

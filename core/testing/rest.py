@@ -1,0 +1,527 @@
+"""The REST API under ``/api/v10``: login, commands, interactions, webhooks, channels, guilds."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from core.testing.interactions import InteractionRecord
+from core.testing.messages import edit_message, new_message
+from core.testing.state import EPHEMERAL, ApplicationCommand, Channel, StoredFile
+from core.testing.wire import error_reply, json_reply, no_content
+
+if TYPE_CHECKING:
+    from core.testing.server import LocalDiscord
+
+API_PREFIX = "/api/v10"
+#: Message flag of a deferred reply that is still "thinking".
+LOADING = 1 << 7
+_BODY = web.RequestKey("body", object)
+_UPLOADS = web.RequestKey("uploads", dict)
+#: Routes authorised by the interaction token instead of the bot token.
+_TOKEN_ROUTES = ("/interactions/", "/webhooks/")
+
+
+@dataclass
+class RecordedRequest:
+    """A REST request the bot made; ``path`` is relative to ``/api/v10``."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    files: list[StoredFile] = field(default_factory=list)
+    status: int | None = None
+
+
+def build_app(discord: LocalDiscord) -> web.Application:
+    """The aiohttp application of the local Discord (REST, gateway and attachment files)."""
+    api = _Api(discord)
+    app = web.Application(middlewares=[api.middleware], client_max_size=64 * 1024 * 1024)
+    add = app.router.add_route
+    p = API_PREFIX
+    add("GET", "/gateway", discord.gateway.handle)
+    add("GET", "/attachments/{file_id}/{filename}", api.attachment)
+    add("GET", p + "/users/@me", api.me)
+    add("GET", p + "/gateway", api.gateway_url)
+    add("GET", p + "/gateway/bot", api.gateway_bot)
+    add("GET", p + "/oauth2/applications/@me", api.application)
+    for scope in ("", "/guilds/{guild_id}"):
+        commands = p + "/applications/{application_id}" + scope + "/commands"
+        add("GET", commands, api.list_commands)
+        add("PUT", commands, api.overwrite_commands)
+        add("POST", commands, api.create_command)
+        add("GET", commands + "/{command_id}", api.get_command)
+        add("PATCH", commands + "/{command_id}", api.edit_command)
+        add("DELETE", commands + "/{command_id}", api.delete_command)
+    add("POST", p + "/interactions/{interaction_id}/{token}/callback", api.callback)
+    add("POST", p + "/webhooks/{application_id}/{token}", api.followup)
+    webhook_message = p + "/webhooks/{application_id}/{token}/messages/{message_id}"
+    add("GET", webhook_message, api.get_webhook_message)
+    add("PATCH", webhook_message, api.edit_webhook_message)
+    add("DELETE", webhook_message, api.delete_webhook_message)
+    add("GET", p + "/channels/{channel_id}", api.get_channel)
+    add("POST", p + "/channels/{channel_id}/typing", api.typing)
+    add("GET", p + "/channels/{channel_id}/messages", api.list_messages)
+    add("POST", p + "/channels/{channel_id}/messages", api.create_message)
+    add("GET", p + "/channels/{channel_id}/messages/{message_id}", api.get_message)
+    add("PATCH", p + "/channels/{channel_id}/messages/{message_id}", api.edit_channel_message)
+    add("DELETE", p + "/channels/{channel_id}/messages/{message_id}", api.delete_channel_message)
+    add("POST", p + "/users/@me/channels", api.open_dm)
+    add("GET", p + "/users/{user_id}", api.get_user)
+    add("GET", p + "/guilds/{guild_id}", api.get_guild)
+    add("GET", p + "/guilds/{guild_id}/channels", api.guild_channels)
+    add("GET", p + "/guilds/{guild_id}/roles", api.guild_roles)
+    add("GET", p + "/guilds/{guild_id}/members", api.guild_members)
+    add("GET", p + "/guilds/{guild_id}/members/{user_id}", api.guild_member)
+    add("PUT", p + "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", api.add_member_role)
+    add("DELETE", p + "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", api.remove_member_role)
+    add("*", "/{tail:.*}", api.unknown)
+    return app
+
+
+def _id(request: web.Request, name: str) -> int:
+    try:
+        return int(request.match_info[name])
+    except ValueError:
+        raise web.HTTPNotFound from None
+
+
+class _Api:
+    """The route handlers; they read and change ``discord.world``."""
+
+    def __init__(self, discord: LocalDiscord) -> None:
+        self.d = discord
+        self.world = discord.world
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Record, authorise, spec-check and fault-inject every API request."""
+        if not request.path.startswith(API_PREFIX + "/"):
+            response: web.StreamResponse = await handler(request)
+            return response
+        path = request.path[len(API_PREFIX) :]
+        body, uploads = await _read_body(request)
+        record = RecordedRequest(
+            request.method, path, dict(request.query), body, list(uploads.values())
+        )
+        self.d.requests.append(record)
+        self.d.check_spec(request.method, path, body)
+        request[_BODY], request[_UPLOADS] = body, uploads
+        if not path.startswith(_TOKEN_ROUTES) and request.headers.get(
+            "Authorization"
+        ) != f"Bot {self.d.token}":
+            response = error_reply(401, "401: Unauthorized")
+        else:
+            response = await self.d.faults.apply(request.method, path) or await handler(request)
+        record.status = response.status
+        return response
+
+    def _message_reply(self, message: dict[str, Any]) -> web.Response:
+        return json_reply(message)
+
+    # login and gateway
+
+    async def me(self, request: web.Request) -> web.Response:
+        return json_reply({**self.world.bot_user.to_wire(), "verified": True, "mfa_enabled": False})
+
+    async def gateway_url(self, request: web.Request) -> web.Response:
+        return json_reply({"url": self.d.gateway_url})
+
+    async def gateway_bot(self, request: web.Request) -> web.Response:
+        limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+        return json_reply(
+            {"url": self.d.gateway_url, "shards": self.d.shards, "session_start_limit": limit}
+        )
+
+    async def application(self, request: web.Request) -> web.Response:
+        return json_reply(
+            {
+                "id": str(self.world.application_id),
+                "name": self.world.bot_user.name,
+                "icon": None,
+                "description": "",
+                "summary": "",
+                "type": None,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": "0" * 64,
+                "flags": 0,
+                "owner": self.world.owner.to_wire(),
+                "team": None,
+                "bot": self.world.bot_user.to_wire(),
+            }
+        )
+
+    async def attachment(self, request: web.Request) -> web.Response:
+        stored = self.world.files.get(_id(request, "file_id"))
+        if stored is None:
+            return error_reply(404, "404: Not Found")
+        return web.Response(body=stored.data, content_type=stored.content_type)
+
+    async def unknown(self, request: web.Request) -> web.Response:
+        self.d.unknown_routes.append(f"{request.method} {request.path}")
+        return error_reply(404, "404: Not Found")
+
+    # application commands
+
+    def _scope(self, request: web.Request) -> int | None | web.Response:
+        if _id(request, "application_id") != self.world.application_id:
+            return error_reply(403, "Missing Access", 50001)
+        return _id(request, "guild_id") if "guild_id" in request.match_info else None
+
+    def _command(self, request: web.Request) -> ApplicationCommand | web.Response:
+        scope = self._scope(request)
+        if isinstance(scope, web.Response):
+            return scope
+        command_id = _id(request, "command_id")
+        for command in self.world.commands_of(scope):
+            if command.id == command_id:
+                return command
+        return error_reply(404, "Unknown application command", 10063)
+
+    async def list_commands(self, request: web.Request) -> web.Response:
+        scope = self._scope(request)
+        if isinstance(scope, web.Response):
+            return scope
+        return json_reply([c.to_wire() for c in self.world.commands_of(scope)])
+
+    async def overwrite_commands(self, request: web.Request) -> web.Response:
+        scope = self._scope(request)
+        if isinstance(scope, web.Response):
+            return scope
+        commands = self.world.overwrite_commands(scope, request[_BODY] or [])
+        return json_reply([c.to_wire() for c in commands])
+
+    async def create_command(self, request: web.Request) -> web.Response:
+        scope = self._scope(request)
+        if isinstance(scope, web.Response):
+            return scope
+        bodies = [c.body for c in self.world.commands_of(scope)]
+        name = request[_BODY]["name"]
+        bodies = [b for b in bodies if b["name"] != name] + [request[_BODY]]
+        commands = self.world.overwrite_commands(scope, bodies)
+        return json_reply(commands[-1].to_wire(), 201)
+
+    async def get_command(self, request: web.Request) -> web.Response:
+        command = self._command(request)
+        return command if isinstance(command, web.Response) else json_reply(command.to_wire())
+
+    async def edit_command(self, request: web.Request) -> web.Response:
+        command = self._command(request)
+        if isinstance(command, web.Response):
+            return command
+        command.body = {**command.body, **request[_BODY]}
+        return json_reply(command.to_wire())
+
+    async def delete_command(self, request: web.Request) -> web.Response:
+        command = self._command(request)
+        if isinstance(command, web.Response):
+            return command
+        self.world.commands_of(command.guild_id).remove(command)
+        return no_content()
+
+    # interactions and their webhooks
+
+    def _interaction(self, request: web.Request) -> InteractionRecord | web.Response:
+        record = self.d.interactions.get(request.match_info["token"])
+        if record is None:
+            return error_reply(404, "Unknown interaction", 10062)
+        return record
+
+    async def callback(self, request: web.Request) -> web.Response:
+        record = self._interaction(request)
+        if isinstance(record, web.Response):
+            return record
+        if record.id != _id(request, "interaction_id"):
+            return error_reply(404, "Unknown interaction", 10062)
+        if record.callback is not None:
+            record.rejected_callbacks += 1
+            await record.notify()
+            return error_reply(400, "Interaction has already been acknowledged.", 40060)
+        body: dict[str, Any] = request[_BODY]
+        kind, data = body["type"], body.get("data") or {}
+        if kind in (4, 5):
+            if kind == 5:
+                data = {"flags": (int(data.get("flags") or 0) & EPHEMERAL) | LOADING}
+            message = self._interaction_message(record, data, request[_UPLOADS])
+            if kind == 5:
+                message["flags"] |= LOADING
+            record.original_id = int(message["id"])
+        elif kind in (6, 7):
+            record.original_id = record.message_id
+            if kind == 7 and record.message_id is not None:
+                message = self.world.messages[record.message_id]
+                edit_message(self.world, message, data, request[_UPLOADS], self.d.attachments_url)
+        record.callback = {"type": kind, "data": data}
+        await record.notify()
+        await self.d.notify_messages()
+        return no_content()
+
+    def _interaction_message(
+        self, record: InteractionRecord, payload: dict[str, Any], uploads: dict[int, StoredFile]
+    ) -> dict[str, Any]:
+        guild_id = record.payload.get("guild_id")
+        user = record.payload.get("member", {}).get("user") or record.payload.get("user", {})
+        return new_message(
+            self.world,
+            channel_id=int(record.payload["channel_id"]),
+            guild_id=int(guild_id) if guild_id else None,
+            author=self.world.bot_user,
+            payload=payload,
+            uploads=uploads,
+            attachments_base=self.d.attachments_url,
+            webhook_id=self.world.application_id,
+            message_type=20 if record.type == 2 else 0,
+            interaction_metadata={
+                "id": str(record.id),
+                "type": record.type,
+                "user": user,
+                "authorizing_integration_owners": {},
+            },
+        )
+
+    def _webhook(self, request: web.Request) -> InteractionRecord | web.Response:
+        if _id(request, "application_id") != self.world.application_id:
+            return error_reply(404, "Unknown Webhook", 10015)
+        return self._interaction(request)
+
+    async def followup(self, request: web.Request) -> web.Response:
+        record = self._webhook(request)
+        if isinstance(record, web.Response):
+            return record
+        original = self.world.messages.get(record.original_id or 0)
+        if original is not None and original["flags"] & LOADING:
+            # Discord: the first followup after a deferred reply replaces the "thinking" message
+            original["flags"] &= ~LOADING
+            message = edit_message(
+                self.world, original, request[_BODY], request[_UPLOADS], self.d.attachments_url
+            )
+        else:
+            message = self._interaction_message(record, request[_BODY], request[_UPLOADS])
+        record.followup_ids.append(int(message["id"]))
+        await record.notify()
+        await self.d.notify_messages()
+        if request.query.get("wait", "").lower() in ("1", "true"):
+            return json_reply(message)
+        return no_content()
+
+    def _webhook_message(
+        self, request: web.Request
+    ) -> tuple[InteractionRecord, dict[str, Any]] | web.Response:
+        record = self._webhook(request)
+        if isinstance(record, web.Response):
+            return record
+        ref = request.match_info["message_id"]
+        message_id = record.original_id if ref == "@original" else int(ref)
+        if message_id not in (record.original_id, *record.followup_ids):
+            return error_reply(404, "Unknown Message", 10008)
+        message = self.world.messages.get(message_id or 0)
+        if message is None:
+            return error_reply(404, "Unknown Message", 10008)
+        return record, message
+
+    async def get_webhook_message(self, request: web.Request) -> web.Response:
+        found = self._webhook_message(request)
+        return found if isinstance(found, web.Response) else json_reply(found[1])
+
+    async def edit_webhook_message(self, request: web.Request) -> web.Response:
+        found = self._webhook_message(request)
+        if isinstance(found, web.Response):
+            return found
+        record, message = found
+        message["flags"] &= ~LOADING
+        edit_message(self.world, message, request[_BODY], request[_UPLOADS], self.d.attachments_url)
+        if int(message["id"]) == record.original_id:
+            record.record_edit(message)
+        await record.notify()
+        await self.d.notify_messages()
+        return json_reply(message)
+
+    async def delete_webhook_message(self, request: web.Request) -> web.Response:
+        found = self._webhook_message(request)
+        if isinstance(found, web.Response):
+            return found
+        record, message = found
+        del self.world.messages[int(message["id"])]
+        if int(message["id"]) == record.original_id:
+            record.original_deleted = True
+        await record.notify()
+        await self.d.notify_messages()
+        return no_content()
+
+    # channels and messages
+
+    def _channel(self, request: web.Request) -> Channel | web.Response:
+        channel = self.world.find_channel(_id(request, "channel_id"))
+        return channel if channel is not None else error_reply(404, "Unknown Channel", 10003)
+
+    def _channel_message(
+        self, request: web.Request
+    ) -> tuple[Channel, dict[str, Any]] | web.Response:
+        channel = self._channel(request)
+        if isinstance(channel, web.Response):
+            return channel
+        message = self.world.messages.get(_id(request, "message_id"))
+        if message is None or message["channel_id"] != str(channel.id):
+            return error_reply(404, "Unknown Message", 10008)
+        return channel, message
+
+    async def get_channel(self, request: web.Request) -> web.Response:
+        channel = self._channel(request)
+        return channel if isinstance(channel, web.Response) else json_reply(channel.to_wire())
+
+    async def typing(self, request: web.Request) -> web.Response:
+        channel = self._channel(request)
+        return channel if isinstance(channel, web.Response) else no_content()
+
+    async def list_messages(self, request: web.Request) -> web.Response:
+        channel = self._channel(request)
+        if isinstance(channel, web.Response):
+            return channel
+        limit = int(request.query.get("limit", 50))
+        messages = [m for m in self.d.channel_messages(channel.id) if not m["flags"] & EPHEMERAL]
+        return json_reply(list(reversed(messages))[:limit])
+
+    async def create_message(self, request: web.Request) -> web.Response:
+        channel = self._channel(request)
+        if isinstance(channel, web.Response):
+            return channel
+        guild_id = channel.guild.id if channel.guild else None
+        message = new_message(
+            self.world,
+            channel_id=channel.id,
+            guild_id=guild_id,
+            author=self.world.bot_user,
+            payload=request[_BODY] or {},
+            uploads=request[_UPLOADS],
+            attachments_base=self.d.attachments_url,
+            message_type=19 if (request[_BODY] or {}).get("message_reference") else 0,
+        )
+        await self.d.notify_messages()
+        await self.d.gateway.dispatch("MESSAGE_CREATE", message, guild_id)
+        return json_reply(message)
+
+    async def get_message(self, request: web.Request) -> web.Response:
+        found = self._channel_message(request)
+        return found if isinstance(found, web.Response) else json_reply(found[1])
+
+    async def edit_channel_message(self, request: web.Request) -> web.Response:
+        found = self._channel_message(request)
+        if isinstance(found, web.Response):
+            return found
+        message = edit_message(
+            self.world, found[1], request[_BODY] or {}, request[_UPLOADS], self.d.attachments_url
+        )
+        await self.d.notify_messages()
+        return json_reply(message)
+
+    async def delete_channel_message(self, request: web.Request) -> web.Response:
+        found = self._channel_message(request)
+        if isinstance(found, web.Response):
+            return found
+        del self.world.messages[int(found[1]["id"])]
+        await self.d.notify_messages()
+        return no_content()
+
+    async def open_dm(self, request: web.Request) -> web.Response:
+        user = self.world.find_user(int(request[_BODY]["recipient_id"]))
+        if user is None:
+            return error_reply(404, "Unknown User", 10013)
+        return json_reply(self.world.dm_channel(user).to_wire())
+
+    # users and guilds
+
+    async def get_user(self, request: web.Request) -> web.Response:
+        user = self.world.find_user(_id(request, "user_id"))
+        return error_reply(404, "Unknown User", 10013) if user is None else json_reply(user.to_wire())
+
+    def _guild(self, request: web.Request) -> Any:
+        try:
+            return self.world.guild(_id(request, "guild_id"))
+        except KeyError:
+            return error_reply(404, "Unknown Guild", 10004)
+
+    async def get_guild(self, request: web.Request) -> web.Response:
+        guild = self._guild(request)
+        if isinstance(guild, web.Response):
+            return guild
+        data = guild.to_wire()
+        for key in ("channels", "members", "threads", "presences", "voice_states", "joined_at"):
+            data.pop(key)
+        return json_reply(data)
+
+    async def guild_channels(self, request: web.Request) -> web.Response:
+        guild = self._guild(request)
+        if isinstance(guild, web.Response):
+            return guild
+        return json_reply([c.to_wire() for c in guild.channels])
+
+    async def guild_roles(self, request: web.Request) -> web.Response:
+        guild = self._guild(request)
+        if isinstance(guild, web.Response):
+            return guild
+        return json_reply([r.to_wire() for r in guild.roles])
+
+    async def guild_members(self, request: web.Request) -> web.Response:
+        guild = self._guild(request)
+        if isinstance(guild, web.Response):
+            return guild
+        after = int(request.query.get("after", 0))
+        limit = int(request.query.get("limit", 1))
+        members = sorted((m for m in guild.members if m.id > after), key=lambda m: m.id)
+        return json_reply([m.to_wire() for m in members[:limit]])
+
+    async def guild_member(self, request: web.Request) -> web.Response:
+        guild = self._guild(request)
+        if isinstance(guild, web.Response):
+            return guild
+        try:
+            return json_reply(guild.member(_id(request, "user_id")).to_wire())
+        except KeyError:
+            return error_reply(404, "Unknown Member", 10007)
+
+    async def add_member_role(self, request: web.Request) -> web.Response:
+        return await self._change_role(request, add=True)
+
+    async def remove_member_role(self, request: web.Request) -> web.Response:
+        return await self._change_role(request, add=False)
+
+    async def _change_role(self, request: web.Request, *, add: bool) -> web.Response:
+        guild = self._guild(request)
+        if isinstance(guild, web.Response):
+            return guild
+        try:
+            member = guild.member(_id(request, "user_id"))
+            role = guild.role(_id(request, "role_id"))
+        except KeyError as exc:
+            return error_reply(404, str(exc), 10011)
+        if add and role not in member.roles:
+            member.roles.append(role)
+        elif not add and role in member.roles:
+            member.roles.remove(role)
+        update = {**member.to_wire(), "guild_id": str(guild.id)}
+        await self.d.gateway.dispatch("GUILD_MEMBER_UPDATE", update, guild.id)
+        return no_content()
+
+
+async def _read_body(request: web.Request) -> tuple[Any, dict[int, StoredFile]]:
+    """The JSON body (for multipart: ``payload_json``) and the uploaded files by index."""
+    if not request.can_read_body:
+        return None, {}
+    if request.content_type == "multipart/form-data":
+        form = await request.post()
+        uploads: dict[int, StoredFile] = {}
+        body: Any = None
+        for name, value in form.items():
+            if name == "payload_json":
+                body = json.loads(str(value))
+            elif isinstance(value, web.FileField) and name.startswith("files["):
+                index = int(name[len("files[") : -1])
+                uploads[index] = StoredFile(value.filename, value.file.read(), value.content_type)
+        return body, uploads
+    raw = await request.read()
+    return (json.loads(raw) if raw else None), {}
