@@ -1,5 +1,16 @@
 """The core web server (aiohttp): health endpoints and plugin routes added and removed at runtime.
 
+Endpoints (status 200 when healthy, 503 when not; JSON bodies):
+
+- ``GET /health`` — liveness: the process answers; nothing else is touched.
+- ``GET /health/ready`` — ready to serve: the gateway is connected and the database answers.
+- ``GET /health/detailed`` — every component (database, cache with its circuit state, gateway
+  latency per shard, each plugin's state and its own health checks) with status and timing. When
+  the server is bound beyond loopback it needs ``Authorization: Bearer <[web] token>``.
+
+Every request counts against ``[ratelimit] web`` per client address (429 with ``Retry-After``
+beyond it, and a ``web_rate_limited`` security event).
+
 aiohttp freezes its router once the server starts, so plugin routes are kept in the server's own
 table and served by one dispatching handler; :meth:`WebServer.add_routes` returns the undo step
 that the plugin's scope records.
@@ -7,20 +18,49 @@ that the plugin's scope records.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import hmac
+import ipaddress
+import json
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from loguru import logger
 
+from core import health
+from core.events import SecurityEvent
+from core.hooks import emit
+from core.ratelimit import web_rate_limit_middleware
+
 if TYPE_CHECKING:
     from core.app import App
 
-Handler = Callable[[web.Request], Any]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+HEALTH_PATHS = ("/health", "/health/ready", "/health/detailed")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a bind address or a client address) is a loopback address."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def json_response(
+    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    """A JSON response (values that JSON lacks, such as ``Decimal``, become strings)."""
+    return web.json_response(
+        body, status=status, headers=headers, dumps=lambda v: json.dumps(v, default=str)
+    )
 
 
 class WebServer:
-    """Serves ``/health`` and the routes plugins contribute through ``dbsbm_web_routes``."""
+    """Serves the health endpoints and the routes plugins add through ``dbsbm_web_routes``."""
 
     def __init__(self, app: App):
         self.app = app
@@ -28,13 +68,24 @@ class WebServer:
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
+    @property
+    def url(self) -> str:
+        """The base URL the server listens on (after :meth:`start`)."""
+        host = self.app.settings.web.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
+
     def add_routes(self, owner: str, routes: Sequence[web.RouteDef]) -> Callable[[], None]:
         """Mount ``routes`` for plugin ``owner``; return the function that removes them."""
         keys = []
         for route in routes:
             key = (route.method.upper(), route.path)
+            if route.path in HEALTH_PATHS:
+                raise ValueError(f"{route.path} is served by the core web server")
             if key in self.routes and self.routes[key][0] != owner:
-                raise ValueError(f"{route.method} {route.path} is already served by {self.routes[key][0]}")
+                raise ValueError(
+                    f"{route.method} {route.path} is already served by {self.routes[key][0]}"
+                )
             self.routes[key] = (owner, route.handler)
             keys.append(key)
 
@@ -50,15 +101,79 @@ class WebServer:
             entry = self.routes.get(("GET", request.path))
         if entry is None:
             raise web.HTTPNotFound(text=f"no route for {request.method} {request.path}")
-        result: web.StreamResponse = await entry[1](request)
-        return result
+        return await entry[1](request)
+
+    # --- health ------------------------------------------------------------------------
 
     async def _health(self, request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
+        return json_response({"status": "ok"})
+
+    async def _ready(self, request: web.Request) -> web.Response:
+        report = await health.readiness(self.app)
+        return json_response(report.to_json(), 200 if report.healthy else 503)
+
+    async def _detailed(self, request: web.Request) -> web.Response:
+        refusal = await self._authorise(request)
+        if refusal is not None:
+            return refusal
+        report = await health.detailed(self.app)
+        return json_response(report.to_json(), 200 if report.healthy else 503)
+
+    async def _authorise(self, request: web.Request) -> web.Response | None:
+        """Require the bearer token when the server is reachable beyond loopback."""
+        settings = self.app.settings.web
+        if is_loopback(settings.host):
+            return None
+        token = settings.token.get_secret_value() if settings.token else ""
+        if not token:
+            return json_response(
+                {
+                    "status": "forbidden",
+                    "detail": "the server is bound beyond loopback: set [web] token "
+                    "(DBSBM_WEB__TOKEN) to allow /health/detailed with a bearer token",
+                },
+                403,
+            )
+        given = request.headers.get("Authorization", "")
+        scheme, _, value = given.partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            value.strip().encode(), token.encode()
+        ):
+            return None
+        await emit(
+            self.app.pm.hook.dbsbm_security_event,
+            event=SecurityEvent(
+                kind="web_unauthorized",
+                detail=f"{request.method} {request.path}: missing or wrong bearer token",
+                client_address=request.remote,
+            ),
+        )
+        return json_response(
+            {"status": "unauthorized", "detail": "send Authorization: Bearer <[web] token>"},
+            401,
+            {"WWW-Authenticate": 'Bearer realm="dbsbm"'},
+        )
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    async def _rate_limited(self, address: str) -> None:
+        await emit(
+            self.app.pm.hook.dbsbm_security_event,
+            event=SecurityEvent(
+                kind="web_rate_limited",
+                detail=f"more than {self.app.settings.ratelimit.web} requests to the web server",
+                client_address=address,
+            ),
+        )
 
     def make_app(self) -> web.Application:
-        application = web.Application()
+        limit = web_rate_limit_middleware(
+            self.app.limiter, self.app.settings.ratelimit.web, on_refused=self._rate_limited
+        )
+        application = web.Application(middlewares=[limit])
         application.router.add_get("/health", self._health)
+        application.router.add_get("/health/ready", self._ready)
+        application.router.add_get("/health/detailed", self._detailed)
         application.router.add_route("*", "/{tail:.*}", self._dispatch)
         return application
 
@@ -71,7 +186,7 @@ class WebServer:
         server = site._server
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else settings.port
-        logger.info("web server listening on http://{}:{}", settings.host, self.port)
+        logger.info("web server listening on {}", self.url)
 
     async def stop(self) -> None:
         if self._runner is not None:
