@@ -8,6 +8,7 @@ Every application command, autocomplete, component and modal interaction passes 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -40,6 +41,12 @@ if TYPE_CHECKING:
 AUTO_DEFER_AFTER = 2.2  # seconds: Discord drops an interaction not answered within 3 s
 DEDUPE_SIZE = 20_000
 INTERNAL_ERROR = "Something went wrong on our side. Error id: `{error_id}` (tell an admin)."
+
+#: The plugin whose interaction the current task is handling (``/reload`` pauses without
+#: waiting for itself).
+running_plugin: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "running_plugin", default=None
+)
 
 
 def _options(data: Any) -> dict[str, Any]:
@@ -77,7 +84,7 @@ class Pipeline:
         self._open = asyncio.Event()
         self._open.set()
         self._in_flight: dict[str, int] = {}
-        self._idle: dict[str, asyncio.Event] = {}
+        self._left = asyncio.Event()
 
     # --- registries used by plugin contexts --------------------------------------------
 
@@ -108,28 +115,30 @@ class Pipeline:
 
     @asynccontextmanager
     async def paused(self, plugins: set[str] | None = None) -> AsyncIterator[None]:
-        """Hold new interactions while a swap runs; wait for in-flight ones of ``plugins``.
+        """Hold new interactions while a swap runs; wait for in-flight ones of ``plugins``
+        (``None``: of every plugin).
 
         Interactions that arrive meanwhile wait (no "unknown command" gap) and run on the new
-        code once the gate reopens; interactions already running finish on the old code.
+        code once the gate reopens; interactions already running finish on the old code. The
+        interaction that asks for the pause (e.g. ``/reload``) is not waited for.
         """
         self._open.clear()
+        own = running_plugin.get()
         try:
-            for name in plugins or set(self._in_flight):
-                if self._in_flight.get(name):
-                    await self._idle.setdefault(name, asyncio.Event()).wait()
+            names = set(self._in_flight) if plugins is None else plugins
+            while any(self._in_flight.get(n, 0) > int(n == own) for n in names):
+                self._left.clear()
+                await self._left.wait()
             yield
         finally:
             self._open.set()
 
     def _enter(self, plugin: str) -> None:
         self._in_flight[plugin] = self._in_flight.get(plugin, 0) + 1
-        self._idle.setdefault(plugin, asyncio.Event()).clear()
 
     def _leave(self, plugin: str) -> None:
         self._in_flight[plugin] -= 1
-        if not self._in_flight[plugin]:
-            self._idle[plugin].set()
+        self._left.set()
 
     # --- entry points (called by the bot) ------------------------------------------------
 
@@ -175,14 +184,10 @@ class Pipeline:
     async def on_component(self, inter: disnake.MessageInteraction | disnake.ModalInteraction) -> None:
         custom_id = inter.data.custom_id
         prefix, sep, rest = custom_id.partition(":")
+        await self._open.wait()  # before the lookup: a reload removes and re-adds prefixes
         if not sep or prefix not in self._components:
             return  # a disnake View or wait_for() owns it
-        await self._open.wait()
-        entry = self._components.get(prefix)
-        if entry is None:
-            await self._reply(inter, "This button belongs to a plugin that is not loaded now.")
-            return
-        plugin, handler = entry
+        plugin, handler = self._components[prefix]
         kind = "modal" if isinstance(inter, disnake.ModalInteraction) else "component"
         options = {"values": list(getattr(inter.data, "values", None) or [])}
         info = self._info(inter, kind, prefix, options, plugin=plugin)
@@ -228,6 +233,7 @@ class Pipeline:
         started = time.perf_counter()
         plugin = info.plugin or "core"
         self._enter(plugin)
+        running = running_plugin.set(plugin)
         try:
             outcome, message = await self._gate(inter, info)
             if outcome is Outcome.OK:
@@ -238,6 +244,7 @@ class Pipeline:
             await self._completed(info, outcome, started, message=message)
         finally:
             self._leave(plugin)
+            running_plugin.reset(running)
             current_interaction.reset(token)
 
     async def _gate(self, inter: disnake.Interaction, info: InteractionInfo) -> tuple[Outcome, str | None]:
