@@ -1,0 +1,207 @@
+"""The write-behind queue: events are queued in memory and written in batches off the hot path.
+
+:meth:`AuditWriter.submit` never waits (the listeners call it while the pipeline finishes an
+interaction). A background task started with :meth:`AuditWriter.run` writes the queue in batches,
+one transaction each; when a write fails (database down) the entries stay at the front of the
+queue and the task retries with a doubling delay, so they arrive once the database is back. The
+queue is bounded: what does not fit is dropped and counted, and the count is reported (through
+``on_overflow``) as a security event after the next successful write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
+from itertools import groupby
+
+from loguru import logger
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from plugins.audit.chain import GENESIS, link
+from plugins.audit.models import AuditChain, AuditEntry, AuditSession
+from plugins.audit.records import Category, Record
+
+OverflowCallback = Callable[[int], Awaitable[None]]
+
+
+class AuditWriter:
+    """A bounded queue of :class:`Record` and the logic that writes it.
+
+    :param queue_size: most records waiting; more are dropped and counted in :attr:`dropped`.
+    :param batch_size: records per transaction.
+    :param flush_interval: seconds the background task waits for more records before writing.
+    :param retry_delay: first wait after a failed write, doubling up to ``max_retry_delay``.
+    :param session_gap: seconds of inactivity that end a member's session.
+    :param on_overflow: awaited with the number of records dropped since the last report.
+    """
+
+    def __init__(
+        self,
+        *,
+        queue_size: int,
+        batch_size: int,
+        flush_interval: float,
+        retry_delay: float,
+        max_retry_delay: float,
+        session_gap: float,
+        on_overflow: OverflowCallback | None = None,
+    ) -> None:
+        self.queue_size = queue_size
+        self.batch_size = batch_size
+        self.flush_interval = flush_interval
+        self.retry_delay = retry_delay
+        self.max_retry_delay = max_retry_delay
+        self.session_gap_us = round(session_gap * 1_000_000)
+        self.on_overflow = on_overflow
+        self.dropped = 0
+        self.written = 0
+        self.failed_writes = 0
+        self._unreported = 0
+        self._queue: deque[Record] = deque()
+        self._lock = asyncio.Lock()
+        self._pending = asyncio.Event()
+        self._empty = asyncio.Event()
+        self._empty.set()
+
+    @property
+    def pending(self) -> int:
+        """Records waiting to be written."""
+        return len(self._queue)
+
+    def submit(self, record: Record | None) -> None:
+        """Queue ``record`` (never blocks); drop and count it when the queue is full."""
+        if record is None:
+            return
+        if len(self._queue) >= self.queue_size:
+            self.dropped += 1
+            self._unreported += 1
+            if self._unreported == 1:
+                logger.warning("audit queue full ({} entries): dropping entries", self.queue_size)
+            return
+        self._queue.append(record)
+        self._empty.clear()
+        self._pending.set()
+
+    async def wait_empty(self) -> None:
+        """Return once every queued record has been written."""
+        await self._empty.wait()
+
+    async def flush(self) -> int:
+        """Write every queued record now, in batches; return how many were written.
+
+        Raises the database's error when a write fails; the unwritten records stay queued.
+        """
+        total = 0
+        async with self._lock:
+            while self._queue:
+                batch = [self._queue[i] for i in range(min(self.batch_size, len(self._queue)))]
+                await self._write(batch)
+                for _ in batch:
+                    self._queue.popleft()
+                total += len(batch)
+                self.written += len(batch)
+            self._pending.clear()
+            self._empty.set()
+        if self._unreported and self.on_overflow is not None:
+            count, self._unreported = self._unreported, 0
+            await self.on_overflow(count)
+        return total
+
+    async def run(self) -> None:
+        """The background task: write whenever records wait; retry while the database is down."""
+        delay = self.retry_delay
+        while True:
+            await self._pending.wait()
+            if len(self._queue) < self.batch_size:
+                await asyncio.sleep(self.flush_interval)
+            try:
+                # shielded: a cancel (unload) lets the current transaction finish, and the
+                # final flush waits for it on the lock instead of writing the batch twice
+                await asyncio.shield(self.flush())
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.failed_writes += 1
+                logger.warning(
+                    "audit: cannot write {} entries ({}: {}); retrying in {:g}s",
+                    len(self._queue),
+                    type(exc).__name__,
+                    exc,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_retry_delay)
+            else:
+                delay = self.retry_delay
+
+    async def close(self) -> None:
+        """The final flush on unload or shutdown; entries that cannot be written are logged."""
+        try:
+            await self.flush()
+        except Exception as exc:
+            logger.error(
+                "audit: {} entries could not be written before shutdown ({}: {})",
+                len(self._queue),
+                type(exc).__name__,
+                exc,
+            )
+
+    # --- one transaction ----------------------------------------------------------------
+
+    async def _write(self, batch: list[Record]) -> None:
+        async with in_transaction() as conn:
+            ordered = sorted(batch, key=lambda r: r.chain)
+            for chain, records in groupby(ordered, key=lambda r: r.chain):
+                await self._append(conn, chain, list(records))
+            await self._sessions(conn, [r for r in batch if r.category == Category.COMMAND])
+
+    @staticmethod
+    async def _append(conn: BaseDBAsyncClient, chain: str, records: list[Record]) -> None:
+        head = await AuditChain.filter(chain=chain).using_db(conn).select_for_update().first()
+        if head is None:
+            head = await AuditChain.create(
+                chain=chain, head_seq=0, head_hash=GENESIS, base_seq=0, base_hash=GENESIS,
+                using_db=conn,
+            )
+        seq, prev = head.head_seq, head.head_hash
+        entries = []
+        for record in records:
+            seq += 1
+            entry = link(record, chain, seq, prev)
+            prev = entry.hash
+            entries.append(entry)
+        await AuditEntry.bulk_create(entries, using_db=conn)
+        head.head_seq, head.head_hash = seq, prev
+        await head.save(using_db=conn, update_fields=["head_seq", "head_hash"])
+
+    async def _sessions(self, conn: BaseDBAsyncClient, records: list[Record]) -> None:
+        """Extend each member's latest session, or start a new one after the idle gap."""
+        current: dict[tuple[int, int | None], AuditSession] = {}
+        changed: set[tuple[int, int | None]] = set()
+        for record in sorted(records, key=lambda r: r.ts):
+            if record.user_id is None:
+                continue
+            key = (record.user_id, record.guild_id)
+            session = current.get(key)
+            if session is None:
+                session = await (
+                    AuditSession.filter(user_id=key[0], guild_id=key[1])
+                    .using_db(conn)
+                    .order_by("-ended_ts")
+                    .first()
+                )
+            if session is None or record.ts - session.ended_ts > self.session_gap_us:
+                if session is not None and key in changed:
+                    await session.save(using_db=conn)
+                session = AuditSession(
+                    user_id=key[0], guild_id=key[1], started_ts=record.ts, ended_ts=record.ts,
+                    command_count=0,
+                )
+            session.ended_ts = max(session.ended_ts, record.ts)
+            session.command_count += 1
+            current[key] = session
+            changed.add(key)
+        for key in changed:
+            await current[key].save(using_db=conn)
