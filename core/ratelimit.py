@@ -443,11 +443,14 @@ class RateLimiter:
             except _REDIS_DOWN as exc:
                 self._redis_failed(exc, now)
             else:
-                if self._down_since is not None:
-                    logger.info("rate limiter: Redis is reachable again; limits are shared")
-                    self._down_since = None
+                self._redis_ok()
                 return verdict
         return self._memory.hit(buckets, subject, policy, now)
+
+    def _redis_ok(self) -> None:
+        if self._down_since is not None:
+            logger.info("rate limiter: Redis is reachable again; limits are shared")
+            self._down_since = None
 
     def _redis_failed(self, exc: BaseException, now: float) -> None:
         self._last_error = f"{type(exc).__name__}: {exc}"
@@ -459,9 +462,18 @@ class RateLimiter:
                 self._last_error,
             )
 
-    def health(self) -> HealthResult:
-        """Healthy unless Redis is configured and unreachable (then limits are per process)."""
-        data: dict[str, Any] = {"backend": self.backend, "fallback": self.degraded}
+    async def health(self) -> HealthResult:
+        """Healthy unless Redis is configured and unreachable (limits are per process then).
+        Pings Redis, which also serves as the probe that ends a fallback."""
+        data: dict[str, Any] = {"backend": self.backend}
+        if self._client is not None:
+            try:
+                await self._client.ping()
+            except _REDIS_DOWN as exc:
+                self._redis_failed(exc, self._clock())
+            else:
+                self._redis_ok()
+        data["fallback"] = self.degraded
         if self._down_since is None:
             return HealthResult("ratelimit", True, f"{self.backend} limits", data=data)
         data["down_since"] = self._down_since
@@ -487,9 +499,9 @@ class RateLimitHooks:
         return await self.limiter.check(request)
 
     @hookimpl
-    def dbsbm_health_check(self) -> HealthResult:
+    async def dbsbm_health_check(self) -> HealthResult:
         """Report :meth:`RateLimiter.health`."""
-        return self.limiter.health()
+        return await self.limiter.health()
 
 
 # --- helpers for the pipeline and the web server ----------------------------------------------

@@ -1,0 +1,701 @@
+"""The shared cache: aiocache in memory by default, Redis when configured, always JSON.
+
+Use it through namespaces (a plugin gets ``ctx.cache("odds")`` → namespace ``betting.odds``)::
+
+    odds = cache.namespace("betting.odds")
+    line = await odds.get_or_set(f"game:{game_id}", lambda: api.fetch_odds(game_id),
+                                 tags=[f"league:{league}"])
+    await odds.invalidate_tag(f"league:{league}")   # every key set with that tag
+    await odds.clear()                              # the whole namespace
+
+Values are JSON: ``Decimal``, ``datetime`` and ``date`` round-trip through :func:`dumps` /
+:func:`loads`; tuples come back as lists and dict keys as strings. ``None`` is never cached
+(a factory answering ``None`` is called again next time). Nothing is ever pickled.
+
+TTLs: ``CacheSettings.ttl`` maps a namespace — or a prefix of it, the most specific wins
+(``"betting"`` covers ``"betting.odds"``) — to seconds; otherwise ``default_ttl``.
+
+Stampedes: :meth:`Namespace.get_or_set` computes a cold key once. In one process an
+``asyncio.Lock`` per key queues the callers; across processes a short Redis lock (``SET NX PX``)
+elects one computer while the others poll for the value. Before computing, the
+``dbsbm_cache_lookup`` hook may answer (the answer is stored like a computed value).
+
+Across processes (Redis backend): every read goes to Redis while it is healthy, so there is no
+per-process copy that could go stale. Each value is stored in an envelope carrying the version of
+its namespace; clearing a namespace increments the version (one ``INCR``, never ``KEYS``), and a
+read fetches the version and the value in one ``MGET`` and drops envelopes of older versions. Tags
+are Redis sets of the keys they cover, deleted with their keys by a Lua script. So an invalidation
+in one process is seen by the next read in every other process.
+
+Circuit breaker: after ``breaker_failures`` consecutive Redis failures the cache serves from an
+in-process memory tier for ``breaker_cooldown`` seconds, then lets one probe through (half-open);
+a success closes it. Invalidations made while Redis was away are replayed when it returns, and the
+memory tier is dropped then (it may be stale compared to Redis).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import secrets
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from aiocache import RedisCache, SimpleMemoryCache
+from aiocache.serializers import BaseSerializer
+from loguru import logger
+from redis.asyncio.connection import parse_url
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from core.events import HealthResult
+from core.hooks import acall
+from core.settings import CacheSettings
+
+if TYPE_CHECKING:
+    import pluggy
+
+T = TypeVar("T")
+Clock = Callable[[], float]
+BreakerState = Literal["closed", "open", "half_open"]
+
+REDIS_TIMEOUT = 0.5
+"""Connect and command timeout (seconds) of the cache's Redis client."""
+LOCK_TTL_MS = 10_000
+"""Lifetime of the cross-process compute lock; a computer slower than this loses exclusivity."""
+POLL_MAX = 0.1
+"""Longest pause (seconds) between polls of a waiter for a value another process computes."""
+PENDING_MAX = 10_000
+"""Invalidations remembered while Redis is away, to replay when it is back."""
+_REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError, asyncio.TimeoutError)
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+
+class _Encoder(json.JSONEncoder):
+    def default(self, o: Any) -> Any:
+        if isinstance(o, Decimal):
+            return {"$decimal": str(o)}
+        if isinstance(o, dt.datetime):
+            return {"$datetime": o.isoformat()}
+        if isinstance(o, dt.date):
+            return {"$date": o.isoformat()}
+        return super().default(o)
+
+
+def _decode(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        if "$decimal" in obj:
+            return Decimal(obj["$decimal"])
+        if "$datetime" in obj:
+            return dt.datetime.fromisoformat(obj["$datetime"])
+        if "$date" in obj:
+            return dt.date.fromisoformat(obj["$date"])
+    return obj
+
+
+def dumps(value: Any) -> str:
+    """JSON text of ``value``; ``Decimal``/``datetime``/``date`` as tagged objects
+    (``{"$decimal": "1.50"}``). Raises ``TypeError`` naming any other unsupported type."""
+    return json.dumps(value, cls=_Encoder, separators=(",", ":"), ensure_ascii=False)
+
+
+def loads(text: str | bytes) -> Any:
+    """The value :func:`dumps` wrote."""
+    return json.loads(text, object_hook=_decode)
+
+
+class JsonSerializer(BaseSerializer):
+    """aiocache serializer using :func:`dumps` / :func:`loads` (never pickle)."""
+
+    def dumps(self, value: Any) -> str:
+        """Serialize for storage."""
+        return dumps(value)
+
+    def loads(self, value: str | None) -> Any:
+        """Deserialize; ``None`` (a miss) stays ``None``."""
+        return None if value is None else loads(value)
+
+
+# --- circuit breaker --------------------------------------------------------------------------
+
+
+class CircuitBreaker:
+    """Closed → (``failures`` consecutive failures) → open → (``cooldown``) → half-open: one
+    probe; success closes, failure opens again."""
+
+    def __init__(self, failures: int, cooldown: float, clock: Clock) -> None:
+        self._failures = failures
+        self._cooldown = cooldown
+        self._clock = clock
+        self._count = 0
+        self._opened_at: float | None = None
+        self._probing = False
+
+    @property
+    def state(self) -> BreakerState:
+        """The current state (open turns half-open once the cooldown is over)."""
+        if self._opened_at is None:
+            return "closed"
+        if self._probing or self._clock() - self._opened_at >= self._cooldown:
+            return "half_open"
+        return "open"
+
+    def allow(self) -> bool:
+        """May Redis be used now? In half-open only the one probe is let through."""
+        if self._opened_at is None:
+            return True
+        if not self._probing and self._clock() - self._opened_at >= self._cooldown:
+            self._probing = True
+            return True
+        return False
+
+    def success(self) -> bool:
+        """Record a success; true when this closed the breaker."""
+        self._count = 0
+        self._probing = False
+        was_open = self._opened_at is not None
+        self._opened_at = None
+        return was_open
+
+    def failure(self) -> bool:
+        """Record a failure; true when this opened a closed breaker (a failed probe re-opens
+        it silently)."""
+        self._count += 1
+        if self._probing:
+            self._probing = False
+            self._opened_at = self._clock()
+            return False
+        if self._opened_at is None and self._count >= self._failures:
+            self._opened_at = self._clock()
+            return True
+        return False
+
+
+# --- the cache --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CacheStats:
+    """Counters of one namespace."""
+
+    hits: int = 0
+    misses: int = 0
+    errors: int = 0  # Redis failures (served from memory instead)
+
+
+class _RedisFailed(Exception):
+    """Internal: the Redis part of an operation failed (the breaker has been told)."""
+
+
+_WRITE_LUA = """
+local v = redis.call('GET', KEYS[1]) or '0'
+redis.call('SET', KEYS[2], '{"v":' .. v .. ',"d":' .. ARGV[1] .. '}', 'PX', ARGV[2])
+local ttl = tonumber(ARGV[2])
+for i = 3, #KEYS do
+  redis.call('SADD', KEYS[i], KEYS[2])
+  if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
+end
+"""
+
+_TAG_LUA = """
+local keys = redis.call('SMEMBERS', KEYS[1])
+for i = 1, #keys, 1000 do
+  redis.call('DEL', unpack(keys, i, math.min(i + 999, #keys)))
+end
+redis.call('DEL', KEYS[1])
+return #keys
+"""
+
+_RELEASE_LUA = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class Namespace:
+    """One namespace of the :class:`Cache`; get one with :meth:`Cache.namespace`."""
+
+    def __init__(self, cache: Cache, name: str) -> None:
+        self._cache = cache
+        self.name = name
+
+    @property
+    def ttl(self) -> int:
+        """The namespace's TTL in seconds (from the settings)."""
+        return self._cache.ttl_for(self.name)
+
+    async def get(self, key: str) -> Any | None:
+        """The cached value, or what a ``dbsbm_cache_lookup`` plugin answers, or ``None``."""
+        return await self._cache._get(self.name, key)
+
+    async def set(
+        self, key: str, value: Any, ttl: float | None = None, tags: Iterable[str] = ()
+    ) -> None:
+        """Store ``value`` (JSON-able) for ``ttl`` seconds (default: the namespace's TTL),
+        registered under ``tags`` for :meth:`invalidate_tag`."""
+        await self._cache._set(self.name, key, value, ttl, tuple(tags))
+
+    async def get_or_set(
+        self,
+        key: str,
+        factory: Callable[[], Awaitable[T]],
+        ttl: float | None = None,
+        tags: Iterable[str] = (),
+    ) -> T:
+        """The cached value, else compute it once (lookup hook, then ``factory``) and store it.
+        Concurrent callers — in this process or others — wait for the one computation."""
+        return await self._cache._get_or_set(self.name, key, factory, ttl, tuple(tags))
+
+    async def delete(self, key: str) -> None:
+        """Invalidate one key (everywhere)."""
+        await self._cache._invalidate("key", self.name, key)
+
+    async def clear(self) -> None:
+        """Invalidate the whole namespace (everywhere)."""
+        await self._cache._invalidate("namespace", self.name, "")
+
+    async def invalidate_tag(self, tag: str) -> None:
+        """Invalidate every key stored with ``tag`` in this namespace (everywhere)."""
+        await self._cache._invalidate("tag", self.name, tag)
+
+
+class Cache:
+    """The core cache (see the module documentation).
+
+    ``pm`` answers misses through ``dbsbm_cache_lookup``; ``prefix`` namespaces the Redis keys;
+    ``clock`` (monotonic seconds) drives memory expiry and the breaker — inject one in tests.
+    """
+
+    def __init__(
+        self,
+        settings: CacheSettings,
+        pm: pluggy.PluginManager | None = None,
+        *,
+        prefix: str = "dbsbm:cache",
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self._settings = settings
+        self._pm = pm
+        self._prefix = prefix
+        self._clock = clock
+        self._memory = SimpleMemoryCache(timeout=None)
+        self._tags: dict[tuple[str, str], set[str]] = {}
+        self._namespaces: dict[str, Namespace] = {}
+        self._stats: dict[str, CacheStats] = {}
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+        self._breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown, clock)
+        self._pending: deque[tuple[str, str, str]] = deque(maxlen=PENDING_MAX)
+        self._last_error = ""
+        self._redis: RedisCache | None = None
+        if settings.backend == "redis":
+            self._redis = _redis_cache(settings.redis_url)
+            client = self._redis.client
+            self._write_script = client.register_script(_WRITE_LUA)
+            self._tag_script = client.register_script(_TAG_LUA)
+            self._release_script = client.register_script(_RELEASE_LUA)
+
+    # --- public API -------------------------------------------------------------------------
+
+    def namespace(self, name: str) -> Namespace:
+        """The namespace ``name`` (letters, digits, ``.``, ``_``, ``-``; no ``:``)."""
+        ns = self._namespaces.get(name)
+        if ns is None:
+            if not name or ":" in name or any(c.isspace() for c in name):
+                raise ValueError(f"cache namespace {name!r}: must be non-empty, no ':' or spaces")
+            ns = self._namespaces[name] = Namespace(self, name)
+        return ns
+
+    def ttl_for(self, namespace: str) -> int:
+        """Seconds to keep values of ``namespace``: the most specific ``ttl`` entry (the
+        namespace itself, then its dotted prefixes), else ``default_ttl``."""
+        parts = namespace.split(".")
+        for end in range(len(parts), 0, -1):
+            ttl = self._settings.ttl.get(".".join(parts[:end]))
+            if ttl is not None:
+                return ttl
+        return self._settings.default_ttl
+
+    def stats(self) -> dict[str, CacheStats]:
+        """A copy of the hit/miss/error counters per namespace."""
+        return {n: CacheStats(s.hits, s.misses, s.errors) for n, s in self._stats.items()}
+
+    @property
+    def backend(self) -> str:
+        """``"memory"`` or ``"redis"`` (as configured)."""
+        return self._settings.backend
+
+    @property
+    def breaker_state(self) -> BreakerState:
+        """``"closed"`` (Redis in use, or memory backend), ``"open"`` or ``"half_open"``."""
+        return self._breaker.state
+
+    async def health(self) -> HealthResult:
+        """Pings Redis (when the breaker lets it); unhealthy while serving from memory."""
+        data: dict[str, Any] = {"backend": self.backend}
+        if self._redis is None:
+            return HealthResult("cache", True, "memory", data=data)
+        client = self._redis.client
+        try:
+            await self._redis_call(None, lambda: client.ping())
+        except _RedisFailed:
+            pass
+        data["breaker"] = state = self.breaker_state
+        if state == "closed":
+            return HealthResult("cache", True, "redis", data=data)
+        detail = f"Redis unreachable ({self._last_error}); serving from memory (breaker {state})"
+        return HealthResult("cache", False, detail, data=data)
+
+    async def warm(
+        self,
+        namespace: str,
+        items: Mapping[str, Any] | Iterable[tuple[str, Any]],
+        ttl: float | None = None,
+    ) -> int:
+        """Store many values at once (one round trip on Redis); returns how many."""
+        pairs = list(items.items() if isinstance(items, Mapping) else items)
+        pairs = [(k, v) for k, v in pairs if v is not None]
+        seconds = self._ttl(namespace, ttl)
+        if self._redis is not None:
+            client = self._redis.client
+
+            async def write_all() -> None:
+                async with client.pipeline(transaction=False) as pipe:
+                    for key, value in pairs:
+                        await self._write_script(
+                            keys=[self._vkey(namespace), self._dkey(namespace, key)],
+                            args=[dumps(value), int(seconds * 1000)],
+                            client=pipe,
+                        )
+                    await pipe.execute()
+
+            try:
+                await self._redis_call(namespace, write_all)
+                return len(pairs)
+            except _RedisFailed:
+                pass
+        for key, value in pairs:
+            await self._memory_write(namespace, key, value, seconds, ())
+        return len(pairs)
+
+    async def claim(self, key: str, ttl: float) -> bool:
+        """True for the first caller (in any process) to claim ``key`` within ``ttl`` seconds
+        (``SET NX``); used to drop duplicate deliveries of an interaction."""
+        if self._redis is not None:
+            client = self._redis.client
+            try:
+                return bool(
+                    await self._redis_call(
+                        None,
+                        lambda: client.set(
+                            f"{self._prefix}:c:{key}", "1", nx=True, px=int(ttl * 1000)
+                        ),
+                    )
+                )
+            except _RedisFailed:
+                pass
+        try:
+            await self._memory.add(f"\x00claim:{key}", True, ttl=ttl)
+        except ValueError:
+            return False
+        return True
+
+    async def close(self) -> None:
+        """Release the memory tier and the Redis connections."""
+        await self._memory.clear()
+        if self._redis is not None:
+            await self._redis.client.aclose()
+
+    # --- keys -------------------------------------------------------------------------------
+
+    def _dkey(self, ns: str, key: str) -> str:
+        return f"{self._prefix}:d:{ns}:{key}"
+
+    def _vkey(self, ns: str) -> str:
+        return f"{self._prefix}:v:{ns}"
+
+    def _tkey(self, ns: str, tag: str) -> str:
+        return f"{self._prefix}:t:{ns}:{tag}"
+
+    def _ttl(self, ns: str, ttl: float | None) -> float:
+        return float(self.ttl_for(ns) if ttl is None else ttl)
+
+    def _stat(self, ns: str) -> CacheStats:
+        stat = self._stats.get(ns)
+        if stat is None:
+            stat = self._stats[ns] = CacheStats()
+        return stat
+
+    # --- Redis with the breaker ----------------------------------------------------------------
+
+    async def _redis_call(self, ns: str | None, call: Callable[[], Awaitable[T]]) -> T:
+        """Run one Redis operation through the breaker; raise :class:`_RedisFailed` when Redis
+        may not be used now or fails (the caller then uses the memory tier)."""
+        if not self._breaker.allow():
+            raise _RedisFailed
+        try:
+            result = await call()
+        except _REDIS_DOWN as exc:
+            self._last_error = f"{type(exc).__name__}: {exc}"
+            if ns is not None:
+                self._stat(ns).errors += 1
+            if self._breaker.failure():
+                logger.warning(
+                    "cache: Redis failing ({}); serving from memory for {:g}s",
+                    self._last_error,
+                    self._settings.breaker_cooldown,
+                )
+            raise _RedisFailed from exc
+        if self._breaker.success():
+            await self._recovered()
+        return result
+
+    async def _recovered(self) -> None:
+        """Redis is back: replay invalidations made meanwhile, drop the memory tier."""
+        pending = list(self._pending)
+        self._pending.clear()
+        logger.info("cache: Redis is back; replaying {} invalidation(s)", len(pending))
+        for kind, ns, arg in pending:
+            try:
+                await self._redis_invalidate(kind, ns, arg)
+            except _REDIS_DOWN:
+                self._pending.append((kind, ns, arg))
+        await self._memory.clear()
+        self._tags.clear()
+
+    async def _redis_read(self, ns: str, key: str) -> Any | None:
+        assert self._redis is not None
+        version, envelope = await self._redis.multi_get([self._vkey(ns), self._dkey(ns, key)])
+        if isinstance(envelope, dict) and envelope.get("v") == (version or 0):
+            return envelope.get("d")
+        return None
+
+    async def _redis_invalidate(self, kind: str, ns: str, arg: str) -> None:
+        assert self._redis is not None
+        client = self._redis.client
+        if kind == "key":
+            await client.delete(self._dkey(ns, arg))
+        elif kind == "namespace":
+            await client.incr(self._vkey(ns))
+        else:
+            await self._tag_script(keys=[self._tkey(ns, arg)])
+
+    # --- memory tier ----------------------------------------------------------------------------
+
+    async def _memory_read(self, ns: str, key: str) -> Any | None:
+        entry = await self._memory.get(f"{ns}:{key}")
+        if entry is None:
+            return None
+        expires, payload = entry
+        if expires <= self._clock():
+            await self._memory.delete(f"{ns}:{key}")
+            return None
+        return loads(payload)
+
+    async def _memory_write(
+        self, ns: str, key: str, value: Any, ttl: float, tags: tuple[str, ...]
+    ) -> None:
+        await self._memory.set(f"{ns}:{key}", (self._clock() + ttl, dumps(value)), ttl=ttl)
+        for tag in tags:
+            self._tags.setdefault((ns, tag), set()).add(key)
+
+    async def _memory_invalidate(self, kind: str, ns: str, arg: str) -> None:
+        if kind == "key":
+            await self._memory.delete(f"{ns}:{arg}")
+        elif kind == "namespace":
+            await self._memory.clear(namespace=f"{ns}:")
+            for tag_key in [t for t in self._tags if t[0] == ns]:
+                del self._tags[tag_key]
+        else:
+            for key in self._tags.pop((ns, arg), ()):
+                await self._memory.delete(f"{ns}:{key}")
+
+    # --- operations -----------------------------------------------------------------------------
+
+    async def _read(self, ns: str, key: str) -> Any | None:
+        if self._redis is not None:
+            try:
+                return await self._redis_call(ns, lambda: self._redis_read(ns, key))
+            except _RedisFailed:
+                pass
+        return await self._memory_read(ns, key)
+
+    async def _write(
+        self, ns: str, key: str, value: Any, ttl: float | None, tags: tuple[str, ...]
+    ) -> None:
+        seconds = self._ttl(ns, ttl)
+        payload = dumps(value)
+        if self._redis is not None:
+            keys = [self._vkey(ns), self._dkey(ns, key), *(self._tkey(ns, t) for t in tags)]
+            try:
+                await self._redis_call(
+                    ns, lambda: self._write_script(keys=keys, args=[payload, int(seconds * 1000)])
+                )
+                return
+            except _RedisFailed:
+                pass
+        await self._memory_write(ns, key, value, seconds, tags)
+
+    async def _invalidate(self, kind: str, ns: str, arg: str) -> None:
+        if self._redis is not None:
+            try:
+                await self._redis_call(ns, lambda: self._redis_invalidate(kind, ns, arg))
+            except _RedisFailed:
+                if len(self._pending) == PENDING_MAX:
+                    logger.warning("cache: too many invalidations while Redis is away; oldest lost")
+                self._pending.append((kind, ns, arg))
+        await self._memory_invalidate(kind, ns, arg)
+
+    async def _lookup(self, ns: str, key: str) -> Any | None:
+        if self._pm is None:
+            return None
+        try:
+            return await acall(self._pm.hook.dbsbm_cache_lookup, namespace=ns, key=key)
+        except Exception:
+            logger.opt(exception=True).error("cache lookup hook failed for {}:{}", ns, key)
+            return None
+
+    async def _get(self, ns: str, key: str) -> Any | None:
+        value = await self._read(ns, key)
+        if value is None:
+            value = await self._lookup(ns, key)
+            if value is not None:
+                await self._write(ns, key, value, None, ())
+        stat = self._stat(ns)
+        if value is None:
+            stat.misses += 1
+        else:
+            stat.hits += 1
+        return value
+
+    async def _set(
+        self, ns: str, key: str, value: Any, ttl: float | None, tags: tuple[str, ...]
+    ) -> None:
+        if value is not None:
+            await self._write(ns, key, value, ttl, tags)
+
+    async def _get_or_set(
+        self,
+        ns: str,
+        key: str,
+        factory: Callable[[], Awaitable[T]],
+        ttl: float | None,
+        tags: tuple[str, ...],
+    ) -> T:
+        value = await self._read(ns, key)
+        if value is not None:
+            self._stat(ns).hits += 1
+            return value
+        lock_key = (ns, key)
+        lock, users = self._locks.get(lock_key) or (asyncio.Lock(), 0)
+        self._locks[lock_key] = (lock, users + 1)
+        try:
+            async with lock:
+                value = await self._read(ns, key)
+                if value is None:
+                    value, computed = await self._fill(ns, key, factory, ttl, tags)
+                else:
+                    computed = False
+        finally:
+            lock, users = self._locks[lock_key]
+            if users == 1:
+                del self._locks[lock_key]
+            else:
+                self._locks[lock_key] = (lock, users - 1)
+        stat = self._stat(ns)
+        if computed:
+            stat.misses += 1
+        else:
+            stat.hits += 1
+        return value
+
+    async def _fill(
+        self,
+        ns: str,
+        key: str,
+        factory: Callable[[], Awaitable[Any]],
+        ttl: float | None,
+        tags: tuple[str, ...],
+    ) -> tuple[Any, bool]:
+        """Compute a cold key, holding the cross-process lock when Redis is in use; returns
+        ``(value, computed_here)``."""
+        token = await self._acquire_or_wait(ns, key) if self._redis is not None else None
+        if isinstance(token, _Found):
+            return token.value, False
+        try:
+            value = await self._lookup(ns, key)
+            if value is None:
+                value = await factory()
+            if value is not None:
+                await self._write(ns, key, value, ttl, tags)
+            return value, True
+        finally:
+            if token is not None:
+                await self._release(ns, key, token)
+
+    async def _acquire_or_wait(self, ns: str, key: str) -> str | _Found | None:
+        """Take the Redis compute lock (its token), or wait until the holder stored the value
+        (:class:`_Found`); ``None`` when Redis fails or the holder is too slow (compute anyway)."""
+        assert self._redis is not None
+        client = self._redis.client
+        lock = f"{self._prefix}:l:{ns}:{key}"
+        token = secrets.token_hex(8)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LOCK_TTL_MS / 1000
+        pause = 0.005
+        while loop.time() < deadline:
+            try:
+                if await self._redis_call(
+                    ns, lambda: client.set(lock, token, nx=True, px=LOCK_TTL_MS)
+                ):
+                    return token
+            except _RedisFailed:
+                return None
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, POLL_MAX)
+            value = await self._read(ns, key)
+            if value is not None:
+                return _Found(value)
+        return None
+
+    async def _release(self, ns: str, key: str, token: str) -> None:
+        try:
+            await self._redis_call(
+                ns,
+                lambda: self._release_script(keys=[f"{self._prefix}:l:{ns}:{key}"], args=[token]),
+            )
+        except _RedisFailed:
+            pass  # the lock expires by itself
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    value: Any
+
+
+def _redis_cache(url: str) -> RedisCache:
+    """An aiocache ``RedisCache`` for ``url`` with short timeouts and no retry backoff (the
+    breaker, not the client, decides what to do when Redis is away)."""
+    options = parse_url(url)
+    pool_kwargs: dict[str, Any] = {"socket_timeout": REDIS_TIMEOUT, "retry": Retry(NoBackoff(), 1)}
+    if options.get("username"):
+        pool_kwargs["username"] = options["username"]
+    return RedisCache(
+        serializer=JsonSerializer(),
+        timeout=None,
+        endpoint=options.get("host", "127.0.0.1"),
+        port=options.get("port", 6379),
+        db=options.get("db", 0),
+        password=options.get("password"),
+        ssl=url.startswith("rediss://"),
+        create_connection_timeout=REDIS_TIMEOUT,
+        connection_pool_kwargs=pool_kwargs,
+    )
