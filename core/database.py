@@ -35,6 +35,7 @@ from pypika_tortoise import Query, Table
 from tortoise.apps import Apps
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext, _current_context
 from tortoise.exceptions import ConfigurationError
 from tortoise.fields.relational import (
@@ -262,6 +263,7 @@ class Database:
                 "another database context is live in this process: close it before connecting"
             )
         config = tortoise_config(self.url, apps, self.pool_size, self.connect_timeout)
+        _forget_executors(lambda key: key[0] == CONNECTION)  # may be another dialect now
         ctx = TortoiseContext()
         try:
             with active(ctx):
@@ -389,6 +391,8 @@ class Database:
                 apps.apps.pop(spec.label, None)
                 raise
             _build_querysets(models.values())
+        tables = {model._meta.db_table for model in models.values()}
+        _forget_executors(lambda key: key[2] in tables)  # cached INSERTs name the old columns
 
 
 def _build_querysets(models: Iterable[type[Model]]) -> None:
@@ -411,6 +415,14 @@ def active(ctx: TortoiseContext) -> Iterator[TortoiseContext]:
         yield ctx
     finally:
         _current_context.reset(token)
+
+
+def _forget_executors(stale: Callable[[tuple[str, str | None, str]], bool]) -> None:
+    """Drop tortoise's cached INSERT/UPDATE statements (a global keyed by connection name,
+    schema and table, never cleared by tortoise): after a model changes or the ``default``
+    connection points at another dialect they would be wrong."""
+    for key in [key for key in EXECUTOR_CACHE if stale(key)]:
+        EXECUTOR_CACHE.pop(key, None)
 
 
 def _global_context() -> TortoiseContext | None:
