@@ -1,8 +1,8 @@
 """Connect an unmodified disnake client to the local Discord.
 
-    bot = commands.InteractionBot(**bot_kwargs(discord))
-    async with connect_bot(bot, discord):
-        ...
+bot = commands.InteractionBot(**bot_kwargs(discord))
+async with connect_bot(bot, discord):
+    ...
 """
 
 from __future__ import annotations

@@ -261,9 +261,9 @@ class Response:
         """Wait for the next followup message (one not returned before) and return it now."""
         index = self._followups_seen
         message_id = await self.record.wait_until(
-            lambda: self.record.followup_ids[index]
-            if len(self.record.followup_ids) > index
-            else None,
+            lambda: (
+                self.record.followup_ids[index] if len(self.record.followup_ids) > index else None
+            ),
             timeout,
             "send a followup",
         )

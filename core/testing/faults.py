@@ -177,4 +177,3 @@ class Faults:
         before = len(self._gateway.handshakes)
         await fault(shard)
         return await self._gateway.wait_handshake(before, RECONNECT_TIMEOUT)
-

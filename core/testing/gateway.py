@@ -165,7 +165,9 @@ class Gateway:
             self.handshakes.append(kind)
             self._changed.notify_all()
 
-    async def _identify(self, connection: _Connection, data: dict[str, Any]) -> GatewaySession | None:
+    async def _identify(
+        self, connection: _Connection, data: dict[str, Any]
+    ) -> GatewaySession | None:
         if data.get("token") != self._token:
             await connection.ws.close(code=4004, message=b"Authentication failed.")
             return None

@@ -49,13 +49,11 @@ class InteractionRecord:
         """Wait until ``value()`` is not None and return it; fail with a clear message."""
         async with self._changed:
             try:
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: value() is not None), timeout
-                )
+                await asyncio.wait_for(self._changed.wait_for(lambda: value() is not None), timeout)
             except TimeoutError:
-                name = self.payload.get("data", {}).get("name") or self.payload.get(
-                    "data", {}
-                ).get("custom_id")
+                name = self.payload.get("data", {}).get("name") or self.payload.get("data", {}).get(
+                    "custom_id"
+                )
                 msg = (
                     f"The bot did not {what} within {timeout}s for interaction {name!r} "
                     f"(callback: {self.callback and self.callback['type']}, "

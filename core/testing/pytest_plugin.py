@@ -1,1 +1,50 @@
-"""pytest fixtures of the local Discord."""
+"""pytest fixtures of the local Discord (registered as the ``pytest11`` entry point ``dbsbm``).
+
+- ``local_discord``: a started :class:`LocalDiscord` with the default world. At teardown the
+  test fails if the bot made a request that Discord's OpenAPI description rejects (a test that
+  provokes one on purpose clears ``local_discord.spec_violations``), and unknown routes the
+  bot called are reported as a warning.
+- ``alice``, ``bob``: :class:`Actor` handles on the default world's members.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+from core.testing.driver import Actor
+from core.testing.server import LocalDiscord
+
+
+class UnknownDiscordRouteWarning(UserWarning):
+    """The bot called a route the local Discord does not serve (it answered 404)."""
+
+
+@pytest_asyncio.fixture
+async def local_discord() -> AsyncIterator[LocalDiscord]:
+    async with LocalDiscord() as discord:
+        yield discord
+    if discord.unknown_routes:
+        warnings.warn(
+            f"The bot called routes the local Discord does not serve: {discord.unknown_routes}",
+            UnknownDiscordRouteWarning,
+            stacklevel=1,
+        )
+    if discord.spec_violations:
+        lines = "\n".join(f"  {v}" for v in discord.spec_violations)
+        pytest.fail(f"Requests that Discord's OpenAPI description rejects:\n{lines}")
+
+
+@pytest.fixture
+def alice(local_discord: LocalDiscord) -> Actor:
+    """Alice, who may manage the server, in #general of "Test Guild"."""
+    return local_discord.member("Alice")
+
+
+@pytest.fixture
+def bob(local_discord: LocalDiscord) -> Actor:
+    """Bob, a plain member, in #general of "Test Guild"."""
+    return local_discord.member("Bob")

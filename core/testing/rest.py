@@ -78,7 +78,9 @@ def build_app(discord: LocalDiscord) -> web.Application:
     add("GET", p + "/guilds/{guild_id}/members", api.guild_members)
     add("GET", p + "/guilds/{guild_id}/members/{user_id}", api.guild_member)
     add("PUT", p + "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", api.add_member_role)
-    add("DELETE", p + "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", api.remove_member_role)
+    add(
+        "DELETE", p + "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", api.remove_member_role
+    )
     add("*", "/{tail:.*}", api.unknown)
     return app
 
@@ -111,9 +113,10 @@ class _Api:
         self.d.requests.append(record)
         self.d.check_spec(request.method, path, body)
         request[_BODY], request[_UPLOADS] = body, uploads
-        if not path.startswith(_TOKEN_ROUTES) and request.headers.get(
-            "Authorization"
-        ) != f"Bot {self.d.token}":
+        if (
+            not path.startswith(_TOKEN_ROUTES)
+            and request.headers.get("Authorization") != f"Bot {self.d.token}"
+        ):
             response = error_reply(401, "401: Unauthorized")
         else:
             response = await self.d.faults.apply(request.method, path) or await handler(request)
@@ -437,7 +440,9 @@ class _Api:
 
     async def get_user(self, request: web.Request) -> web.Response:
         user = self.world.find_user(_id(request, "user_id"))
-        return error_reply(404, "Unknown User", 10013) if user is None else json_reply(user.to_wire())
+        return (
+            error_reply(404, "Unknown User", 10013) if user is None else json_reply(user.to_wire())
+        )
 
     def _guild(self, request: web.Request) -> Any:
         try:

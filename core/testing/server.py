@@ -1,9 +1,9 @@
 """The local Discord: a loopback Discord server (REST + gateway) for the unmodified disnake client.
 
-    async with LocalDiscord() as discord:
-        async with connect_bot(bot, discord):
-            response = await discord.member("Alice").slash("ping")
-            assert (await response.wait_reply()).message.content == "pong"
+async with LocalDiscord() as discord:
+    async with connect_bot(bot, discord):
+        response = await discord.member("Alice").slash("ping")
+        assert (await response.wait_reply()).message.content == "pong"
 """
 
 from __future__ import annotations
@@ -97,7 +97,10 @@ class LocalDiscord:
         return await self.start()
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.close()
 
@@ -167,7 +170,9 @@ class LocalDiscord:
         """The raw messages of a channel, oldest first (ephemeral ones included)."""
         return [m for m in self.world.messages.values() if m["channel_id"] == str(channel_id)]
 
-    def messages(self, channel: str | int | Channel = "general", guild: str | None = None) -> list[Message]:
+    def messages(
+        self, channel: str | int | Channel = "general", guild: str | None = None
+    ) -> list[Message]:
         """What members see in a channel, oldest first (ephemeral messages left out)."""
         from core.testing.driver import Message
 

@@ -28,15 +28,34 @@ _HTTP_METHODS = ("get", "put", "post", "patch", "delete")
 
 @dataclass(frozen=True)
 class SpecQuirk:
-    """A place where Discord's description is stricter than Discord itself (and disnake)."""
+    """A place where Discord's description is stricter than Discord itself (and disnake).
 
-    operation_id: str
-    location: tuple[str | int, ...]
+    An error whose location in the body ends with ``location`` (``"*"`` matches any one
+    step) and whose value has type ``value_type`` is not a violation.
+    """
+
+    location: tuple[str, ...]
+    value_type: type
     reason: str
 
+    def covers(self, error: ValidationError) -> bool:
+        tail = tuple(error.absolute_path)[-len(self.location) :]
+        return (
+            len(tail) == len(self.location)
+            and all(want in ("*", got) for want, got in zip(self.location, tail, strict=True))
+            and type(error.instance) is self.value_type
+        )
 
-#: Known quirks of the description; an error at (or under) ``location`` is not a violation.
-QUIRKS: tuple[SpecQuirk, ...] = ()
+
+#: Known quirks of the description.
+QUIRKS: tuple[SpecQuirk, ...] = (
+    SpecQuirk(
+        ("attachments", "*", "id"),
+        int,
+        "A new upload is referred to by its part index, an integer (Discord's docs and disnake);"
+        " the description only allows snowflake strings.",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -109,7 +128,7 @@ class SpecChecker:
         errors = [
             error
             for error in self._validator(operation.pointer).iter_errors(body)
-            if not _is_quirk(operation.operation_id, error)
+            if not _is_quirk(error)
         ]
         if not errors:
             return None
@@ -144,9 +163,11 @@ def _body_pointer(template: str, method: str, operation: dict[str, Any]) -> str 
     return f"/paths/{escaped}/{method}/requestBody/content/application~1json/schema"
 
 
-def _is_quirk(operation_id: str, error: ValidationError) -> bool:
-    location = tuple(error.absolute_path)
-    return any(
-        quirk.operation_id == operation_id and location[: len(quirk.location)] == quirk.location
-        for quirk in QUIRKS
-    )
+def _is_quirk(error: ValidationError) -> bool:
+    """Whether ``error`` is only quirks: for ``anyOf``/``oneOf``, one branch fails only on them."""
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        branches: dict[Any, list[ValidationError]] = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        return any(all(_is_quirk(sub) for sub in subs) for subs in branches.values())
+    return any(quirk.covers(error) for quirk in QUIRKS)
