@@ -1,0 +1,164 @@
+"""The metrics of one App: a private prometheus-client registry with every DBSBM metric.
+
+Each App gets its own :class:`prometheus_client.CollectorRegistry` (never the global one), so
+several Apps in one process do not collide. Every series carries a ``shard`` label naming the
+process's shards, so processes sharing a dashboard stay apart; for the gateway latency the label
+is the shard itself.
+
+Event-driven metrics (commands, errors, picks, reloads, query timings) are updated by
+:class:`plugins.metrics.listeners.Listeners`; state read at scrape time (cache hit counts, gateway
+latency, guilds, plugins) comes from :class:`AppCollector`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.process_collector import ProcessCollector
+from prometheus_client.registry import Collector
+
+from core.health import shard_latencies
+
+if TYPE_CHECKING:
+    from core.app import App
+
+QUERY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+RELOAD_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+def process_shard_label(app: App) -> str:
+    """This process's shards as a label value: ``"0"`` unsharded, else the ids joined by ``,``."""
+    discord = app.settings.discord
+    if discord.shard_ids:
+        return ",".join(str(s) for s in sorted(discord.shard_ids))
+    shard_id = getattr(app.bot, "shard_id", None)
+    return str(shard_id or 0)
+
+
+class AppCollector(Collector):
+    """Reads the App's live state at scrape time."""
+
+    def __init__(self, app: App, shard: str) -> None:
+        self.app = app
+        self.shard = shard
+
+    def collect(self) -> Iterator[Metric]:
+        hits = CounterMetricFamily(
+            "dbsbm_cache_hits",
+            "Cache lookups answered from the cache.",
+            labels=["namespace", "shard"],
+        )
+        misses = CounterMetricFamily(
+            "dbsbm_cache_misses",
+            "Cache lookups that had to compute the value.",
+            labels=["namespace", "shard"],
+        )
+        errors = CounterMetricFamily(
+            "dbsbm_cache_errors",
+            "Cache operations where Redis failed and memory answered.",
+            labels=["namespace", "shard"],
+        )
+        for namespace, stats in sorted(self.app.cache.stats().items()):
+            hits.add_metric([namespace, self.shard], stats.hits)
+            misses.add_metric([namespace, self.shard], stats.misses)
+            errors.add_metric([namespace, self.shard], stats.errors)
+        yield hits
+        yield misses
+        yield errors
+
+        latency = GaugeMetricFamily(
+            "dbsbm_gateway_latency_seconds",
+            "Time between a gateway heartbeat and its acknowledgement, per shard.",
+            labels=["shard"],
+        )
+        for shard, seconds in sorted(shard_latencies(self.app.bot).items()):
+            if seconds is not None:
+                latency.add_metric([str(shard)], seconds)
+        yield latency
+
+        guilds = GaugeMetricFamily("dbsbm_guilds", "Guilds this process serves.", labels=["shard"])
+        guilds.add_metric([self.shard], len(self.app.bot.guilds))
+        yield guilds
+
+        loaded = GaugeMetricFamily(
+            "dbsbm_plugins_loaded", "Plugins loaded in this process.", labels=["shard"]
+        )
+        loaded.add_metric([self.shard], len(self.app.plugins.loaded()))
+        yield loaded
+
+
+class Metrics:
+    """Every DBSBM metric of one App, registered in :attr:`registry`."""
+
+    def __init__(self, app: App, shard: str | None = None) -> None:
+        self.shard = shard or process_shard_label(app)
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.commands = Counter(
+            "dbsbm_commands",
+            "Interactions handled, by plugin, command and outcome.",
+            ["plugin", "command", "kind", "outcome", "shard"],
+            registry=r,
+        )
+        self.command_latency = Histogram(
+            "dbsbm_command_latency_seconds",
+            "Time from receiving an interaction to its end.",
+            ["plugin", "command", "shard"],
+            registry=r,
+        )
+        self.errors = Counter(
+            "dbsbm_errors",
+            "Handler errors shown to members with an error id, by exception type.",
+            ["plugin", "type", "shard"],
+            registry=r,
+        )
+        self.rate_limited = Counter(
+            "dbsbm_rate_limit_denials",
+            "Interactions refused by the rate limiter.",
+            ["plugin", "command", "shard"],
+            registry=r,
+        )
+        self.security_events = Counter(
+            "dbsbm_security_events",
+            "Security events (refusals, blocks, rejected input).",
+            ["kind", "shard"],
+            registry=r,
+        )
+        self.picks_placed = Counter(
+            "dbsbm_picks_placed", "Picks placed.", ["plugin", "kind", "shard"], registry=r
+        )
+        self.picks_graded = Counter(
+            "dbsbm_picks_graded",
+            "Picks graded, by result.",
+            ["plugin", "result", "shard"],
+            registry=r,
+        )
+        self.query_latency = Histogram(
+            "dbsbm_db_query_duration_seconds",
+            "Database query time, by SQL statement kind.",
+            ["operation", "shard"],
+            buckets=QUERY_BUCKETS,
+            registry=r,
+        )
+        self.reloads = Counter(
+            "dbsbm_reloads",
+            "Plugin reloads, by outcome (ok or rolled_back).",
+            ["plugin", "outcome", "shard"],
+            registry=r,
+        )
+        self.reload_duration = Histogram(
+            "dbsbm_reload_duration_seconds",
+            "Time a plugin reload took.",
+            ["plugin", "shard"],
+            buckets=RELOAD_BUCKETS,
+            registry=r,
+        )
+        r.register(AppCollector(app, self.shard))
+        ProcessCollector(registry=r)
+
+    def exposition(self) -> bytes:
+        """The registry in the Prometheus text format."""
+        return generate_latest(self.registry)
