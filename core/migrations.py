@@ -209,8 +209,8 @@ def _lock(kind: str) -> asyncio.Lock:
     return locks.setdefault(kind, asyncio.Lock())
 
 
-def _reset_migrate(spec: AppSpec, dialect: str, conn: BaseDBAsyncClient, last: dict) -> None:
-    """Forget whatever a previous run (of any app) left on aerich's ``Migrate`` class."""
+def _clear_migrate() -> None:
+    """Forget the operators a diff (of any app) left on aerich's ``Migrate`` class."""
     Migrate.upgrade_operators = []
     Migrate.downgrade_operators = []
     Migrate._upgrade_fk_m2m_index_operators = []
@@ -219,6 +219,11 @@ def _reset_migrate(spec: AppSpec, dialect: str, conn: BaseDBAsyncClient, last: d
     Migrate._downgrade_m2m = []
     Migrate._rename_fields = {}
     Migrate._rename_models = {}
+
+
+def _prepare_migrate(spec: AppSpec, dialect: str, conn: BaseDBAsyncClient, last: dict) -> None:
+    """Point aerich's ``Migrate`` class at one app and dialect, with no leftover state."""
+    _clear_migrate()
     Migrate._last_version_content = last
     Migrate._db_version = None  # MySQL 8 / MariaDB 10.5+ syntax (RENAME COLUMN)
     Migrate.app = spec.label
@@ -241,7 +246,7 @@ async def _diff(spec: AppSpec, dialect: str, last: dict) -> tuple[list[str], lis
             await ctx.init(config=config, init_connections=False)
             conn = ctx.connections.get(CONNECTION)
             new = get_models_describe(spec.label)
-            _reset_migrate(spec, dialect, conn, last)
+            _prepare_migrate(spec, dialect, conn, last)
             old, current = Migrate._exclude_model_name_changes(
                 copy.deepcopy(last), copy.deepcopy(new)
             )
@@ -252,6 +257,7 @@ async def _diff(spec: AppSpec, dialect: str, last: dict) -> tuple[list[str], lis
             down = [s for op in Migrate.downgrade_operators for s in split_sql(op, dialect)]
             return up, down, new
         finally:
+            _clear_migrate()  # or a later aerich run in this process writes our SQL
             await ctx.close_connections()
 
 
@@ -363,7 +369,8 @@ async def _has_version_table(conn: BaseDBAsyncClient) -> bool:
     return bool(rows)
 
 
-async def _ensure_version_table(conn: BaseDBAsyncClient) -> None:
+async def ensure_version_table(conn: BaseDBAsyncClient) -> None:
+    """Create aerich's ``aerich`` table on ``conn`` unless it exists (aerich's own DDL)."""
     if await _has_version_table(conn):
         return
     ddl_module = importlib.import_module(f"aerich.ddl.{_dialect(conn)}")
@@ -480,7 +487,7 @@ async def upgrade(
     result: dict[str, list[str]] = {}
     async with _lock("apply"), _connected(url) as conn:
         try:
-            await _ensure_version_table(conn)
+            await ensure_version_table(conn)
         except Exception as exc:
             raise MigrationError(
                 CORE_APP, None, f"cannot prepare {mask_url(url)}: {_one_line(exc)}"
@@ -524,7 +531,7 @@ async def migration_transaction(
     conn = get_connection(connection)
     dialect = _dialect(conn)
     async with _lock("apply"):
-        await _ensure_version_table(conn)
+        await ensure_version_table(conn)
         if dialect in TRANSACTIONAL_DDL:
             async with in_transaction(connection) as transaction:
                 yield await _apply_all(transaction, spec)

@@ -220,3 +220,23 @@ def test_backend_url_fails_under_ci_and_skips_otherwise(monkeypatch) -> None:
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception):
         backend_url("postgres")
+
+
+async def test_files_stay_aerich_migrations(tmp_path: Path, specs) -> None:
+    """Plain aerich (its own context, no live ORM) upgrades our files and finds no changes."""
+    from aerich import Command
+    from tortoise import Tortoise
+
+    from core.database import tortoise_config
+    from core.migrations import ensure_version_table
+
+    a1, _, _ = specs
+    first = await make_migrations(a1)
+    assert first is not None
+    config = tortoise_config(f"sqlite://{tmp_path}/aerich.sqlite3", [a1])
+    async with Command(config, app="sample_a", location=str(a1.migrations)) as command:
+        await ensure_version_table(Tortoise.get_connection("default"))  # core's job
+        assert await command.upgrade(run_in_transaction=True) == [first.name]
+        await command.init()  # reads the last version's state back from the aerich table
+        assert await command.migrate("nothing", no_input=True) == ""
+    assert await applied(f"sqlite://{tmp_path}/aerich.sqlite3", a1) == [first.name]
