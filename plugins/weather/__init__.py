@@ -1,10 +1,17 @@
-"""Weather: /weather with a dropdown workflow over WeatherAPI.com."""
+"""Weather: /weather with a dropdown workflow over WeatherAPI.com (see docs/plugins/weather.md)."""
 
 from core.plugin import Plugin
+from plugins.weather.hooks import WeatherHooks
+from plugins.weather.settings import WeatherSettings
+
+hooks = WeatherHooks()
 
 plugin = Plugin(
     name="weather",
     version="0.1.0",
-    description="Weather at a game's venue, from WeatherAPI.com.",
+    description="Weather at a game's venue or any place, from WeatherAPI.com.",
     optional_depends_on=("betting",),
+    settings_model=WeatherSettings,
+    hooks=hooks,
+    setup=hooks.setup,
 )

@@ -1,0 +1,182 @@
+"""Games and schedule sources.
+
+A :class:`ScheduleSource` pulls :class:`GameUpdate` s from somewhere (API-Sports: see
+:mod:`plugins.betting.api_sports`); manual games (``/game add``, ``/game result``) are pushed by
+graders as the same updates. Either way :func:`upsert` stores them, and the service grades
+pending picks when a game turns final or cancelled.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from core import validation
+from core.recovery import UserError
+from core.validation import ValidationError
+from plugins.betting.models import Game
+
+MANUAL = "manual"
+_MATCHUP = re.compile(r"^\s*(?P<a>.+?)\s+(?P<sep>@|at|vs\.?|v)\s+(?P<b>.+?)\s*$", re.IGNORECASE)
+
+
+class GameStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    FINAL = "final"
+    POSTPONED = "postponed"
+    CANCELLED = "cancelled"
+
+
+SETTLED = (GameStatus.FINAL, GameStatus.CANCELLED)
+
+
+@dataclass(frozen=True, slots=True)
+class GameUpdate:
+    """What a schedule source knows about one game."""
+
+    source: str
+    external_id: str
+    league: str
+    home: str
+    away: str
+    starts_at: datetime | None
+    status: GameStatus
+    home_score: int | None = None
+    away_score: int | None = None
+
+
+class ScheduleSource(Protocol):
+    """Somewhere games come from. ``fetch`` returns the current state of the games it follows."""
+
+    name: str
+
+    async def fetch(self) -> list[GameUpdate]: ...
+
+
+def visible_to(guild_id: int) -> Q:
+    """Games a guild sees: those from schedule sources plus its own manual games."""
+    return Q(guild_id=None) | Q(guild_id=guild_id)
+
+
+def is_open(game: Game, now: datetime) -> bool:
+    """Whether picks on ``game`` are still taken: not started, not settled, not live."""
+    if game.status not in (GameStatus.SCHEDULED, GameStatus.POSTPONED):
+        return False
+    return game.starts_at is None or game.starts_at > now
+
+
+def closed_reason(game: Game) -> str:
+    if game.status in SETTLED:
+        return f"{game.matchup} is already {game.status}: picks are closed."
+    when = f" at {game.starts_at:%Y-%m-%d %H:%M} UTC" if game.starts_at else ""
+    return f"{game.matchup} has already started{when}: picks close when a game starts."
+
+
+async def upsert(update: GameUpdate) -> tuple[Game, bool]:
+    """Store a source's update; return the game and whether it just became final or cancelled."""
+    async with in_transaction():
+        game = await Game.filter(source=update.source, external_id=update.external_id).first()
+        if game is None:
+            game = Game(source=update.source, external_id=update.external_id)
+        was_settled = game.status in SETTLED if game.id else False
+        game.league = update.league
+        game.home, game.away = update.home, update.away
+        game.starts_at = update.starts_at
+        game.status = update.status.value
+        game.home_score, game.away_score = update.home_score, update.away_score
+        await game.save()
+    return game, update.status in SETTLED and not was_settled
+
+
+async def add_manual(
+    guild_id: int, league: str, home: str, away: str, starts_at: datetime | None, by: int
+) -> Game:
+    """A game a guild adds by hand (``/game add`` or a manual matchup)."""
+    return await Game.create(
+        guild_id=guild_id,
+        source=MANUAL,
+        league=validation.league_name(league),
+        home=validation.team_name(home, field="home"),
+        away=validation.team_name(away, field="away"),
+        starts_at=starts_at,
+        created_by=by,
+    )
+
+
+def parse_matchup(text: str) -> tuple[str, str]:
+    """``(home, away)`` from ``"Away @ Home"``, ``"Away at Home"`` or ``"Home vs Away"``."""
+    match = _MATCHUP.match(text)
+    if match is None:
+        raise ValidationError("game", 'write a matchup as "Away @ Home" or "Home vs Away"', text)
+    a, b = match["a"], match["b"]
+    home, away = (b, a) if match["sep"].lower() in ("@", "at") else (a, b)
+    return validation.team_name(home, field="home"), validation.team_name(away, field="away")
+
+
+async def find(guild_id: int, game_id: int) -> Game | None:
+    return await Game.filter(visible_to(guild_id), id=game_id).first()
+
+
+async def resolve(guild_id: int, league: str, value: str, by: int, now: datetime) -> Game:
+    """The game a member chose: an id from the autocomplete, or a manual matchup when the
+    league has no upcoming scheduled games."""
+    raw = value.strip()
+    if raw.isdecimal():
+        game = await find(guild_id, int(raw))
+        if game is None or game.league.casefold() != league.casefold():
+            raise ValidationError("game", f"unknown game in {league}: pick one from the list", raw)
+        return game
+    if await upcoming(guild_id, league, now, limit=1):
+        raise ValidationError("game", f"pick one of the listed {league} games", raw)
+    home, away = parse_matchup(raw)
+    existing = await Game.filter(
+        guild_id=guild_id, source=MANUAL, league=league, home=home, away=away, status="scheduled"
+    ).first()
+    return existing or await add_manual(guild_id, league, home, away, None, by)
+
+
+async def upcoming(guild_id: int, league: str | None, now: datetime, limit: int = 25) -> list[Game]:
+    """Games still open for picks, soonest first (games without a start time last)."""
+    query = Game.filter(visible_to(guild_id), status__in=("scheduled", "postponed")).filter(
+        Q(starts_at=None) | Q(starts_at__gt=now)
+    )
+    if league is not None:
+        query = query.filter(league=league)
+    games = await query.order_by("starts_at", "id").limit(limit * 2)
+    games.sort(key=lambda g: (g.starts_at is None, g.starts_at or now, g.id))
+    return games[:limit]
+
+
+async def leagues(guild_id: int, typed: str = "", limit: int = 25) -> list[str]:
+    """League names the guild knows (from its games), filtered by what the member typed."""
+    query = Game.filter(visible_to(guild_id))
+    if typed.strip():
+        query = query.filter(league__icontains=typed.strip())
+    names = await query.distinct().order_by("league").limit(limit).values_list("league", flat=True)
+    return [str(n) for n in names]
+
+
+async def set_result(game: Game, status: GameStatus, home: int | None, away: int | None) -> bool:
+    """Record a manual game's result; return whether it just became final or cancelled."""
+    if status is GameStatus.FINAL and (home is None or away is None):
+        raise ValidationError("score", "a final result needs both scores")
+    for field, score in (("home_score", home), ("away_score", away)):
+        if score is not None and not 0 <= score <= 10_000:
+            raise ValidationError(field, "must be between 0 and 10000", score)
+    was_settled = game.status in SETTLED
+    game.status = status.value
+    game.home_score, game.away_score = home, away
+    await game.save()
+    return status in SETTLED and not was_settled
+
+
+def require_open(game: Game, now: datetime) -> None:
+    if not is_open(game, now):
+        raise UserError(closed_reason(game))

@@ -1,0 +1,128 @@
+"""Placing picks: checks that need the database, then one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from core.recovery import UserError
+from core.validation import ValidationError
+from plugins.betting import games
+from plugins.betting.legs import LegSpec
+from plugins.betting.maths import StakeMode, combined_odds, round_half_up, stake_and_win
+from plugins.betting.models import Game, Leg, Pick
+
+MIN_PARLAY_LEGS = 2
+MAX_PARLAY_LEGS = 12
+MIXED = "mixed"
+
+
+def check_leg_count(kind: str, count: int) -> None:
+    """A straight pick has one leg; a parlay 2 to 12."""
+    if kind == "straight" and count != 1:
+        raise ValidationError("legs", "a straight pick has exactly one selection", count)
+    if kind == "parlay" and not MIN_PARLAY_LEGS <= count <= MAX_PARLAY_LEGS:
+        rule = f"a parlay has {MIN_PARLAY_LEGS} to {MAX_PARLAY_LEGS} legs"
+        raise ValidationError("legs", rule, count)
+
+
+async def place(
+    *,
+    guild_id: int,
+    user_id: int,
+    interaction_id: int,
+    kind: str,
+    legs: Sequence[LegSpec],
+    amount: Decimal,
+    stake_mode: StakeMode,
+    note: str | None,
+    now: datetime,
+) -> Pick:
+    """Store a pick and its legs in one transaction, after checking every game is still open.
+
+    The interaction id is unique, so a second delivery of the same interaction (e.g. from
+    another process) cannot write a second pick.
+    """
+    check_leg_count(kind, len(legs))
+    if len({leg.game_id for leg in legs}) != len(legs) and kind == "parlay":
+        raise ValidationError("legs", "a parlay may have only one leg per game")
+    odds = combined_odds(leg.odds for leg in legs)
+    stake, to_win = stake_and_win(stake_mode, amount, odds)
+    leagues = {leg.league for leg in legs}
+    try:
+        async with in_transaction() as conn:
+            found = {
+                g.id: g
+                for g in await Game.filter(
+                    games.visible_to(guild_id), id__in=[leg.game_id for leg in legs]
+                ).using_db(conn)
+            }
+            for leg in legs:
+                game = found.get(leg.game_id)
+                if game is None:
+                    raise ValidationError(
+                        "game", "unknown game: pick one from the list", leg.game_id
+                    )
+                games.require_open(game, now)
+            pick = await Pick.create(
+                guild_id=guild_id,
+                user_id=user_id,
+                interaction_id=interaction_id,
+                kind=kind,
+                league=leagues.pop() if len(leagues) == 1 else MIXED,
+                stake=stake,
+                to_win=to_win,
+                stake_mode=stake_mode.value,
+                odds_decimal=round_half_up(odds, 4),
+                note=note,
+                using_db=conn,
+            )
+            await Leg.bulk_create(
+                [
+                    Leg(
+                        pick_id=pick.id,
+                        position=i,
+                        game_id=leg.game_id,
+                        league=leg.league,
+                        matchup=leg.matchup,
+                        market=leg.market.value,
+                        side=leg.side.value if leg.side else None,
+                        selection=leg.selection,
+                        line=leg.line,
+                        odds_format=leg.odds_format.value,
+                        odds_value=leg.odds_value,
+                    )
+                    for i, leg in enumerate(legs, start=1)
+                ],
+                using_db=conn,
+            )
+    except IntegrityError:
+        existing = await Pick.filter(interaction_id=interaction_id).first()
+        if existing is None:
+            raise
+        raise UserError(f"This pick was already placed as #{existing.id}.") from None
+    return pick
+
+
+async def set_slip(pick: Pick, channel_id: int, message_id: int) -> None:
+    """Remember where the pick's bet slip was posted (to update it when graded)."""
+    pick.channel_id, pick.message_id = channel_id, message_id
+    await pick.save(update_fields=["channel_id", "message_id"])
+
+
+async def load(pick_id: int, guild_id: int) -> tuple[Pick, list[Leg]]:
+    pick = await Pick.filter(id=pick_id, guild_id=guild_id).first()
+    if pick is None:
+        raise UserError(f"There is no pick #{pick_id} in this server.")
+    legs = await Leg.filter(pick_id=pick.id).order_by("position")
+    return pick, legs
+
+
+async def has_started(legs: Sequence[Leg], now: datetime) -> bool:
+    """Whether any leg's game is no longer open."""
+    ids = [leg.game_id for leg in legs]
+    return any(not games.is_open(g, now) for g in await Game.filter(id__in=ids))

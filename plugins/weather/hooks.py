@@ -1,0 +1,75 @@
+"""The weather plugin's hook implementations and setup, sharing one service per plugin context."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+
+from core.events import HealthResult
+from core.hookspecs import hookimpl
+from plugins.weather import views
+from plugins.weather.client import WeatherAPIClient
+from plugins.weather.commands import WeatherCommands, build_commands
+from plugins.weather.service import HealthState, WeatherService
+from plugins.weather.settings import ENV_KEY, WeatherSettings
+
+if TYPE_CHECKING:
+    from core.plugin import PluginContext
+
+USER_AGENT = "dbsbm-weather"
+
+
+class WeatherHooks:
+    """Built once per import of the plugin; :meth:`handlers` creates the HTTP session, the client
+    and the service for a plugin context on first use and closes them when the context goes."""
+
+    def __init__(self) -> None:
+        self._handlers: WeatherCommands | None = None
+
+    def handlers(self, ctx: PluginContext) -> WeatherCommands:
+        if self._handlers is not None and self._handlers.ctx is ctx:
+            return self._handlers
+        settings = ctx.settings
+        assert isinstance(settings, WeatherSettings)
+        session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
+        health = HealthState()
+        service = WeatherService(
+            WeatherAPIClient(session, settings, on_result=health.record),
+            ctx.cache("forecast"),
+            ctx.cache("search"),
+            search_ttl=settings.search_ttl,
+            forecast_days=settings.forecast_days,
+            health=health,
+        )
+        handlers = WeatherCommands(ctx, service)
+        self._handlers = handlers
+
+        async def close() -> None:
+            await session.close()
+            if self._handlers is handlers:
+                self._handlers = None
+
+        ctx.on_cleanup("weatherapi session", close)
+        return handlers
+
+    async def setup(self, ctx: PluginContext) -> None:
+        handlers = self.handlers(ctx)
+        ctx.add_component(views.PREFIX, handlers.on_component)
+        if not handlers.service.client.configured:
+            ctx.log.warning(
+                "no WeatherAPI key configured: /weather will ask members to tell an admin; "
+                "set {} (or api_key under [plugins.weather])",
+                ENV_KEY,
+            )
+        if not ctx.plugin_loaded("betting"):
+            ctx.log.info("betting plugin not loaded: /weather offers places only, no games")
+
+    @hookimpl
+    def dbsbm_commands(self, ctx: PluginContext) -> list[Any]:
+        return build_commands(self.handlers(ctx))
+
+    @hookimpl
+    def dbsbm_health_check(self) -> HealthResult | None:
+        """``weather.api``: unhealthy without a key or when the last WeatherAPI call failed."""
+        return None if self._handlers is None else self._handlers.service.health_result()

@@ -1,0 +1,104 @@
+"""What members see: the forecast embed and the league and game dropdowns.
+
+Component custom ids are ``weather:league`` (values: league names) and ``weather:game`` (values:
+game ids); they carry all the state, so a dropdown keeps working across restarts and reloads.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import disnake
+from disnake.ui.select.string import StringSelect
+
+from core.validation import escape_markdown
+from plugins.weather.conditions import Conditions
+from plugins.weather.games import GameInfo
+
+PREFIX = "weather"
+LEAGUE_SELECT = f"{PREFIX}:league"
+GAME_SELECT = f"{PREFIX}:game"
+SELECT_LIMIT = 25  # Discord's maximum of options in one select
+LABEL_LIMIT = 100
+COLOUR = disnake.Colour(0x3B82F6)
+ATTRIBUTION = "Weather by WeatherAPI.com"
+
+
+def clip(text: str, limit: int = LABEL_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _timestamp(moment: datetime | int, style: str = "f") -> str:
+    epoch = moment if isinstance(moment, int) else int(moment.timestamp())
+    return f"<t:{epoch}:{style}>"
+
+
+def place_line(c: Conditions) -> str:
+    return ", ".join(p for p in (c.place, c.region, c.country) if p)
+
+
+def conditions_embed(c: Conditions, title: str, description: str = "") -> disnake.Embed:
+    """The weather card: temperature, feels-like, wind and gusts, precipitation chances, humidity,
+    condition with its icon."""
+    when = "Forecast for" if c.forecast else "Observed at"
+    lines = [description] if description else []
+    lines.append(f"**{escape_markdown(place_line(c))}**")
+    lines.append(f"{when} {c.local_time} local time ({_timestamp(c.epoch)})")
+    embed = disnake.Embed(title=clip(title, 256), description="\n".join(lines), colour=COLOUR)
+    if c.icon_url:
+        embed.set_thumbnail(url=c.icon_url)
+    embed.add_field("Condition", c.condition, inline=True)
+    embed.add_field("Temperature", f"{c.temp_f:.0f}°F ({c.temp_c:.0f}°C)", inline=True)
+    embed.add_field("Feels like", f"{c.feelslike_f:.0f}°F ({c.feelslike_c:.0f}°C)", inline=True)
+    embed.add_field(
+        "Wind",
+        f"{c.wind_mph:.0f} mph ({c.wind_kph:.0f} km/h) from {c.wind_dir} ({c.wind_degree}°)",
+        inline=True,
+    )
+    embed.add_field("Gusts", f"{c.gust_mph:.0f} mph ({c.gust_kph:.0f} km/h)", inline=True)
+    embed.add_field("Humidity", f"{c.humidity}%", inline=True)
+    if c.chance_of_rain is not None:
+        embed.add_field(
+            "Chance of rain / snow", f"{c.chance_of_rain}% / {c.chance_of_snow}%", inline=True
+        )
+    embed.add_field("Precipitation", f"{c.precip_in:.2f} in ({c.precip_mm:.1f} mm)", inline=True)
+    embed.set_footer(text=ATTRIBUTION)
+    return embed
+
+
+def game_title(game: GameInfo) -> str:
+    return f"{game.away} @ {game.home}"
+
+
+def league_select(leagues: list[str]) -> StringSelect[None]:
+    return StringSelect(
+        custom_id=LEAGUE_SELECT,
+        placeholder="Choose a league",
+        options=[
+            disnake.SelectOption(label=clip(name), value=clip(name))
+            for name in leagues[:SELECT_LIMIT]
+        ],
+    )
+
+
+def game_select(games: list[GameInfo]) -> StringSelect[None]:
+    return StringSelect(
+        custom_id=GAME_SELECT,
+        placeholder="Choose a game",
+        options=[
+            disnake.SelectOption(
+                label=clip(game_title(game)),
+                value=str(game.id),
+                description=clip(f"{game.starts_at:%a %d %b %H:%M} UTC · {game.location}"),
+            )
+            for game in games[:SELECT_LIMIT]
+        ],
+    )
+
+
+def game_embed(game: GameInfo, c: Conditions) -> disnake.Embed:
+    description = (
+        f"{escape_markdown(game.league)} · kick-off {_timestamp(game.starts_at, 'F')} "
+        f"({_timestamp(game.starts_at, 'R')})"
+    )
+    return conditions_embed(c, f"Weather at kick-off: {game_title(game)}", description)
