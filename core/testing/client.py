@@ -23,18 +23,22 @@ READY_TIMEOUT = 5.0
 _ClientT = TypeVar("_ClientT", bound=disnake.Client)
 
 
-def bot_kwargs(discord: LocalDiscord, **overrides: Any) -> dict[str, Any]:
-    """The constructor arguments a bot needs for the local Discord.
+def bot_kwargs(
+    discord: LocalDiscord, *, with_owner: bool = True, **overrides: Any
+) -> dict[str, Any]:
+    """The constructor arguments a bot needs for the local Discord; ``overrides`` win.
 
-    Compression off, a short ``guild_ready_timeout``, and the application's owner as owner
-    (so disnake does not ask ``/oauth2/applications/@me``). ``overrides`` win.
+    Compression off and a short ``guild_ready_timeout``. ``with_owner`` adds the application's
+    owner as ``owner_ids`` (so disnake does not ask ``/oauth2/applications/@me``); leave it out
+    for a plain ``disnake.Client``, which takes no owners.
     """
-    return {
+    kwargs: dict[str, Any] = {
         "gateway_params": disnake.GatewayParams(zlib=False),
         "guild_ready_timeout": 0.05,
-        "owner_ids": {discord.owner.id},
-        **overrides,
     }
+    if with_owner:
+        kwargs["owner_ids"] = {discord.owner.id}
+    return {**kwargs, **overrides}
 
 
 async def _identify_now(shard_id: int | None, *, initial: bool = False) -> None:

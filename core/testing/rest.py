@@ -119,7 +119,9 @@ class _Api:
         ):
             response = error_reply(401, "401: Unauthorized")
         else:
-            response = await self.d.faults.apply(request.method, path) or await handler(request)
+            response = await self.d.faults.apply(request.method, path) or await _handle(
+                handler, request
+            )
         record.status = response.status
         return response
 
@@ -511,6 +513,18 @@ class _Api:
         update = {**member.to_wire(), "guild_id": str(guild.id)}
         await self.d.gateway.dispatch("GUILD_MEMBER_UPDATE", update, guild.id)
         return no_content()
+
+
+async def _handle(handler: Any, request: web.Request) -> web.StreamResponse:
+    """Run a route handler; a body it cannot make sense of gets Discord's 400."""
+    try:
+        response: web.StreamResponse = await handler(request)
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        return json_reply(
+            {"message": "Invalid Form Body", "code": 50035, "errors": {"_errors": [str(exc)]}},
+            400,
+        )
+    return response
 
 
 async def _read_body(request: web.Request) -> tuple[Any, dict[int, StoredFile]]:

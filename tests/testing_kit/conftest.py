@@ -127,8 +127,8 @@ def make_bot(discord: LocalDiscord, **overrides: object) -> tuple[commands.Inter
         await picks.send("Weekly report", file=disnake.File(io.BytesIO(b"a,b\n1,2\n"), "report.csv"))
         await inter.response.send_message("posted", ephemeral=True)
 
-    @bot.slash_command()
-    async def seen(inter: disnake.ApplicationCommandInteraction) -> None:
+    @bot.slash_command(name="seen")
+    async def seen_command(inter: disnake.ApplicationCommandInteraction) -> None:
         """Record the interaction id and answer."""
         seen.interaction_ids.append(inter.id)
         await inter.response.send_message("seen")
