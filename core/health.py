@@ -138,7 +138,8 @@ def plugins_health(app: App) -> HealthResult:
 
 
 async def plugin_checks(app: App) -> list[HealthResult]:
-    """Each loaded plugin's ``dbsbm_health_check`` results, named ``<plugin>.<component>``."""
+    """Every ``dbsbm_health_check`` result: a plugin's are named ``<plugin>.<component>``;
+    those of core services registered as ``core.<service>`` keep their own names."""
 
     async def one(name: str) -> list[HealthResult]:
         started = time.perf_counter()
@@ -158,7 +159,8 @@ async def plugin_checks(app: App) -> list[HealthResult]:
         out = []
         for result in flatten(raw):
             component = result.component
-            if component != name and not component.startswith(f"{name}."):
+            core = name.startswith("core.")
+            if not core and component != name and not component.startswith(f"{name}."):
                 component = f"{name}.{component}"
             out.append(
                 HealthResult(
@@ -167,7 +169,8 @@ async def plugin_checks(app: App) -> list[HealthResult]:
             )
         return out
 
-    results = await asyncio.gather(*(one(n) for n in app.plugins.loaded()))
+    names = dict.fromkeys(i.plugin_name for i in app.pm.hook.dbsbm_health_check.get_hookimpls())
+    results = await asyncio.gather(*(one(n) for n in names))
     return [r for group in results for r in group]
 
 

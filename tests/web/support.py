@@ -1,0 +1,165 @@
+"""Helpers for tests that run a whole App against the local Discord.
+
+``running_app`` starts an :class:`~core.app.App` with only the chosen plugins enabled, a fresh
+database and the web server on a free loopback port, and connects its bot to the local Discord.
+``TcpProxy`` sits between the App and PostgreSQL or Redis so a test can take the backend "down".
+``fresh_postgres`` creates a throw-away PostgreSQL database beside the configured test one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import urllib.parse
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.app import App
+from core.settings import Settings
+from core.testing.client import bot_kwargs, connect_bot
+from core.testing.server import LocalDiscord
+
+
+def backend_url(name: str) -> str:
+    """``DBSBM_TEST_<NAME>_URL``; skips the test when unset (fails instead under ``CI=true``)."""
+    url = os.environ.get(f"DBSBM_TEST_{name.upper()}_URL")
+    if not url:
+        message = f"DBSBM_TEST_{name.upper()}_URL is not set"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+def make_settings(data_dir: Path, plugins: dict[str, dict[str, Any]], **sections: Any) -> Settings:
+    """Settings for a test App: web on a free loopback port, SQLite in ``data_dir``."""
+    sections.setdefault("web", {})
+    sections["web"] = {"host": "127.0.0.1", "port": 0, **sections["web"]}
+    sections.setdefault("database", {"url": "sqlite://{data_dir}/dbsbm.sqlite3"})
+    sections["database"] = {"connect_retries": 0, "connect_timeout": 2.0, **sections["database"]}
+    return Settings(data_dir=data_dir, plugins=plugins, **sections)
+
+
+@contextlib.asynccontextmanager
+async def running_app(
+    discord: LocalDiscord,
+    data_dir: Path,
+    enabled: tuple[str, ...],
+    *,
+    plugin_settings: dict[str, dict[str, Any]] | None = None,
+    connect: bool = True,
+    **sections: Any,
+) -> AsyncIterator[App]:
+    """An App with only ``enabled`` plugins, started (and its bot connected when ``connect``)."""
+    probe = App(make_settings(data_dir, {}))
+    names = set(probe.plugins.discover())
+    plugins = {n: {"enabled": n in enabled, **(plugin_settings or {}).get(n, {})} for n in names}
+    app = App(
+        make_settings(data_dir, plugins, **sections),
+        config_file=data_dir / "config.toml",
+        bot_kwargs=bot_kwargs(discord),
+    )
+    await app.start()
+    try:
+        if connect:
+            async with connect_bot(app.bot, discord):
+                yield app
+        else:
+            yield app
+    finally:
+        await app.close()
+
+
+class TcpProxy:
+    """A loopback TCP proxy to ``target``; :meth:`cut` drops every connection and refuses new
+    ones (the backend looks down), :meth:`restore` accepts again."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._up = True
+
+    @classmethod
+    def for_url(cls, url: str) -> TcpProxy:
+        parts = urllib.parse.urlsplit(url)
+        return cls(parts.hostname or "127.0.0.1", parts.port or 0)
+
+    def url(self, url: str) -> str:
+        """``url`` with its host and port replaced by the proxy's."""
+        parts = urllib.parse.urlsplit(url)
+        netloc = parts.netloc.rsplit("@", 1)
+        host = f"127.0.0.1:{self.port}"
+        return urllib.parse.urlunsplit(
+            parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host)
+        )
+
+    async def start(self) -> TcpProxy:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not self._up:
+            writer.close()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.close()
+            return
+        self._writers |= {writer, up_writer}
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError, asyncio.CancelledError):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        self._writers -= {writer, up_writer}
+
+    def cut(self) -> None:
+        self._up = False
+        for writer in list(self._writers):
+            transport = writer.transport
+            transport.abort()
+
+    def restore(self) -> None:
+        self._up = True
+
+    async def close(self) -> None:
+        self.cut()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+
+@contextlib.asynccontextmanager
+async def fresh_postgres(url: str) -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database on the server of ``url``; dropped afterwards."""
+    import asyncpg
+
+    name = f"dbsbm_t_{secrets.token_hex(4)}"
+    admin_url = url.replace("postgres://", "postgresql://", 1)
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    parts = urllib.parse.urlsplit(url)
+    try:
+        yield urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        conn = await asyncpg.connect(admin_url)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
