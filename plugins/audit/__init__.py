@@ -1,9 +1,53 @@
-"""Audit: who did what, when; security events; a tamper-evident log."""
+"""Audit: who did what, when; security events; a tamper-evident log.
 
-from core.plugin import Plugin
+The plugin listens to the core's events (commands completed or failed, actions, security
+events, plugin lifecycle), queues one record per event and writes them in batches in the
+background, each hash-chained to the previous entry of its guild. Admins read their own
+guild's log with ``/audit search``, ``/audit sessions`` and ``/audit verify``; operators run
+``dbsbm audit verify``. See docs/plugins/audit.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from core.hookspecs import hookimpl
+from core.plugin import Plugin, PluginContext
+from plugins.audit import cli
+from plugins.audit.commands import PREFIX, build_commands, build_component_handler
+from plugins.audit.retention import prune_daily
+from plugins.audit.runtime import RUNTIME_NAME, AuditRuntime
+from plugins.audit.settings import AuditSettings
+
+
+@hookimpl
+def dbsbm_commands(ctx: PluginContext) -> Sequence[Any]:
+    return build_commands(ctx)
+
+
+async def setup(ctx: PluginContext) -> None:
+    """Start the writer and the daily pruning, then start listening.
+
+    The scope undoes in reverse, so on unload the listeners go first (nothing new is queued),
+    then the pruning and the writer's task stop, and last the queue is flushed.
+    """
+    settings = ctx.settings if isinstance(ctx.settings, AuditSettings) else AuditSettings()
+    runtime = AuditRuntime(ctx, settings)
+    ctx.on_cleanup("flush the audit queue", runtime.writer.close)
+    ctx.create_task(runtime.writer.run(), name="writer")
+    ctx.create_task(prune_daily(settings.retention_days), name="retention")
+    ctx.add_component(PREFIX, build_component_handler(ctx))
+    ctx.app.pm.register(runtime, name=RUNTIME_NAME)
+    ctx.on_cleanup("audit listeners", lambda: ctx.app.pm.unregister(name=RUNTIME_NAME))
+
 
 plugin = Plugin(
     name="audit",
     version="0.1.0",
     description="Who did what, when: a searchable, tamper-evident audit log.",
+    models=("plugins.audit.models",),
+    settings_model=AuditSettings,
+    setup=setup,
+    cli=cli.register,
 )

@@ -72,8 +72,10 @@ class ChainReport:
     def describe(self) -> str:
         if self.ok:
             return f"{self.chain}: {self.checked} entries, intact"
-        where = f"entry #{self.entry_id} (seq {self.seq})" if self.entry_id is not None else (
-            f"after seq {self.seq}"
+        where = (
+            f"entry #{self.entry_id} (seq {self.seq})"
+            if self.entry_id is not None
+            else (f"after seq {self.seq}")
         )
         return f"{self.chain}: BROKEN at {where}: {self.reason}"
 
@@ -85,7 +87,9 @@ async def verify_chain(chain: str) -> ChainReport:
         first = await AuditEntry.filter(chain=chain).order_by("seq").first()
         if first is None:
             return ChainReport(chain, 0, True)
-        return ChainReport(chain, 0, False, first.id, first.seq, "the chain's head record is missing")
+        return ChainReport(
+            chain, 0, False, first.id, first.seq, "the chain's head record is missing"
+        )
     expected_seq, expected_prev = head.base_seq + 1, head.base_hash
     checked = 0
     while True:

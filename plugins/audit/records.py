@@ -30,6 +30,9 @@ class Category:
     SECURITY = "security"
 
 
+CATEGORIES = (Category.COMMAND, Category.ADMIN, Category.ACTION, Category.SECURITY)
+
+
 def chain_of(guild_id: int | None) -> str:
     """Each guild has its own chain; everything without a guild shares ``global``."""
     return f"guild:{guild_id}" if guild_id is not None else GLOBAL_CHAIN
@@ -45,7 +48,7 @@ def to_micros(seconds: float) -> int:
 
 
 def truncate(text: str, limit: int) -> str:
-    """``text`` without control/format characters, cut to ``limit`` characters (``…`` marks a cut)."""
+    """``text`` without control/format characters, cut to ``limit`` characters (``…`` at a cut)."""
     clean = "".join(
         c for c in str(text) if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf", "Cs")
     )

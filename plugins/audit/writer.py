@@ -162,7 +162,11 @@ class AuditWriter:
         head = await AuditChain.filter(chain=chain).using_db(conn).select_for_update().first()
         if head is None:
             head = await AuditChain.create(
-                chain=chain, head_seq=0, head_hash=GENESIS, base_seq=0, base_hash=GENESIS,
+                chain=chain,
+                head_seq=0,
+                head_hash=GENESIS,
+                base_seq=0,
+                base_hash=GENESIS,
                 using_db=conn,
             )
         seq, prev = head.head_seq, head.head_hash
@@ -196,7 +200,10 @@ class AuditWriter:
                 if session is not None and key in changed:
                     await session.save(using_db=conn)
                 session = AuditSession(
-                    user_id=key[0], guild_id=key[1], started_ts=record.ts, ended_ts=record.ts,
+                    user_id=key[0],
+                    guild_id=key[1],
+                    started_ts=record.ts,
+                    ended_ts=record.ts,
                     command_count=0,
                 )
             session.ended_ts = max(session.ended_ts, record.ts)

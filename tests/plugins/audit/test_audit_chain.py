@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 
 from core.database import Database
@@ -20,8 +21,12 @@ USER = 800_000_000_000_000_001
 
 def writer(**overrides: float) -> AuditWriter:
     settings: dict[str, float] = dict(
-        queue_size=100, batch_size=7, flush_interval=0.01, retry_delay=0.01,
-        max_retry_delay=0.05, session_gap=60.0,
+        queue_size=100,
+        batch_size=7,
+        flush_interval=0.01,
+        retry_delay=0.01,
+        max_retry_delay=0.05,
+        session_gap=60.0,
     )
     settings.update(overrides)
     return AuditWriter(**settings)  # type: ignore[arg-type]
@@ -29,8 +34,14 @@ def writer(**overrides: float) -> AuditWriter:
 
 def command(at: float, guild: int | None = GUILD, user: int = USER, **options: object) -> Record:
     info = InteractionInfo(
-        interaction_id=1, kind="command", plugin="betting", command="bet straight",
-        user_id=user, guild_id=guild, channel_id=5, options=dict(options),
+        interaction_id=1,
+        kind="command",
+        plugin="betting",
+        command="bet straight",
+        user_id=user,
+        guild_id=guild,
+        channel_id=5,
+        options=dict(options),
     )
     record = records.from_command(CommandEvent(info, Outcome.OK, 0.012, at=at), limit=50)
     assert record is not None
@@ -42,13 +53,15 @@ async def test_entries_link_per_guild_and_verify(audit_db: Database) -> None:
     now = time.time()
     for i in range(20):
         w.submit(command(now + i, guild=GUILD if i % 2 else OTHER_GUILD))
-    w.submit(records.from_security(SecurityEvent(kind="web_refused", client_address="10.0.0.9"), 50))
+    w.submit(
+        records.from_security(SecurityEvent(kind="web_refused", client_address="10.0.0.9"), 50)
+    )
     assert await w.flush() == 21
     assert w.pending == 0
     entries = await AuditEntry.filter(chain=f"guild:{GUILD}").order_by("seq")
     assert [e.seq for e in entries] == list(range(1, 11))
     assert entries[0].prev_hash == GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
     head = await AuditChain.get(chain=f"guild:{GUILD}")
     assert (head.head_seq, head.head_hash) == (10, entries[-1].hash)
     reports = await verify()
@@ -102,8 +115,13 @@ async def test_queue_overflow_is_counted_and_reported(audit_db: Database) -> Non
         reported.append(count)
 
     w = AuditWriter(
-        queue_size=10, batch_size=5, flush_interval=0.01, retry_delay=0.01, max_retry_delay=0.01,
-        session_gap=60, on_overflow=on_overflow,
+        queue_size=10,
+        batch_size=5,
+        flush_interval=0.01,
+        retry_delay=0.01,
+        max_retry_delay=0.01,
+        session_gap=60,
+        on_overflow=on_overflow,
     )
     for i in range(13):
         w.submit(command(time.time() + i))

@@ -1,0 +1,204 @@
+"""Searching the audit log: filters, time parsing, pages as embeds, and CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+import disnake
+from tortoise.queryset import QuerySet
+
+from core.validation import ValidationError, escape_markdown
+from plugins.audit.models import AuditEntry
+from plugins.audit.records import CATEGORIES, GLOBAL_CHAIN, chain_of, to_micros, truncate
+
+WHEN_RULE = (
+    "use a date like 2026-11-29 (UTC), a date and time like 2026-11-29T18:30, "
+    "or a time ago like 45m, 24h or 7d"
+)
+_AGO = re.compile(r"^(\d{1,6})\s*([mhdw])$")
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+CSV_COLUMNS = (
+    "id",
+    "time_utc",
+    "chain",
+    "seq",
+    "category",
+    "action",
+    "user_id",
+    "guild_id",
+    "channel_id",
+    "command",
+    "options",
+    "outcome",
+    "latency_ms",
+    "error_id",
+    "detail",
+    "client_address",
+    "target",
+    "data",
+    "prev_hash",
+    "hash",
+)
+LINE_LIMIT = 380
+
+
+def parse_when(text: str, field: str, *, now: float | None = None) -> int:
+    """A point in time (microseconds) from an ISO date/time (UTC) or a time ago (``24h``)."""
+    value = text.strip().lower()
+    match = _AGO.match(value)
+    if match:
+        seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        return to_micros((time.time() if now is None else now) - seconds)
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(field, WHEN_RULE, text) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return to_micros(moment.timestamp())
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What an admin asked for. ``guild_id=None`` means the ``global`` chain (owner only)."""
+
+    guild_id: int | None
+    user_id: int | None = None
+    action: str | None = None
+    command: str | None = None
+    outcome: str | None = None
+    since: int | None = None
+    until: int | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Filters:
+        return cls(**json.loads(text))
+
+    def describe(self) -> str:
+        parts = []
+        if self.user_id is not None:
+            parts.append(f"member <@{self.user_id}>")
+        if self.action:
+            parts.append(f"action `{escape_markdown(self.action)}`")
+        if self.command:
+            parts.append(f"command `/{escape_markdown(self.command)}`")
+        if self.outcome:
+            parts.append(f"outcome `{self.outcome}`")
+        if self.since is not None:
+            parts.append(f"since <t:{self.since // 1_000_000}:f>")
+        if self.until is not None:
+            parts.append(f"until <t:{self.until // 1_000_000}:f>")
+        return ", ".join(parts) or "no filters"
+
+
+def query(filters: Filters, *, include_owner_only: bool) -> QuerySet[AuditEntry]:
+    """The entries matching ``filters``, newest first; owner-only ones only when allowed."""
+    qs = AuditEntry.filter(
+        chain=chain_of(filters.guild_id) if filters.guild_id is not None else GLOBAL_CHAIN
+    )
+    if not include_owner_only:
+        qs = qs.filter(owner_only=False)
+    if filters.user_id is not None:
+        qs = qs.filter(user_id=filters.user_id)
+    if filters.action:
+        action = filters.action.strip().lower()
+        qs = (
+            qs.filter(category=action)
+            if action in CATEGORIES
+            else qs.filter(action__istartswith=action)
+        )
+    if filters.command:
+        qs = qs.filter(command__istartswith=filters.command.strip().lstrip("/"))
+    if filters.outcome:
+        qs = qs.filter(outcome=filters.outcome)
+    if filters.since is not None:
+        qs = qs.filter(ts__gte=filters.since)
+    if filters.until is not None:
+        qs = qs.filter(ts__lte=filters.until)
+    return qs.order_by("-ts", "-id")
+
+
+def describe_entry(entry: AuditEntry) -> str:
+    """One line of a results page (member text escaped; embeds never ping)."""
+    when = f"<t:{entry.ts // 1_000_000}:f>"
+    who = f"<@{entry.user_id}>" if entry.user_id is not None else "system"
+    what = f"**{escape_markdown(entry.action)}**"
+    if entry.command:
+        what = f"`/{escape_markdown(entry.command)}`"
+        if entry.options not in ("{}", ""):
+            what += f" `{escape_markdown(truncate(entry.options, 80))}`"
+    bits = [f"{when} {who} {entry.category}: {what}"]
+    if entry.outcome:
+        latency = f" in {entry.latency_us / 1000:.0f} ms" if entry.latency_us is not None else ""
+        bits.append(f"→ {entry.outcome}{latency}")
+    if entry.error_id:
+        bits.append(f"error `{entry.error_id}`")
+    if entry.target:
+        bits.append(f"on `{escape_markdown(entry.target)}`")
+    if entry.client_address:
+        bits.append(f"from `{entry.client_address}`")
+    if entry.detail:
+        bits.append(f"— {escape_markdown(entry.detail)}")
+    line = " ".join(bits)
+    return line if len(line) <= LINE_LIMIT else line[: LINE_LIMIT - 1] + "…"
+
+
+def page_embed(
+    entries: list[AuditEntry], filters: Filters, page: int, pages: int, total: int
+) -> disnake.Embed:
+    where = "entries without a server" if filters.guild_id is None else "this server"
+    embed = disnake.Embed(
+        title=f"Audit log: {total} entr{'y' if total == 1 else 'ies'} in {where}",
+        description="\n".join(f"`#{e.id}` {describe_entry(e)}" for e in entries)
+        or "Nothing matches these filters.",
+        colour=disnake.Colour.blurple(),
+    )
+    embed.add_field(name="Filters", value=filters.describe(), inline=False)
+    embed.set_footer(text=f"Page {page + 1} of {max(pages, 1)}, newest first")
+    return embed
+
+
+def to_csv(entries: list[AuditEntry]) -> bytes:
+    """The entries as CSV (UTF-8); cells that a spreadsheet would run as formulas are quoted."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for e in entries:
+        row = [
+            e.id,
+            datetime.fromtimestamp(e.ts / 1_000_000, UTC).isoformat(),
+            e.chain,
+            e.seq,
+            e.category,
+            e.action,
+            e.user_id,
+            e.guild_id,
+            e.channel_id,
+            e.command,
+            e.options,
+            e.outcome,
+            None if e.latency_us is None else f"{e.latency_us / 1000:.3f}",
+            e.error_id,
+            e.detail,
+            e.client_address,
+            e.target,
+            e.data,
+            e.prev_hash,
+            e.hash,
+        ]
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue().encode("utf-8")
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
