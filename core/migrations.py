@@ -330,11 +330,22 @@ async def make_migrations(spec: AppSpec, name: str = "update") -> Path | None:
 
 
 @asynccontextmanager
-async def _connected(url: str) -> AsyncIterator[BaseDBAsyncClient]:
+async def _connected(url: str | None) -> AsyncIterator[BaseDBAsyncClient]:
     """A private ORM context on ``url`` holding only ``core`` (aerich); closed on exit.
 
     It never touches the process's live context, so it is safe beside a running bot.
+    ``url=None`` means the live context's ``default`` connection instead (left open).
     """
+    if url is None:
+        yield get_connection(CONNECTION)
+        return
+    if dialect_of(url) == "sqlite" and ":memory:" in url:
+        raise MigrationError(
+            CORE_APP,
+            None,
+            "an in-memory SQLite database lives in one connection: call Database.connect() "
+            "first and pass url=None to migrate the live connection",
+        )
     config = {
         "connections": {CONNECTION: connection_config(url, pool_size=2)},
         "apps": {CORE_APP: {"models": [AERICH_MODELS], "default_connection": CONNECTION}},
@@ -473,39 +484,43 @@ def _core_first(specs: Sequence[AppSpec]) -> list[AppSpec]:
 
 
 async def upgrade(
-    url: str, specs: Sequence[AppSpec], progress: Progress | None = None
+    url: str | None, specs: Sequence[AppSpec], progress: Progress | None = None
 ) -> dict[str, list[str]]:
     """Apply every pending migration, app by app in the given (dependency) order.
 
     Creates aerich's version table on an empty database; running it again applies nothing.
-    Uses a private connection, so it never disturbs a live ORM context. A failure raises
-    :class:`MigrationError`; apps and files before it stay applied.
+    With a ``url`` it uses a private connection, so it never disturbs a live ORM context;
+    ``url=None`` migrates the live connection (needed for ``sqlite://:memory:``). A failure
+    raises :class:`MigrationError`; apps and files before it stay applied. ``progress(app,
+    version)`` is called after each applied file.
 
     :returns: ``{app: [applied version files]}`` (every spec listed, maybe with ``[]``).
     """
-    dialect_of(url)
     result: dict[str, list[str]] = {}
     async with _lock("apply"), _connected(url) as conn:
         try:
             await ensure_version_table(conn)
         except Exception as exc:
+            where = mask_url(url) if url else "the live database"
             raise MigrationError(
-                CORE_APP, None, f"cannot prepare {mask_url(url)}: {_one_line(exc)}"
+                CORE_APP, None, f"cannot prepare {where}: {_one_line(exc)}"
             ) from exc
         for spec in _core_first(specs):
             result[spec.label] = await _apply_pending(conn, spec, progress)
     return result
 
 
-async def applied(url: str, spec: AppSpec) -> list[str]:
-    """The app's applied version files, oldest first (``[]`` on an empty database)."""
+async def applied(url: str | None, spec: AppSpec) -> list[str]:
+    """The app's applied version files, oldest first (``[]`` on an empty database).
+
+    ``url=None``: ask the live connection."""
     async with _connected(url) as conn:
         if not await _has_version_table(conn):
             return []
         return await _versions(conn, spec.label)
 
 
-async def heads(url: str, spec: AppSpec) -> list[str]:
+async def heads(url: str | None, spec: AppSpec) -> list[str]:
     """The app's version files not applied yet, in order."""
     done = set(await applied(url, spec))
     return [p.name for p in migration_files(spec) if p.name not in done]

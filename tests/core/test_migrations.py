@@ -240,3 +240,20 @@ async def test_files_stay_aerich_migrations(tmp_path: Path, specs) -> None:
         await command.init()  # reads the last version's state back from the aerich table
         assert await command.migrate("nothing", no_input=True) == ""
     assert await applied(f"sqlite://{tmp_path}/aerich.sqlite3", a1) == [first.name]
+
+
+async def test_in_memory_sqlite_migrates_the_live_connection(specs) -> None:
+    a1, _, _ = specs
+    first = await make_migrations(a1)
+    assert first is not None
+    with pytest.raises(MigrationError, match="pass url=None"):
+        await upgrade("sqlite://:memory:", [a1])
+    db = Database("sqlite://:memory:", retries=0)
+    await db.connect([a1])
+    try:
+        assert await upgrade(None, [a1]) == {"sample_a": [first.name]}
+        assert await applied(None, a1) == [first.name]
+        assert await heads(None, a1) == []
+        assert await _has_column(db, "sample_a_pick", "units")
+    finally:
+        await db.close()
