@@ -47,7 +47,7 @@ async def _identify_now(shard_id: int | None, *, initial: bool = False) -> None:
 
 @contextlib.asynccontextmanager
 async def connect_bot(
-    bot: _ClientT, discord: LocalDiscord, *, timeout: float = READY_TIMEOUT
+    bot: _ClientT, discord: LocalDiscord, *, within: float = READY_TIMEOUT
 ) -> AsyncIterator[_ClientT]:
     """Start ``bot`` against ``discord``; yields once it is ready and its commands are synced.
 
@@ -60,12 +60,12 @@ async def connect_bot(
     task = asyncio.create_task(bot.start(discord.token), name=f"bot on {discord.url}")
     try:
         ready = asyncio.create_task(bot.wait_until_ready())
-        done, _ = await asyncio.wait({ready, task}, timeout=timeout, return_when="FIRST_COMPLETED")
+        done, _ = await asyncio.wait({ready, task}, timeout=within, return_when="FIRST_COMPLETED")
         if ready not in done:
             ready.cancel()
             if task in done:
                 task.result()  # the bot's own error, if it stopped
-            msg = f"The bot was not ready within {timeout}s"
+            msg = f"The bot was not ready within {within}s"
             raise TimeoutError(msg)
         await _wait_for_command_sync(bot)
         yield bot

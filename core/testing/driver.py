@@ -7,7 +7,7 @@
     clicked = await alice.click(edited, "Confirm")
 
 Every ``wait_*`` waits on the local Discord's events (never polls) and fails with
-:class:`BotDidNotAnswer` after ``timeout`` seconds.
+:class:`BotDidNotAnswer` after ``within`` seconds.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from core.testing.state import (
     EPHEMERAL,
     ApplicationCommand,
     Channel,
+    Guild,
     Member,
     Role,
     StoredFile,
@@ -235,9 +236,9 @@ class Response:
     def interaction_id(self) -> int:
         return self.record.id
 
-    async def wait_reply(self, timeout: float = DEFAULT_TIMEOUT) -> Callback:
+    async def wait_reply(self, within: float = DEFAULT_TIMEOUT) -> Callback:
         """Wait for the bot's callback."""
-        raw = await self.record.wait_until(lambda: self.record.callback, timeout, "answer")
+        raw = await self.record.wait_until(lambda: self.record.callback, within, "answer")
         data = raw["data"]
         modal = None
         if raw["type"] == 9:
@@ -246,25 +247,25 @@ class Response:
         choices = tuple(Choice(c["name"], c["value"]) for c in data.get("choices", []))
         return Callback(raw["type"], data, self.message, choices, modal)
 
-    async def wait_edit(self, timeout: float = DEFAULT_TIMEOUT) -> Message:
+    async def wait_edit(self, within: float = DEFAULT_TIMEOUT) -> Message:
         """Wait for the next edit of @original (one not returned before) and return it."""
         index = self._edits_seen
         raw = await self.record.wait_until(
             lambda: self.record.edits[index] if len(self.record.edits) > index else None,
-            timeout,
+            within,
             "edit the original response",
         )
         self._edits_seen += 1
         return Message.from_wire(raw, self._discord)
 
-    async def wait_followup(self, timeout: float = DEFAULT_TIMEOUT) -> Message:
+    async def wait_followup(self, within: float = DEFAULT_TIMEOUT) -> Message:
         """Wait for the next followup message (one not returned before) and return it now."""
         index = self._followups_seen
         message_id = await self.record.wait_until(
             lambda: (
                 self.record.followup_ids[index] if len(self.record.followup_ids) > index else None
             ),
-            timeout,
+            within,
             "send a followup",
         )
         self._followups_seen += 1
@@ -274,11 +275,11 @@ class Response:
             raise BotDidNotAnswer(msg)
         return Message.from_wire(raw, self._discord)
 
-    async def wait_deleted(self, timeout: float = DEFAULT_TIMEOUT) -> None:
+    async def wait_deleted(self, within: float = DEFAULT_TIMEOUT) -> None:
         """Wait until the bot deletes @original."""
         await self.record.wait_until(
             lambda: True if self.record.original_deleted else None,
-            timeout,
+            within,
             "delete the original response",
         )
 
@@ -323,13 +324,13 @@ class Actor:
         return await self._send(2, self._command_data(command, path, options, focused=None))
 
     async def autocomplete(
-        self, *path: str, focused: str, timeout: float = DEFAULT_TIMEOUT, **options: Any
+        self, *path: str, focused: str, within: float = DEFAULT_TIMEOUT, **options: Any
     ) -> list[Choice]:
         """Type ``options[focused]`` into an autocompleted option; returns the bot's choices."""
         command = self._command(path)
         data = self._command_data(command, path, options, focused=focused)
         response = await self._send(4, data)
-        reply = await response.wait_reply(timeout)
+        reply = await response.wait_reply(within)
         if reply.type != 8:
             msg = f"The bot answered an autocomplete with callback type {reply.type}, not 8"
             raise AssertionError(msg)
@@ -573,14 +574,14 @@ def _option(
     raise LookupError(msg)
 
 
-def _by_name(guild: Any, kind: int, name: str) -> Member | Channel | Role:
+def _by_name(guild: Guild, kind: int, name: str) -> Member | Channel | Role:
     if kind == _CHANNEL:
-        return guild.channel(name)  # type: ignore[no-any-return]
+        return guild.channel(name)
     if kind == _ROLE:
-        return guild.role(name)  # type: ignore[no-any-return]
+        return guild.role(name)
     try:
-        return guild.member(name)  # type: ignore[no-any-return]
+        return guild.member(name)
     except KeyError:
         if kind == _MENTIONABLE:
-            return guild.role(name)  # type: ignore[no-any-return]
+            return guild.role(name)
         raise

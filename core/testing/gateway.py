@@ -137,15 +137,15 @@ class Gateway:
                 connection, session.connection = session.connection, None
                 await connection.ws.close(code=code)
 
-    async def wait_handshake(self, after: int, timeout: float) -> str:
+    async def wait_handshake(self, after: int, within: float) -> str:
         """Wait for the handshake that follows the first ``after`` ones and return its kind."""
         async with self._changed:
             try:
                 await asyncio.wait_for(
-                    self._changed.wait_for(lambda: len(self.handshakes) > after), timeout
+                    self._changed.wait_for(lambda: len(self.handshakes) > after), within
                 )
             except TimeoutError:
-                msg = f"The bot did not reconnect to the gateway within {timeout}s"
+                msg = f"The bot did not reconnect to the gateway within {within}s"
                 raise AssertionError(msg) from None
         return self.handshakes[after]
 

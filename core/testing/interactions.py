@@ -45,17 +45,17 @@ class InteractionRecord:
     def record_edit(self, message: dict[str, Any]) -> None:
         self.edits.append(copy.deepcopy(message))
 
-    async def wait_until(self, value: Callable[[], _T | None], timeout: float, what: str) -> _T:
+    async def wait_until(self, value: Callable[[], _T | None], within: float, what: str) -> _T:
         """Wait until ``value()`` is not None and return it; fail with a clear message."""
         async with self._changed:
             try:
-                await asyncio.wait_for(self._changed.wait_for(lambda: value() is not None), timeout)
+                await asyncio.wait_for(self._changed.wait_for(lambda: value() is not None), within)
             except TimeoutError:
                 name = self.payload.get("data", {}).get("name") or self.payload.get("data", {}).get(
                     "custom_id"
                 )
                 msg = (
-                    f"The bot did not {what} within {timeout}s for interaction {name!r} "
+                    f"The bot did not {what} within {within}s for interaction {name!r} "
                     f"(callback: {self.callback and self.callback['type']}, "
                     f"edits: {len(self.edits)}, followups: {len(self.followup_ids)}). "
                     "Check the bot's log for an exception in the handler."

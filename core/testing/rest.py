@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 API_PREFIX = "/api/v10"
 #: Message flag of a deferred reply that is still "thinking".
 LOADING = 1 << 7
-_BODY = web.RequestKey("body", object)
-_UPLOADS = web.RequestKey("uploads", dict)
+_BODY: web.RequestKey[Any] = web.RequestKey("body", object)
+_UPLOADS: web.RequestKey[dict[int, StoredFile]] = web.RequestKey("uploads", dict)
 #: Routes authorised by the interaction token instead of the bot token.
 _TOKEN_ROUTES = ("/interactions/", "/webhooks/")
 
@@ -173,7 +173,7 @@ class _Api:
 
     # application commands
 
-    def _scope(self, request: web.Request) -> int | None | web.Response:
+    def _scope(self, request: web.Request) -> int | web.Response | None:
         if _id(request, "application_id") != self.world.application_id:
             return error_reply(403, "Missing Access", 50001)
         return _id(request, "guild_id") if "guild_id" in request.match_info else None

@@ -58,7 +58,7 @@ class LocalDiscord:
         world: World | None = None,
         *,
         shards: int = 1,
-        spec: Path | None = default_spec_path(),  # noqa: B008 - resolved once, at import
+        spec: Path | None = default_spec_path(),
     ) -> None:
         self.world = world if world is not None else default_world()
         self.token = "local." + secrets.token_urlsafe(24)
@@ -189,7 +189,7 @@ class LocalDiscord:
         where: Callable[[Message], bool] = lambda message: True,
         *,
         guild: str | None = None,
-        timeout: float = 2.0,
+        within: float = 2.0,
     ) -> Message:
         """The first message in ``channel`` for which ``where`` holds, waiting for it to appear."""
 
@@ -199,10 +199,10 @@ class LocalDiscord:
         async with self._messages_changed:
             try:
                 await asyncio.wait_for(
-                    self._messages_changed.wait_for(lambda: find() is not None), timeout
+                    self._messages_changed.wait_for(lambda: find() is not None), within
                 )
             except TimeoutError:
-                msg = f"No matching message appeared in {channel!r} within {timeout}s"
+                msg = f"No matching message appeared in {channel!r} within {within}s"
                 raise BotDidNotAnswer(msg) from None
         found = find()
         assert found is not None

@@ -56,7 +56,9 @@ def make_bot(discord: LocalDiscord, **overrides: object) -> tuple[commands.Inter
         await inter.response.send_message(f"{inter.author.display_name}: {team} at {odds}")
 
     @straight.autocomplete("team")
-    async def team_autocomplete(inter: disnake.ApplicationCommandInteraction, typed: str) -> list[str]:
+    async def team_autocomplete(
+        inter: disnake.ApplicationCommandInteraction, typed: str
+    ) -> list[str]:
         return [t for t in TEAMS if t.lower().startswith(typed.lower())]
 
     @bet.sub_command_group()
@@ -124,7 +126,9 @@ def make_bot(discord: LocalDiscord, **overrides: object) -> tuple[commands.Inter
         assert inter.guild is not None
         picks = disnake.utils.get(inter.guild.text_channels, name="picks")
         assert picks is not None
-        await picks.send("Weekly report", file=disnake.File(io.BytesIO(b"a,b\n1,2\n"), "report.csv"))
+        await picks.send(
+            "Weekly report", file=disnake.File(io.BytesIO(b"a,b\n1,2\n"), "report.csv")
+        )
         await inter.response.send_message("posted", ephemeral=True)
 
     @bot.slash_command(name="seen")
@@ -144,7 +148,9 @@ def make_bot(discord: LocalDiscord, **overrides: object) -> tuple[commands.Inter
 
 
 @pytest.fixture
-async def kit_bot(local_discord: LocalDiscord) -> AsyncIterator[tuple[commands.InteractionBot, Seen]]:
+async def kit_bot(
+    local_discord: LocalDiscord,
+) -> AsyncIterator[tuple[commands.InteractionBot, Seen]]:
     bot, seen = make_bot(local_discord)
     async with connect_bot(bot, local_discord):
         yield bot, seen

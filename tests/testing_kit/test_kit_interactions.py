@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from conftest import Seen
 from disnake.ext import commands
 
-from conftest import Seen
 from core.testing.driver import Actor
 from core.testing.server import LocalDiscord
 
@@ -109,7 +109,9 @@ async def test_defer_followups_edit_and_delete(
     assert ("DELETE", "@original", 204) in paths
 
 
-async def test_channel_message_with_file(local_discord: LocalDiscord, kit_bot: Bot, alice: Actor) -> None:
+async def test_channel_message_with_file(
+    local_discord: LocalDiscord, kit_bot: Bot, alice: Actor
+) -> None:
     reply = await (await alice.slash("report")).wait_reply()
     assert reply.message is not None and reply.message.content == "posted"
     posted = await local_discord.wait_for_message("picks")

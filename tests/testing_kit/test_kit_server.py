@@ -6,10 +6,10 @@ import asyncio
 
 import disnake
 import pytest
+from conftest import Seen, make_bot
 from disnake.ext import commands
 from disnake.http import Route
 
-from conftest import Seen, make_bot
 from core.testing.client import bot_kwargs, connect_bot
 from core.testing.driver import Actor
 from core.testing.server import LocalDiscord
@@ -26,7 +26,9 @@ async def test_login_and_guild_create(local_discord: LocalDiscord, kit_bot: Bot)
     assert [c.name for c in guild.text_channels] == ["general", "picks"]
     assert guild.member_count == 4  # owner, bot, Alice, Bob
     alice = await guild.fetch_member(local_discord.guild.member("Alice").id)
-    assert alice.guild_permissions.manage_guild and [r.name for r in alice.roles][1:] == ["Managers"]
+    assert alice.guild_permissions.manage_guild and [r.name for r in alice.roles][1:] == [
+        "Managers"
+    ]
     assert Route.BASE == local_discord.api_base
     calls = [(r.method, r.path) for r in local_discord.requests[:2]]
     assert calls == [("GET", "/users/@me"), ("GET", "/gateway/bot")]
@@ -169,6 +171,8 @@ async def test_shards_get_disjoint_guilds() -> None:
             assert seen[0].isdisjoint(seen[1]) and seen[0] | seen[1] == {g.id for g in guilds}
             assert all(len(s) == 2 for s in seen)
             for guild in guilds:
-                reply = await (await discord.member("Carol", guild=guild.id).slash("seen")).wait_reply()
+                reply = await (
+                    await discord.member("Carol", guild=guild.id).slash("seen")
+                ).wait_reply()
                 assert reply.message is not None
         assert discord.spec_violations == []
