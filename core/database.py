@@ -143,7 +143,13 @@ def connection_config(url: str, pool_size: int = 10, connect_timeout: float = 10
     else:
         path = creds["file_path"]
         if path != ":memory:" and not path.startswith("file:"):
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(
+                    f"cannot create the folder of the SQLite database {path}: {exc.strerror}"
+                    " (check [database] url and data_dir)"
+                ) from None
         creds.setdefault("journal_mode", "WAL")
     return info
 
