@@ -23,6 +23,7 @@ from core.plugin import DependencyError, PluginError
 from core.plugin_manager import PluginManager, PluginState, Prepared
 from core.ratelimit import RateLimiter, RateLimitHooks
 from core.recovery import RecoveryHooks
+from core.reloader import Reloader
 from core.settings import ConfigError, Settings, config_path
 from core.web import WebServer
 
@@ -51,6 +52,7 @@ class App:
         self.cache = Cache(settings.cache, self.pm)
         self.limiter = RateLimiter(settings.ratelimit)
         self.web = WebServer(self)
+        self.reloader = Reloader(self)
         self.pm.register(RateLimitHooks(self.limiter), name="core.ratelimit")
         self.pm.register(RecoveryHooks(), name="core.recovery")
         self.started = False
@@ -125,10 +127,12 @@ class App:
                 failed.add(name)
         if self.settings.web.enabled:
             await self.web.start()
+        await self.reloader.start()
         self.started = True
 
     async def close(self) -> None:
         """Unload plugins (reverse order), stop the web server, close the bot and connections."""
+        await self.reloader.stop()
         for name in reversed(self.plugins.loaded()):
             await self.plugins.unload(name)
         await self.web.stop()

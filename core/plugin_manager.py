@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import sys
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -323,3 +324,40 @@ class PluginManager:
                     targets.add(other)
                     changed = True
         return out
+
+    # --- module versions (hot reload) ------------------------------------------------------
+
+    def modules_of(self, name: str) -> dict[str, ModuleType]:
+        """The plugin's modules now in ``sys.modules``: its package and every submodule."""
+        prefix = self.records[name].source.module
+        return {
+            key: module
+            for key, module in list(sys.modules.items())
+            if key == prefix or key.startswith(f"{prefix}.")
+        }
+
+    def detach_modules(self, name: str) -> dict[str, ModuleType]:
+        """Take all of the plugin's modules out of ``sys.modules`` and return them.
+
+        The next :meth:`prepare` then imports a new version of every module (helpers too, not
+        just ``__init__``) beside the old objects, which stay alive for :meth:`attach_modules`.
+        """
+        modules = self.modules_of(name)
+        for key in modules:
+            del sys.modules[key]
+        prefix = self.records[name].source.module
+        parent, _, child = prefix.rpartition(".")
+        package = sys.modules.get(parent)
+        if prefix in modules and getattr(package, child, None) is modules[prefix]:
+            delattr(package, child)  # or the parent package keeps the old version alive
+        importlib.invalidate_caches()
+        return modules
+
+    def attach_modules(self, name: str, modules: dict[str, ModuleType]) -> None:
+        """Put a detached set of modules back (rollback), dropping whatever was imported since."""
+        self.detach_modules(name)
+        sys.modules.update(modules)
+        prefix = self.records[name].source.module
+        parent, _, child = prefix.rpartition(".")
+        if parent in sys.modules and prefix in modules:
+            setattr(sys.modules[parent], child, modules[prefix])

@@ -1,0 +1,691 @@
+"""The hot reloader: plugin code, schema and ``config.toml`` changes applied to a running bot.
+
+A reload works on a **unit**: the plugins asked for plus every loaded plugin that depends on
+them, in load order. It runs in two phases, and each working set has a name:
+
+* ``old`` — the running version of each plugin in the unit: its :class:`Prepared` object, its
+  module objects (detached from ``sys.modules`` during the reload) and its file fingerprint.
+* ``new`` — phase 1 imports a new version of *all* of each plugin's modules beside the old ones
+  and validates it without registering anything: import errors, settings, hook specifications,
+  command payloads, and a model change without a migration file (refused: run
+  ``dbsbm makemigrations <plugin>``).
+* **swap** — phase 2 runs behind :meth:`core.pipeline.Pipeline.paused`: interactions already
+  running finish on the old code, new ones wait. The old versions are unloaded (scope disposal:
+  tasks cancelled and awaited, listeners, commands, hook impls removed), the new migrations are
+  applied in a transaction (:func:`core.migrations.migration_transaction`), the models are
+  re-registered with the live ORM (:meth:`core.database.Database.replace_app`) and the new
+  versions are activated (setup runs inside the transaction).
+* **rollback** — if anything in phase 2 fails, what was activated is unloaded, the migration
+  transaction is rolled back, the old modules and models are put back and the old versions
+  activated again. The reason is logged and returned in :class:`ReloadResult`.
+
+App commands are re-synced with Discord only when a payload changed. After each plugin's reload
+the ``dbsbm_plugin_reloaded`` hook is emitted.
+
+Usage (what ``/reload`` does)::
+
+    results = await app.reloader.reload(["betting"])   # or None: every changed plugin
+    for r in results:
+        print(r.name, "ok" if r.ok else r.error, f"{r.duration * 1000:.0f} ms")
+
+With ``[reload] watch = true`` the reloader watches the local plugin folders, their migration
+folders and ``config.toml`` with watchfiles and reloads by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import importlib.util
+import time
+from collections import deque
+from collections.abc import Coroutine, Iterable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+from pluggy import PluginValidationError
+
+from core.hooks import acall, emit, flatten, new_plugin_manager
+from core.migrations import migration_transaction, pending_changes
+from core.plugin import PluginContext, PluginError
+from core.plugin_manager import PluginState, Prepared
+from core.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from core.app import App
+    from core.database import AppSpec
+
+HISTORY = 100
+_NOT_LOADED = "which is not loaded"
+_SKIP_DIRS = {"__pycache__", ".git", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadResult:
+    """The outcome of reloading (or loading, or unloading) one plugin.
+
+    ``ok`` is false when the change was refused or rolled back; ``error`` then says why, naming
+    the stage (import, validation, migration, setup). ``duration`` is in seconds.
+    ``commands_changed`` tells whether app commands were re-synced with Discord.
+    ``action`` is ``"reloaded"``, ``"loaded"`` (first load, e.g. enabled in config.toml) or
+    ``"unloaded"`` (disabled in config.toml). ``migrations`` lists migration files applied.
+    """
+
+    name: str
+    ok: bool
+    duration: float
+    error: str | None = None
+    commands_changed: bool = False
+    action: str = "reloaded"
+    migrations: tuple[str, ...] = ()
+
+
+class ReloadError(PluginError):
+    """A reload step failed; ``stage`` names it ("import", "validate", "migrate", "setup")."""
+
+    def __init__(self, stage: str, name: str, reason: str):
+        super().__init__(f"{stage} of {name!r} failed: {reason}")
+        self.stage = stage
+
+
+@dataclass
+class _Version:
+    """One plugin's running version, kept to restore it."""
+
+    prepared: Prepared | None
+    modules: dict[str, ModuleType] = field(default_factory=dict)
+
+
+class _DryRunContext(PluginContext):
+    """A context for validating a new version's commands: registrations are discarded."""
+
+    def add_listener(self, event: str, func: Any) -> None:
+        pass
+
+    def add_component(self, prefix: str, handler: Any) -> None:
+        pass
+
+    def create_task(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        coro.close()
+        return asyncio.ensure_future(asyncio.sleep(0))
+
+    def on_cleanup(self, label: str, undo: Any) -> None:
+        pass
+
+
+def fingerprint(folders: Iterable[Path]) -> dict[str, str]:
+    """``{file path: sha1 of its bytes}`` for every file under ``folders`` (caches skipped)."""
+    out: dict[str, str] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if (
+                path.is_file()
+                and not path.name.startswith(".")
+                and path.suffix not in (".pyc", ".pyo")
+                and not _SKIP_DIRS.intersection(path.relative_to(folder).parts)
+            ):
+                out[str(path)] = hashlib.sha1(path.read_bytes(), usedforsecurity=False).hexdigest()
+    return out
+
+
+class Reloader:
+    """Reloads plugins of one :class:`~core.app.App` safely; see the module docstring."""
+
+    def __init__(self, app: App):
+        self.app = app
+        self.history: deque[ReloadResult] = deque(maxlen=HISTORY)
+        self._lock = asyncio.Lock()
+        self._fingerprints: dict[str, dict[str, str]] = {}
+        self._config_text: str | None = None
+        self._held: set[str] = set()  # unloaded because a dependency was disabled
+        self._watchers: list[asyncio.Task[None]] = []
+        self._stop: asyncio.Event | None = None
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Remember what is loaded now; start watching when ``[reload] watch`` is on."""
+        for name, record in self.app.plugins.records.items():
+            if record.state is not PluginState.DISABLED:
+                self._fingerprints[name] = fingerprint(self._folders(name))
+        self._config_text = self._read_config()
+        if self.app.settings.reload.watch:
+            self._stop = asyncio.Event()
+            self._watchers = [
+                asyncio.create_task(self._watch_plugins(), name="reloader:plugins"),
+                asyncio.create_task(self._watch_config(), name="reloader:config"),
+            ]
+            logger.info(
+                "hot reload: watching {} and {}", self.app.plugins.local_dir, self.app.config_file
+            )
+
+    async def stop(self) -> None:
+        """Stop watching (a reload in progress finishes first)."""
+        if self._stop is not None:
+            self._stop.set()
+        for task in self._watchers:
+            task.cancel()
+        await asyncio.gather(*self._watchers, return_exceptions=True)
+        self._watchers = []
+        async with self._lock:
+            pass
+
+    # --- what changed ----------------------------------------------------------------------
+
+    def changed(self) -> list[str]:
+        """Plugins (loaded, or failed to load) whose files differ from the running version."""
+        out = []
+        for name, record in self.app.plugins.records.items():
+            if (
+                record.state in (PluginState.LOADED, PluginState.FAILED)
+                and name in self._fingerprints
+            ):
+                if fingerprint(self._folders(name)) != self._fingerprints[name]:
+                    out.append(name)
+        return out
+
+    def _folders(self, name: str) -> list[Path]:
+        """The plugin's package folder and its migrations folder (both watched)."""
+        record = self.app.plugins.records[name]
+        folders = []
+        folder = record.source.folder
+        if folder is None:
+            spec = importlib.util.find_spec(record.source.module)
+            if spec is not None and spec.submodule_search_locations:
+                folder = Path(next(iter(spec.submodule_search_locations)))
+        if folder is not None:
+            folders.append(folder)
+        if record.prepared is not None:
+            migrations = record.prepared.migrations / name
+            if folder is None or not migrations.is_relative_to(folder):
+                folders.append(migrations)
+        return folders
+
+    # --- reloading -------------------------------------------------------------------------
+
+    async def reload(self, names: list[str] | None = None) -> list[ReloadResult]:
+        """Reload ``names`` (``None``: every changed plugin) and the plugins that depend on them.
+
+        A plugin that is enabled but not loaded (it failed before) is loaded. Unknown or
+        disabled names give a failed result saying so. Never raises for plugin faults: the old
+        version keeps serving and the result carries the reason.
+        """
+        async with self._lock:
+            return await self._reload(self.changed() if names is None else list(names))
+
+    async def _reload(self, names: list[str]) -> list[ReloadResult]:
+        results: list[ReloadResult] = []
+        wanted: list[str] = []
+        for name in dict.fromkeys(names):
+            record = self.app.plugins.records.get(name)
+            if record is None:
+                known = ", ".join(sorted(self.app.plugins.records))
+                results.append(ReloadResult(name, False, 0.0, f"unknown plugin (known: {known})"))
+            elif not self.app.plugins.enabled(name):
+                results.append(
+                    ReloadResult(
+                        name,
+                        False,
+                        0.0,
+                        f"plugin {name!r} is disabled: enable it in config.toml [plugins.{name}]",
+                    )
+                )
+            else:
+                wanted.append(name)
+        for unit in self._units(wanted):
+            results.extend(await self._reload_unit(unit))
+        return results
+
+    def _units(self, names: list[str]) -> list[list[str]]:
+        """Group ``names`` with their dependents; overlapping groups merge. Load order inside."""
+        plugins = self.app.plugins
+        order = plugins.order(
+            {n: r.plugin for n, r in plugins.records.items() if r.plugin and plugins.is_loaded(n)}
+        )
+        units: list[set[str]] = []
+        for name in names:
+            group = {name, *plugins.dependents(name)} if plugins.is_loaded(name) else {name}
+            for other in [u for u in units if u & group]:
+                units.remove(other)
+                group |= other
+            units.append(group)
+        rank = {n: i for i, n in enumerate(order)}
+        ordered = [sorted(u, key=lambda n: (rank.get(n, -1), n)) for u in units]
+        return sorted(ordered, key=lambda u: rank.get(u[0], -1))
+
+    async def _reload_unit(self, unit: list[str]) -> list[ReloadResult]:
+        started = time.perf_counter()
+        plugins = self.app.plugins
+        old = {
+            n: _Version(plugins.records[n].prepared if plugins.is_loaded(n) else None) for n in unit
+        }
+        prints = {n: fingerprint(self._folders(n)) for n in unit}
+        for name in unit:
+            _drop_stale_bytecode(self._fingerprints.get(name, {}), prints[name])
+            old[name].modules = plugins.detach_modules(name)
+        new: dict[str, Prepared] = {}
+        try:
+            for name in unit:
+                new[name] = await self._prepare(name, unit, new, prints[name])
+        except Exception as exc:
+            for name in unit:
+                plugins.attach_modules(name, old[name].modules)
+            return await self._finish(unit, started, _reason(exc, "import"), old)
+        before = self._payloads(unit)
+        applied: dict[str, list[str]] = {}
+        async with self.app.pipeline.paused(set(unit)):
+            for name in reversed(unit):
+                if old[name].prepared is not None:
+                    await plugins.unload(name)
+            try:
+                first = {n for n in unit if old[n].prepared is None}
+                await self._activate(unit, new, prints, first, applied)
+            except Exception as exc:
+                await self._restore(unit, old)
+                return await self._finish(unit, started, _reason(exc, "setup"), old)
+        for name in unit:
+            self._fingerprints[name] = prints[name]
+            self._held.discard(name)
+        changed = self._payloads(unit) != before
+        if changed and self.app.bot.is_ready():
+            await self.app.bot._sync_application_commands()
+        return await self._finish(unit, started, None, old, changed, applied)
+
+    async def _prepare(
+        self, name: str, unit: list[str], ready: dict[str, Prepared], prints: dict[str, str]
+    ) -> Prepared:
+        """Phase 1 for one plugin: import its new version and validate it (nothing registered)."""
+        plugins = self.app.plugins
+        try:
+            prepared = plugins.prepare(name)
+        except ConfigError as exc:
+            raise ReloadError("settings validation", name, str(exc)) from exc
+        plugin = prepared.plugin
+        missing = [d for d in plugin.depends_on if d not in ready and not plugins.is_loaded(d)]
+        if missing:
+            raise ReloadError(
+                "validation", name, f"it depends on {', '.join(missing)}, {_NOT_LOADED}"
+            )
+        scratch = new_plugin_manager()
+        try:
+            scratch.register(
+                plugin.hooks if plugin.hooks is not None else prepared.module, name=name
+            )
+            scratch.check_pending()
+        except PluginValidationError as exc:
+            raise ReloadError("hook validation", name, str(exc)) from exc
+        ctx = _DryRunContext(self.app, plugin, prepared.settings, prepared.module)
+        seen: set[str] = set()
+        for command in flatten(await acall(scratch.hook.dbsbm_commands, only=name, ctx=ctx)):
+            body = getattr(command, "body", None)
+            if body is None:
+                raise ReloadError("command validation", name, f"{command!r} is not an app command")
+            body.to_dict()
+            owner = self.app.pipeline.command_owner(command.name)
+            if command.name in seen or (owner is not None and owner not in unit):
+                raise ReloadError(
+                    "command validation",
+                    name,
+                    f"/{command.name} is registered twice (also by {owner or name!r})",
+                )
+            seen.add(command.name)
+        for spec in self.app.app_specs([prepared]):
+            if self._models_changed(spec, prints) and await pending_changes(spec):
+                raise ReloadError(
+                    "schema check",
+                    name,
+                    f"its models changed but no migration describes the change: run "
+                    f"`dbsbm makemigrations {name}`, then reload",
+                )
+        return prepared
+
+    def _models_changed(self, spec: AppSpec, prints: dict[str, str]) -> bool:
+        """Whether a file holding the app's models differs from the running version."""
+        before = self._fingerprints.get(spec.label, {})
+        changed = {
+            Path(p)
+            for p in set(prints) ^ set(before)
+            | {p for p in prints if p in before and prints[p] != before[p]}
+        }
+        for module in spec.models:
+            found = importlib.util.find_spec(module)
+            if found is None or found.origin is None:
+                return True
+            origin = Path(found.origin)
+            root = origin.parent if origin.name == "__init__.py" else origin
+            if any(p == root or p.is_relative_to(root) for p in changed):
+                return True
+        return False
+
+    async def _activate(
+        self,
+        unit: list[str],
+        new: dict[str, Prepared],
+        prints: dict[str, dict[str, str]],
+        first: set[str],
+        applied: dict[str, list[str]],
+    ) -> None:
+        """Phase 2: migrate, re-register models and activate every new version, or raise.
+
+        A plugin with new migration files is migrated and set up inside one migration
+        transaction, so a failing setup rolls its migration back too.
+        """
+        plugins = self.app.plugins
+        activated: list[str] = []
+        try:
+            for name in unit:
+                async with AsyncExitStack() as stack:
+                    for spec in self.app.app_specs([new[name]]):
+                        if self._new_migrations(spec, prints[name], name in first):
+                            try:
+                                applied[name] = await stack.enter_async_context(
+                                    migration_transaction(spec)
+                                )
+                            except Exception as exc:
+                                raise ReloadError("migration", name, _reason(exc, "")) from exc
+                        self.app.db.replace_app(spec)
+                    await plugins.activate(new[name])
+                    activated.append(name)
+        except BaseException:
+            for name in reversed(activated):
+                await plugins.unload(name)
+            raise
+
+    def _new_migrations(self, spec: AppSpec, prints: dict[str, str], first: bool) -> bool:
+        """Whether migration files appeared since the running version (or it is a first load)."""
+        if first or spec.label not in self._fingerprints:
+            return True
+        before = self._fingerprints[spec.label]
+        folder = spec.migrations_dir.resolve()
+        return any(p not in before and Path(p).resolve().parent == folder for p in prints)
+
+    async def _restore(self, unit: list[str], old: dict[str, _Version]) -> None:
+        """Rollback: put the old modules and models back and activate the old versions."""
+        plugins = self.app.plugins
+        for name in unit:
+            plugins.attach_modules(name, old[name].modules)
+        for name in unit:
+            prepared = old[name].prepared
+            if prepared is None:
+                if self.app.db.connected:
+                    self.app.db.unregister_app(name)
+                plugins.detach_modules(name)
+                continue
+            try:
+                for spec in self.app.app_specs([prepared]):
+                    self.app.db.replace_app(spec)
+                await plugins.activate(prepared)
+            except Exception as exc:
+                plugins.fail(name, f"the old version could not be restored either: {exc}")
+                logger.opt(exception=True).critical("plugin {} could not be restored", name)
+
+    async def _finish(
+        self,
+        unit: list[str],
+        started: float,
+        error: str | None,
+        old: dict[str, _Version],
+        commands_changed: bool = False,
+        applied: dict[str, list[str]] | None = None,
+    ) -> list[ReloadResult]:
+        duration = time.perf_counter() - started
+        results = []
+        for name in unit:
+            action = "reloaded" if old[name].prepared is not None else "loaded"
+            result = ReloadResult(
+                name,
+                error is None,
+                duration,
+                error,
+                commands_changed,
+                action,
+                tuple((applied or {}).get(name, ())),
+            )
+            results.append(result)
+            self.history.append(result)
+            record = self.app.plugins.records[name]
+            record.last_reload = {
+                "ok": result.ok,
+                "at": time.time(),
+                "error": error,
+                "duration": duration,
+            }
+            if error is None:
+                logger.info("plugin {} {} in {:.0f} ms", name, action, duration * 1000)
+            else:
+                logger.error(
+                    "plugin {} not {}: {} (the running version stays)", name, action, error
+                )
+            await emit(
+                self.app.pm.hook.dbsbm_plugin_reloaded,
+                name=name,
+                ok=result.ok,
+                duration=duration,
+                error=error,
+            )
+        return results
+
+    def _payloads(self, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The payloads of the app commands that ``names`` registered now."""
+        bot = self.app.bot
+        tables: tuple[dict[str, Any], ...] = (
+            bot.all_slash_commands,
+            bot.all_user_commands,
+            bot.all_message_commands,
+        )
+        out: dict[str, dict[str, Any]] = {}
+        for name in names:
+            ctx = self.app.plugins.records[name].ctx
+            for label in ctx.scope.labels("command") if ctx is not None else ():
+                for kind, table in enumerate(tables):
+                    command = table.get(label)
+                    if command is not None:
+                        out[f"{kind}:{label}"] = command.body.to_dict()
+        return out
+
+    # --- config.toml -------------------------------------------------------------------------
+
+    async def apply_config(self) -> list[ReloadResult]:
+        """Re-read ``config.toml``: enable, disable and reconfigure plugins without a restart.
+
+        An invalid edit is rejected as a whole (logged, and returned as a failed result named
+        ``config``); the running configuration stays.
+        """
+        async with self._lock:
+            self._config_text = self._read_config()
+            try:
+                new = self._check_config(load_settings(self.app.config_file))
+            except ConfigError as exc:
+                logger.error("config.toml edit rejected, the running configuration stays: {}", exc)
+                return [ReloadResult("config", False, 0.0, str(exc), action="rejected")]
+            return await self._apply_plugins(new)
+
+    def _check_config(self, new: Settings) -> Settings:
+        """Validate the plugin sections of ``new`` against the installed plugins."""
+        plugins = self.app.plugins
+        sources = plugins.discover()
+        unknown = sorted(set(new.plugins) - set(sources))
+        if unknown:
+            raise ConfigError(
+                f"{self.app.config_file}: [plugins.{unknown[0]}]: unknown plugin {unknown[0]!r} "
+                f"(installed: {', '.join(sorted(sources))})"
+            )
+        for name in plugins.loaded():
+            plugin = plugins.records[name].plugin
+            if plugin is not None and new.plugin_enabled(name, default=True):
+                plugins.validate_settings(plugin, new.plugin_section(name))
+        current = self.app.settings
+        for section in type(current).model_fields:
+            if section != "plugins" and getattr(new, section) != getattr(current, section):
+                logger.warning(
+                    "config.toml: [{}] changed; it takes effect after a restart", section
+                )
+        return new
+
+    async def _apply_plugins(self, new: Settings) -> list[ReloadResult]:
+        plugins = self.app.plugins
+        old_sections = {n: self.app.settings.plugin_section(n) for n in plugins.records}
+        self.app.settings.plugins = new.plugins
+        plugins.scan()
+        results: list[ReloadResult] = []
+        off = [n for n in plugins.loaded() if not plugins.enabled(n)]
+        for name in off:
+            results.extend(await self._disable(name))
+        reconfigured = [
+            n
+            for n in plugins.loaded()
+            if self.app.settings.plugin_section(n) != old_sections.get(n)
+        ]
+        results.extend(await self._reload(reconfigured))
+        for result in results:
+            if not result.ok and result.name in old_sections:  # it runs with the old settings
+                self.app.settings.plugins[result.name] = {
+                    "enabled": True,
+                    **old_sections[result.name],
+                }
+        results.extend(await self._enable_pending())
+        return results
+
+    async def _disable(self, name: str) -> list[ReloadResult]:
+        """Unload ``name`` and the plugins that depend on it (they load again with it)."""
+        plugins = self.app.plugins
+        results = []
+        for other in [*reversed(plugins.dependents(name)), name]:
+            started = time.perf_counter()
+            errors = await plugins.unload(other)
+            plugins.detach_modules(other)
+            record = plugins.records[other]
+            if other == name:
+                record.state = PluginState.DISABLED
+            else:
+                self._held.add(other)
+                record.error = f"its dependency {name!r} was disabled"
+            result = ReloadResult(
+                other,
+                not errors,
+                time.perf_counter() - started,
+                "; ".join(errors) or None,
+                action="unloaded",
+            )
+            logger.info(
+                "plugin {} unloaded ({})",
+                other,
+                "disabled in config.toml"
+                if other == name
+                else f"its dependency {name} was disabled",
+            )
+            self.history.append(result)
+            results.append(result)
+        return results
+
+    async def _enable_pending(self) -> list[ReloadResult]:
+        """Load plugins enabled now and not loaded (newly enabled, or held for a dependency)."""
+        plugins = self.app.plugins
+        results: list[ReloadResult] = []
+        pending = [
+            n
+            for n, r in plugins.records.items()
+            if plugins.enabled(n)
+            and (r.state in (PluginState.DISABLED, PluginState.AVAILABLE) or n in self._held)
+        ]
+        for name in pending:
+            if plugins.records[name].state is PluginState.DISABLED:
+                plugins.records[name].state = PluginState.AVAILABLE
+        while pending:
+            progress = False
+            for name in list(pending):
+                batch = await self._reload_unit([name])
+                if batch[0].ok or _NOT_LOADED not in (batch[0].error or ""):
+                    pending.remove(name)
+                    results.extend(batch)
+                    progress = True
+            if not progress:
+                break
+        return results
+
+    def _read_config(self) -> str | None:
+        try:
+            return self.app.config_file.read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    # --- watching ------------------------------------------------------------------------------
+
+    def _watch_args(self) -> dict[str, Any]:
+        from watchfiles import DefaultFilter
+
+        quiet = self.app.settings.reload.debounce_ms
+        return {
+            "debounce": quiet * 8,  # the longest a burst of saves is grouped
+            "step": quiet,  # a burst ends after this long without a change
+            "stop_event": self._stop,
+            "watch_filter": DefaultFilter(),
+        }
+
+    async def _watch_plugins(self) -> None:
+        from watchfiles import awatch
+
+        local = self.app.plugins.local_dir
+        folders: set[Path] = {local} if local is not None else set()
+        for name in self.app.plugins.records:
+            folders.update(f for f in self._folders(name) if f.is_dir())
+        roots = [f for f in folders if not any(f != o and f.is_relative_to(o) for o in folders)]
+        if not roots:
+            return
+        async for changes in awatch(*roots, **self._watch_args()):
+            touched = {Path(path) for _, path in changes}
+            names = [
+                n
+                for n in self.changed()
+                if any(p.is_relative_to(f) for p in touched for f in self._folders(n))
+            ]
+            if names:
+                await self._guarded(self.reload(names))
+
+    async def _watch_config(self) -> None:
+        from watchfiles import awatch
+
+        config = self.app.config_file.resolve()
+        if not config.parent.is_dir():
+            return
+        async for changes in awatch(config.parent, recursive=False, **self._watch_args()):
+            if any(Path(path).name == config.name for _, path in changes):
+                if self._read_config() != self._config_text:
+                    await self._guarded(self.apply_config())
+
+    @staticmethod
+    async def _guarded(work: Coroutine[Any, Any, list[ReloadResult]]) -> None:
+        """Run a watcher-triggered reload; a bug in it is logged and watching goes on."""
+        try:
+            await work
+        except Exception:
+            logger.opt(exception=True).error("hot reload failed unexpectedly")
+
+
+def _reason(exc: BaseException, stage: str) -> str:
+    """The one-line reason of a failed step, with its stage."""
+    if isinstance(exc, ReloadError):
+        return str(exc)
+    text = (
+        f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, PluginError | ConfigError)
+        else str(exc)
+    )
+    return f"{stage}: {text}" if stage else text
+
+
+def _drop_stale_bytecode(before: dict[str, str], now: dict[str, str]) -> None:
+    """Delete the cached bytecode of changed sources.
+
+    Python trusts a ``.pyc`` whose recorded mtime (whole seconds) and size match the source, so
+    an edit within the same second that keeps the size would otherwise load the old code.
+    """
+    for path, digest in now.items():
+        if path.endswith(".py") and before.get(path) != digest:
+            Path(importlib.util.cache_from_source(path)).unlink(missing_ok=True)
