@@ -203,10 +203,30 @@ _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.L
 )
 
 
+_holders: weakref.WeakKeyDictionary[asyncio.Lock, asyncio.Task] = weakref.WeakKeyDictionary()
+
+
 def _lock(kind: str) -> asyncio.Lock:
     """A per-event-loop lock: aerich keeps its state on the ``Migrate`` class."""
     locks = _locks.setdefault(asyncio.get_running_loop(), {})
     return locks.setdefault(kind, asyncio.Lock())
+
+
+@asynccontextmanager
+async def _serialised() -> AsyncIterator[None]:
+    """One migration run at a time; re-entrant for the task holding it (nested
+    :func:`migration_transaction` blocks of a reload)."""
+    lock, task = _lock("apply"), asyncio.current_task()
+    if task is not None and _holders.get(lock) is task:
+        yield
+        return
+    async with lock:
+        if task is not None:
+            _holders[lock] = task
+        try:
+            yield
+        finally:
+            _holders.pop(lock, None)
 
 
 def _clear_migrate() -> None:
@@ -497,7 +517,7 @@ async def upgrade(
     :returns: ``{app: [applied version files]}`` (every spec listed, maybe with ``[]``).
     """
     result: dict[str, list[str]] = {}
-    async with _lock("apply"), _connected(url) as conn:
+    async with _serialised(), _connected(url) as conn:
         try:
             await ensure_version_table(conn)
         except Exception as exc:
@@ -538,6 +558,7 @@ async def migration_transaction(
         async with migration_transaction(spec) as applied:
             await plugin.setup()   # its queries in this task see the new tables
 
+    Blocks may nest in one task (several apps of one reload; inner ones use savepoints).
     SQLite/PostgreSQL: everything runs in one transaction, rolled back on error. On SQLite that
     transaction holds the only connection, so other tasks' queries wait until the block ends:
     keep the block short. MariaDB/MySQL cannot roll DDL back: the block runs after the
@@ -545,7 +566,7 @@ async def migration_transaction(
     """
     conn = get_connection(connection)
     dialect = _dialect(conn)
-    async with _lock("apply"):
+    async with _serialised():
         await ensure_version_table(conn)
         if dialect in TRANSACTIONAL_DDL:
             async with in_transaction(connection) as transaction:

@@ -257,3 +257,21 @@ async def test_in_memory_sqlite_migrates_the_live_connection(specs) -> None:
         assert await _has_column(db, "sample_a_pick", "units")
     finally:
         await db.close()
+
+
+async def test_migration_transactions_nest_and_roll_back_together(tmp_path: Path, specs) -> None:
+    a1, _, b = specs
+    await make_migrations(a1)
+    await make_migrations(b)
+    db = Database(f"sqlite://{tmp_path}/bot.sqlite3", retries=0)
+    await db.connect([a1, b])
+    try:
+        with pytest.raises(RuntimeError, match="second plugin failed"):
+            async with migration_transaction(a1) as first, migration_transaction(b) as second:
+                assert len(first) == len(second) == 1
+                raise RuntimeError("second plugin failed")
+        assert not await _has_column(db, "sample_a_pick", "units")
+        assert not await _has_column(db, "sample_b_forecast", "city")
+        assert await applied(None, a1) == [] and await applied(None, b) == []
+    finally:
+        await db.close()
