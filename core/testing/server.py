@@ -50,7 +50,7 @@ class LocalDiscord:
     """A Discord on 127.0.0.1 (random free port), with REST under ``/api/v10`` and a gateway.
 
     ``shards`` is what ``GET /gateway/bot`` recommends; ``spec`` is the OpenAPI file to check
-    requests against (default: :func:`default_spec_path`; ``None`` switches the check off).
+    requests against (None: :func:`default_spec_path`; False switches the check off).
     """
 
     def __init__(
@@ -74,7 +74,7 @@ class LocalDiscord:
         self.spec_violations: list[SpecViolation] = []
         #: Interactions sent to the bot, by token.
         self.interactions: dict[str, InteractionRecord] = {}
-        self._spec = SpecChecker.load(spec) if spec is not None else None
+        self._spec = None if spec is False else SpecChecker.load(spec or default_spec_path())
         self._messages_changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
 
