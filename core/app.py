@@ -48,7 +48,7 @@ class App:
         else:
             self.plugins = PluginManager(self, local_dir=local_plugins or None)
         self.bot = DBSBMBot(self, **(bot_kwargs or {}))
-        self.db = Database(settings)
+        self.db = Database.from_settings(settings)
         self.cache = Cache(settings.cache, self.pm)
         self.limiter = RateLimiter(settings.ratelimit)
         self.web = WebServer(self)
@@ -109,9 +109,9 @@ class App:
         """Validate plugins, connect and migrate the database, load plugins, start the web server."""
         prepared = self.prepare_enabled()
         specs = self.app_specs(prepared)
-        if migrate if migrate is not None else self.settings.database.migrate_on_start:
-            await upgrade(self.settings.database_url, specs, progress=_log_progress)
         await self.db.connect(specs)
+        if migrate if migrate is not None else self.settings.database.migrate_on_start:
+            await upgrade(None, specs, progress=_log_progress)
         failed: set[str] = set()
         for item in prepared:
             name = item.plugin.name

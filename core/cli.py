@@ -17,6 +17,7 @@ from typing import Any
 
 from core import __version__
 from core.app import App
+from core.database import DatabaseError
 from core.logging import setup_logging
 from core.plugin import PluginError
 from core.settings import ConfigError, Settings, load_settings, settings_summary
@@ -98,7 +99,7 @@ async def cmd_plugins_list(app: App, args: argparse.Namespace) -> int:
     app.plugins.scan()
     rows = []
     for name, record in sorted(app.plugins.records.items()):
-        enabled = app.settings.plugin_enabled(name)
+        enabled = app.plugins.enabled(name)
         version, deps, state = "?", "", "disabled"
         try:
             prepared = app.plugins.prepare(name)
@@ -116,15 +117,23 @@ async def cmd_plugins_list(app: App, args: argparse.Namespace) -> int:
 
 async def cmd_check(app: App, args: argparse.Namespace) -> int:
     results: list[tuple[str, bool, str]] = []
+    prepared = []
     try:
         prepared = app.prepare_enabled()
         failed = [n for n, r in app.plugins.records.items() if r.error]
-        detail = f"{len(prepared)} plugins ready" + (f"; failed: {', '.join(failed)}" if failed else "")
+        detail = f"{len(prepared)} plugins ready" + (
+            f"; failed: {', '.join(failed)}" if failed else ""
+        )
         results.append(("config and plugins", not failed, detail))
     except ConfigError as exc:
         results.append(("config and plugins", False, str(exc)))
-    health = await app.db.ping()
-    results.append(("database", health.healthy, health.detail))
+    app.db.retries = 0
+    try:
+        await app.db.connect(app.app_specs(prepared))
+        health = await app.db.ping()
+        results.append(("database", health.healthy, f"{app.db.masked_url}: {health.detail}"))
+    except DatabaseError as exc:
+        results.append(("database", False, str(exc)))
     cache_health = await app.cache.health()
     results.append(("cache", cache_health.healthy, cache_health.detail))
     token = app.settings.discord.token
@@ -153,15 +162,15 @@ async def cmd_config_show(app: App, args: argparse.Namespace) -> int:
 
 # --- parser and dispatch ---------------------------------------------------------------
 
-NEEDS_DATABASE = {"check"}
-
 
 def build_parser(plugin_clis: Sequence[Callable[[Any], None]] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dbsbm", description="DBSBM: a plugin-based Discord bot framework."
     )
     parser.add_argument("--version", action="version", version=f"dbsbm {__version__}")
-    parser.add_argument("--config", type=Path, help="config file (default: ./config.toml or $DBSBM_CONFIG)")
+    parser.add_argument(
+        "--config", type=Path, help="config file (default: ./config.toml or $DBSBM_CONFIG)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("run", help="start the bot on Discord (needs a token)")
@@ -177,10 +186,12 @@ def build_parser(plugin_clis: Sequence[Callable[[Any], None]] = ()) -> argparse.
     p.set_defaults(func=cmd_makemigrations)
     p = sub.add_parser("plugins", help="plugin information")
     psub = p.add_subparsers(dest="plugins_command", required=True, metavar="SUBCOMMAND")
-    psub.add_parser("list", help="name, version, enabled, source, dependencies, state").set_defaults(
-        func=cmd_plugins_list
+    psub.add_parser(
+        "list", help="name, version, enabled, source, dependencies, state"
+    ).set_defaults(func=cmd_plugins_list)
+    p = sub.add_parser(
+        "check", help="validate the config and reach the database, cache and Discord"
     )
-    p = sub.add_parser("check", help="validate the config and reach the database, cache and Discord")
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("config", help="configuration")
     csub = p.add_subparsers(dest="config_command", required=True, metavar="SUBCOMMAND")
@@ -211,8 +222,8 @@ def _plugin_clis(settings: Settings, config: Path | None) -> list[Callable[[Any]
 async def _dispatch(func: Handler, settings: Settings, args: argparse.Namespace) -> int:
     app = App(settings, config_file=args.config)
     try:
-        if getattr(func, "needs_database", False) or args.command in NEEDS_DATABASE:
-            await app.db.connect(app.app_specs(app.prepare_enabled()), retries=0)
+        if getattr(func, "needs_database", False):
+            await app.db.connect(app.app_specs(app.prepare_enabled()))
         return await func(app, args)
     finally:
         await app.close()
@@ -237,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_sandbox(settings, args)
     try:
         return asyncio.run(_dispatch(args.func, settings, args))
-    except (ConfigError, PluginError) as exc:
+    except (ConfigError, PluginError, DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -130,13 +130,17 @@ class PluginManager:
             if name in self.records:
                 self.records[name].source = source
                 continue
-            enabled = self.app.settings.plugin_enabled(name)
-            state = PluginState.AVAILABLE if enabled else PluginState.DISABLED
+            state = PluginState.AVAILABLE if self.enabled(name, source) else PluginState.DISABLED
             self.records[name] = PluginRecord(source=source, state=state)
 
+    def enabled(self, name: str, source: PluginSource | None = None) -> bool:
+        """Whether config enables ``name``: local plugins are on unless turned off, installed
+        (entry-point) plugins are off until ``[plugins.<name>] enabled = true``."""
+        source = source or self.records[name].source
+        return self.app.settings.plugin_enabled(name, default=source.origin == "local")
+
     def enabled_names(self) -> list[str]:
-        return [n for n, r in self.records.items() if self.app.settings.plugin_enabled(n)
-                and r.state is not PluginState.DISABLED]
+        return [n for n, r in self.records.items() if self.enabled(n, r.source)]
 
     @staticmethod
     def order(plugins: dict[str, Plugin]) -> list[str]:
@@ -183,7 +187,9 @@ class PluginManager:
         try:
             module = importlib.import_module(source.module)
         except Exception as exc:
-            raise PluginError(f"plugin {name!r} failed to import: {type(exc).__name__}: {exc}") from exc
+            raise PluginError(
+                f"plugin {name!r} failed to import: {type(exc).__name__}: {exc}"
+            ) from exc
         plugin = getattr(module, source.attr, None)
         if not isinstance(plugin, Plugin):
             raise PluginError(
@@ -193,7 +199,9 @@ class PluginManager:
             raise PluginError(f"plugin {name!r} declares the name {plugin.name!r}")
         return Prepared(source, plugin, module, self.validate_settings(plugin))
 
-    def validate_settings(self, plugin: Plugin, section: dict[str, Any] | None = None) -> BaseModel | None:
+    def validate_settings(
+        self, plugin: Plugin, section: dict[str, Any] | None = None
+    ) -> BaseModel | None:
         """Validate the plugin's ``[plugins.<name>]`` section with its settings model."""
         if section is None:
             section = self.app.settings.plugin_section(plugin.name)
