@@ -60,7 +60,7 @@ class AuditChain(Model):
 
 
 class AuditSession(Model):
-    """A member's run of activity in one guild (``guild_id`` null: direct messages)."""
+    """A run of activity of one member in one guild (``guild_id`` null: direct messages)."""
 
     id = fields.BigIntField(primary_key=True)
     user_id = fields.BigIntField()
