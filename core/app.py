@@ -36,7 +36,7 @@ class App:
         settings: Settings,
         *,
         config_file: Path | str | None = None,
-        local_plugins: Path | None | bool = True,
+        local_plugins: Path | bool | None = True,
         bot_kwargs: dict[str, Any] | None = None,
     ):
         self.settings = settings
@@ -106,7 +106,7 @@ class App:
         return [prepared[n] for n in order]
 
     async def start(self, *, migrate: bool | None = None) -> None:
-        """Validate plugins, connect and migrate the database, load plugins, start the web server."""
+        """Validate plugins, connect and migrate the database, load plugins, start the web."""
         prepared = self.prepare_enabled()
         specs = self.app_specs(prepared)
         await self.db.connect(specs)

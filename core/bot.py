@@ -11,6 +11,9 @@ if TYPE_CHECKING:
     from core.app import App
 
 
+disnake.VoiceClient.warn_nacl = False  # a text bot: no voice, no warning about it
+
+
 class DBSBMBot(commands.InteractionBot):
     """An interaction bot whose every interaction goes through :class:`core.pipeline.Pipeline`."""
 
@@ -29,7 +32,9 @@ class DBSBMBot(commands.InteractionBot):
         super().__init__(**kwargs)
         self.app = app
 
-    async def on_application_command(self, interaction: disnake.ApplicationCommandInteraction) -> None:
+    async def on_application_command(
+        self, interaction: disnake.ApplicationCommandInteraction
+    ) -> None:
         await self.app.pipeline.on_command(interaction)
 
     async def on_application_command_autocomplete(

@@ -64,9 +64,7 @@ async def emit(hook: pluggy.HookCaller, **kwargs: Any) -> None:
             if inspect.isawaitable(result):
                 await result
         except Exception:
-            logger.opt(exception=True).error(
-                "listener {}.{} failed", impl.plugin_name, hook.name
-            )
+            logger.opt(exception=True).error("listener {}.{} failed", impl.plugin_name, hook.name)
 
 
 def flatten(results: Sequence[Any]) -> list[Any]:

@@ -7,6 +7,7 @@ from a context variable that the pipeline sets, so all lines of one interaction 
 from __future__ import annotations
 
 import contextvars
+import inspect
 import logging
 import sys
 from typing import TYPE_CHECKING, Any
@@ -41,8 +42,8 @@ class _InterceptHandler(logging.Handler):
             level: str | int = logger.level(record.levelname).name
         except ValueError:
             level = record.levelno
-        frame, depth = logging.currentframe(), 2
-        while frame is not None and frame.f_code.co_filename == logging.__file__:
+        frame, depth = inspect.currentframe(), 0
+        while frame is not None and (depth == 0 or frame.f_code.co_filename == logging.__file__):
             frame = frame.f_back
             depth += 1
         logger.opt(depth=depth, exception=record.exc_info).log(level, record.getMessage())

@@ -181,7 +181,9 @@ class Pipeline:
         finally:
             current_interaction.reset(token)
 
-    async def on_component(self, inter: disnake.MessageInteraction | disnake.ModalInteraction) -> None:
+    async def on_component(
+        self, inter: disnake.MessageInteraction | disnake.ModalInteraction
+    ) -> None:
         custom_id = inter.data.custom_id
         prefix, sep, rest = custom_id.partition(":")
         await self._open.wait()  # before the lookup: a reload removes and re-adds prefixes
@@ -247,7 +249,9 @@ class Pipeline:
             running_plugin.reset(running)
             current_interaction.reset(token)
 
-    async def _gate(self, inter: disnake.Interaction, info: InteractionInfo) -> tuple[Outcome, str | None]:
+    async def _gate(
+        self, inter: disnake.Interaction, info: InteractionInfo
+    ) -> tuple[Outcome, str | None]:
         """Duplicate, command-check and rate-limit decisions before the handler runs."""
         if not self._first_delivery(inter.id) or not await self.app.claim_interaction(inter.id):
             logger.info("duplicate delivery of interaction {} ignored", inter.id)
@@ -265,7 +269,11 @@ class Pipeline:
                 ),
             )
             return Outcome.DENIED, denial.message
-        bucket = info.command if info.kind in ("command", "autocomplete") else f"{info.plugin}:{info.command}"
+        bucket = (
+            info.command
+            if info.kind in ("command", "autocomplete")
+            else f"{info.plugin}:{info.command}"
+        )
         decision = await acall(
             hook.dbsbm_rate_limit_check, request=RateLimitRequest(info=info, bucket_key=bucket)
         )

@@ -39,7 +39,9 @@ if TYPE_CHECKING:
     from core.app import App
 
 SetupFunc = Callable[["PluginContext"], Awaitable[None]]
-ComponentHandler = Callable[["disnake.MessageInteraction | disnake.ModalInteraction", str], Awaitable[None]]
+ComponentHandler = Callable[
+    ["disnake.MessageInteraction | disnake.ModalInteraction", str], Awaitable[None]
+]
 
 
 class PluginError(Exception):
@@ -166,9 +168,7 @@ class PluginContext:
         self.app.pipeline.add_component(prefix, self.name, handler)
         self.scope.add("component", prefix, lambda: self.app.pipeline.remove_component(prefix))
 
-    def create_task(
-        self, coro: Coroutine[Any, Any, Any], name: str
-    ) -> asyncio.Task[Any]:
+    def create_task(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run a background task owned by the plugin; it is cancelled and awaited on unload."""
         task = asyncio.create_task(coro, name=f"{self.name}:{name}")
 
@@ -194,7 +194,9 @@ class PluginContext:
 
     async def action(self, kind: str, **fields: Any) -> None:
         """Report a domain action (audit and metrics listen); see :class:`ActionEvent`."""
-        await emit(self.app.pm.hook.dbsbm_action, event=ActionEvent(plugin=self.name, kind=kind, **fields))
+        await emit(
+            self.app.pm.hook.dbsbm_action, event=ActionEvent(plugin=self.name, kind=kind, **fields)
+        )
 
     async def security_event(self, kind: str, **fields: Any) -> None:
         """Report a security event (see :class:`SecurityEvent`)."""

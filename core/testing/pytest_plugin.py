@@ -5,17 +5,22 @@
   provokes one on purpose clears ``local_discord.spec_violations``), and unknown routes the
   bot called are reported as a warning.
 - ``alice``, ``bob``: :class:`Actor` handles on the default world's members.
+- ``dbsbm``: the framework's :class:`~core.app.App` with chosen plugins on a fresh database,
+  connected to ``local_discord`` (``@pytest.mark.dbsbm(plugins=[...], settings={...})``).
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
+from core.app import App
 from core.testing.driver import Actor
+from core.testing.harness import run_app
 from core.testing.server import LocalDiscord
 
 
@@ -48,3 +53,24 @@ def alice(local_discord: LocalDiscord) -> Actor:
 def bob(local_discord: LocalDiscord) -> Actor:
     """Bob, a plain member, in #general of "Test Guild"."""
     return local_discord.member("Bob")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "dbsbm(plugins=None, settings=None, database_url=None, local_plugins=True): "
+        "arguments of the dbsbm fixture's App (see core.testing.harness.run_app)",
+    )
+
+
+@pytest_asyncio.fixture
+async def dbsbm(
+    local_discord: LocalDiscord, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[App]:
+    """The framework's bot, started with a fresh SQLite database and connected to
+    ``local_discord``; ``@pytest.mark.dbsbm(plugins=[...], settings={...})`` chooses the plugins
+    (default: every local plugin) and overrides settings sections."""
+    marker = request.node.get_closest_marker("dbsbm")
+    kwargs = dict(marker.kwargs) if marker else {}
+    async with run_app(local_discord, tmp_path, **kwargs) as app:
+        yield app
