@@ -1,0 +1,76 @@
+"""watchfiles and config.toml: saves reload by themselves; config edits apply without a restart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.reload.conftest import Starter, write_echo
+
+
+async def test_a_save_reloads_once_and_the_next_command_sees_it(
+    start_bench: Starter, plugin_package: Path
+) -> None:
+    write_echo(plugin_package)
+    bench = await start_bench(watch=True)
+    helpers = plugin_package / "echo/helpers.py"
+    text = helpers.read_text()
+    for version in ("v2", "v3", "v4"):  # three saves in quick succession
+        helpers.write_text(text.replace('"v1"', f'"{version}"'))
+
+    await bench.wait_reloads(1)
+    assert await bench.ask() == "v4"
+
+    helpers.write_text(text.replace('"v1"', '"v5"'))
+    await bench.wait_reloads(2)
+    assert bench.reloaded == [("echo", True, None), ("echo", True, None)]  # one per burst
+    assert await bench.ask() == "v5"
+
+
+ECHO_SETTINGS = """
+from pydantic import BaseModel, ConfigDict
+
+
+class EchoSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    suffix: str = ""
+"""
+
+
+async def test_config_edits_apply_live_and_invalid_ones_are_rejected(
+    start_bench: Starter, plugin_package: Path
+) -> None:
+    write_echo(plugin_package)
+    init = plugin_package / "echo/__init__.py"
+    (plugin_package / "echo/settings.py").write_text(ECHO_SETTINGS)
+    init.write_text(
+        init.read_text()
+        .replace("helpers.greeting())", "helpers.greeting() + ctx.settings.suffix)")
+        .replace('version="1.0.0",', 'version="1.0.0", settings_model=EchoSettings,')
+        .replace("from . import helpers", "from . import helpers\nfrom .settings import EchoSettings")
+    )
+    bench = await start_bench(plugins='[plugins.echo]\nsuffix = "!"\n')
+    assert await bench.ask() == "v1!"
+    base = bench.config.read_text()
+    reloader = bench.app.reloader
+
+    bench.config.write_text(base.replace('suffix = "!"', 'suffix = "?"'))
+    [result] = await reloader.apply_config()
+    assert result.ok and result.name == "echo", result.error
+    assert await bench.ask() == "v1?"
+
+    bench.config.write_text(base.replace('suffix = "!"', "suffix = 3\nloud = true"))
+    [result] = await reloader.apply_config()
+    assert not result.ok and result.name == "config"
+    assert result.error is not None and "[plugins.echo] loud: unknown key" in result.error
+    assert await bench.ask() == "v1?"  # the running configuration stays
+
+    bench.config.write_text(base.replace('suffix = "!"', "enabled = false"))
+    [result] = await reloader.apply_config()
+    assert result.ok and result.action == "unloaded"
+    assert not bench.app.plugins.is_loaded("echo")
+    assert "echo" not in bench.app.bot.all_slash_commands
+
+    bench.config.write_text(base)
+    [result] = await reloader.apply_config()
+    assert result.ok and result.action == "loaded", result.error
+    assert await bench.ask() == "v1!"
