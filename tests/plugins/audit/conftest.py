@@ -82,7 +82,10 @@ async def load_probe(app: App) -> None:
 
 
 @asynccontextmanager
-async def running_world(database_url: str, data_dir: Path, **audit: Any) -> AsyncIterator[AuditWorld]:
+async def running_world(
+    database_url: str, data_dir: Path, **audit: Any
+) -> AsyncIterator[AuditWorld]:
+    """The local Discord (two guilds) and the app on ``database_url``, connected."""
     async with LocalDiscord() as discord:
         other = discord.add_guild("Other Guild")
         other.add_channel("general")
