@@ -163,3 +163,33 @@ async def fresh_postgres(url: str) -> AsyncIterator[str]:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def fresh_mysql(url: str) -> AsyncIterator[str]:
+    """A new, empty MariaDB/MySQL database on the server of ``url``; dropped afterwards."""
+    import asyncmy
+
+    name = f"dbsbm_t_{secrets.token_hex(4)}"
+    parts = urllib.parse.urlsplit(url)
+    login = {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 3306,
+        "user": urllib.parse.unquote(parts.username or "root"),
+        "password": urllib.parse.unquote(parts.password or ""),
+        "autocommit": True,
+    }
+
+    async def run(sql: str) -> None:
+        conn = await asyncmy.connect(**login)
+        try:
+            async with conn.cursor() as cur:
+                await cur.execute(sql)
+        finally:
+            conn.close()
+
+    await run(f"CREATE DATABASE `{name}`")
+    try:
+        yield urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        await run(f"DROP DATABASE IF EXISTS `{name}`")
