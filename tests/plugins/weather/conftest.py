@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -10,8 +12,11 @@ import pytest
 import pytest_asyncio
 from fake_weatherapi import GOOD_KEY, FakeWeatherAPI
 
+from core.app import App
 from core.cache import Cache
 from core.settings import CacheSettings
+from core.testing.harness import run_app
+from core.testing.server import LocalDiscord
 from plugins.weather.client import WeatherAPIClient
 from plugins.weather.service import HealthState, WeatherService
 from plugins.weather.settings import WeatherSettings
@@ -98,3 +103,50 @@ def make_service(make_client: Any, cache: Cache, health: HealthState) -> Any:
         )
 
     return make
+
+
+@asynccontextmanager
+async def running_bot(
+    discord: LocalDiscord,
+    data_dir: Path,
+    api: FakeWeatherAPI,
+    *,
+    plugins: tuple[str, ...] = ("weather",),
+    **weather: Any,
+) -> AsyncIterator[App]:
+    """The framework's bot with ``plugins`` on a fresh SQLite database, WeatherAPI pointed at the
+    fake server (fast retries), roomy rate limits."""
+    section = {
+        "api_key": GOOD_KEY,
+        "base_url": api.base_url,
+        "timeout": 0.3,
+        "attempts": 2,
+        "retry_base_delay": 0.01,
+        **weather,
+    }
+    settings = {
+        "plugins": {"weather": section},
+        "ratelimit": {"default": "1000/60s", "commands": {}},
+        "web": {"enabled": False},
+    }
+    async with run_app(discord, data_dir, plugins=plugins, settings=settings) as app:
+        record = app.plugins.records["weather"]
+        assert record.error is None, record.error
+        yield app
+
+
+@pytest.fixture
+def bot_with(local_discord: LocalDiscord, tmp_path: Path, fake_api: FakeWeatherAPI) -> Any:
+    """``async with bot_with(plugins=(...), **weather_settings) as app``."""
+
+    def make(**kwargs: Any) -> Any:
+        return running_bot(local_discord, tmp_path, fake_api, **kwargs)
+
+    return make
+
+
+@pytest_asyncio.fixture
+async def weather_bot(bot_with: Any) -> AsyncIterator[App]:
+    """The bot with only the weather plugin (no betting: no game dropdown)."""
+    async with bot_with() as app:
+        yield app
