@@ -1,9 +1,40 @@
-"""Admin: /reload, plugin status, per-guild plugin switches, config summary, backups."""
+"""Admin: /reload, plugin status, per-guild plugin switches, config summary, backups.
 
-from core.plugin import Plugin
+See docs/plugins/admin.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from core.hookspecs import hookimpl
+from core.plugin import Plugin, PluginContext
+from plugins.admin import cli
+from plugins.admin.commands import build_commands
+from plugins.admin.settings import AdminSettings
+from plugins.admin.switches import HOOKS_NAME, Switches
+
+
+@hookimpl
+def dbsbm_commands(ctx: PluginContext) -> Sequence[Any]:
+    return build_commands(ctx)
+
+
+async def setup(ctx: PluginContext) -> None:
+    """Apply the per-guild plugin switches to every interaction while the plugin is loaded."""
+    settings = ctx.settings if isinstance(ctx.settings, AdminSettings) else AdminSettings()
+    pm = ctx.app.pm
+    pm.register(Switches(ctx, settings.always_on), name=HOOKS_NAME)
+    ctx.on_cleanup("guild plugin switches", lambda: pm.unregister(name=HOOKS_NAME))
+
 
 plugin = Plugin(
     name="admin",
     version="0.1.0",
     description="Owner and guild-admin commands: reload, plugins, status, config, backups.",
+    models=("plugins.admin.models",),
+    settings_model=AdminSettings,
+    setup=setup,
+    cli=cli.register,
 )
