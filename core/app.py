@@ -16,12 +16,13 @@ from loguru import logger
 from core.bot import DBSBMBot
 from core.cache import Cache
 from core.database import AppSpec, Database
-from core.hooks import new_plugin_manager
+from core.events import RateLimitDecision, RateLimitRequest
+from core.hooks import emit, new_plugin_manager
 from core.migrations import upgrade
 from core.pipeline import Pipeline
 from core.plugin import DependencyError, PluginError
 from core.plugin_manager import PluginManager, PluginState, Prepared
-from core.ratelimit import RateLimiter, RateLimitHooks
+from core.ratelimit import RateLimiter, RateLimitHooks, block_event
 from core.recovery import RecoveryHooks
 from core.reloader import Reloader
 from core.settings import ConfigError, Settings, config_path
@@ -50,7 +51,7 @@ class App:
         self.bot = DBSBMBot(self, **(bot_kwargs or {}))
         self.db = Database.from_settings(settings)
         self.cache = Cache(settings.cache, self.pm)
-        self.limiter = RateLimiter(settings.ratelimit)
+        self.limiter = RateLimiter(settings.ratelimit, on_block=self._blocked)
         self.web = WebServer(self)
         self.reloader = Reloader(self)
         self.pm.register(RateLimitHooks(self.limiter), name="core.ratelimit")
@@ -70,6 +71,9 @@ class App:
     async def claim_interaction(self, interaction_id: int) -> bool:
         """True the first time any process sees ``interaction_id`` (shared through the cache)."""
         return await self.cache.claim(f"interaction:{interaction_id}", ttl=900)
+
+    async def _blocked(self, request: RateLimitRequest, decision: RateLimitDecision) -> None:
+        await emit(self.pm.hook.dbsbm_security_event, event=block_event(request, decision))
 
     async def reconnect_database(self) -> None:
         await self.db.reconnect()

@@ -34,6 +34,9 @@ def _patch(record: Record) -> None:
     record["extra"]["interaction"] = iid if iid is not None else "-"
 
 
+logger.configure(patcher=_patch)  # every sink, configured or not, sees the interaction id
+
+
 class _InterceptHandler(logging.Handler):
     """Send stdlib logging records to loguru, keeping the caller's depth."""
 
@@ -52,7 +55,6 @@ class _InterceptHandler(logging.Handler):
 def setup_logging(settings: LoggingSettings, sink: Any = None) -> None:
     """Configure loguru once per process (human-readable, or JSON lines when configured)."""
     logger.remove()
-    logger.configure(patcher=_patch, extra={"interaction": "-"})
     target = sink if sink is not None else sys.stderr
     logger.add(
         target,
