@@ -26,7 +26,7 @@ from core.testing import LocalDiscord, bot_kwargs, connect_bot
 
 #: A plugin with a helper module: ``/echo`` answers ``helpers.greeting()``; setup starts a
 #: background task and a listener (so leaks of either show up).
-ECHO_INIT = '''
+ECHO_INIT = """
 from disnake.ext import commands
 
 from core.hookspecs import hookimpl
@@ -55,9 +55,9 @@ async def setup(ctx):
 
 
 plugin = Plugin(name="echo", version="1.0.0", setup=setup)
-'''
+"""
 
-ECHO_HELPERS = '''
+ECHO_HELPERS = """
 import asyncio
 
 
@@ -76,7 +76,7 @@ async def tick():
 
 async def on_message(message):
     pass
-'''
+"""
 
 
 @dataclass

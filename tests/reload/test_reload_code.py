@@ -8,13 +8,17 @@ from pathlib import Path
 from tests.reload.conftest import Bench, Starter, write_echo
 
 
-async def test_helper_module_edit_changes_the_reply(start_bench: Starter, plugin_package: Path) -> None:
+async def test_helper_module_edit_changes_the_reply(
+    start_bench: Starter, plugin_package: Path
+) -> None:
     write_echo(plugin_package)
     bench = await start_bench()
     assert await bench.ask() == "v1"
     writes = bench.discord.command_writes
 
-    bench.write("echo/helpers.py", (plugin_package / "echo/helpers.py").read_text().replace('"v1"', '"v2"'))
+    bench.write(
+        "echo/helpers.py", (plugin_package / "echo/helpers.py").read_text().replace('"v1"', '"v2"')
+    )
     assert bench.app.reloader.changed() == ["echo"]
     [result] = await bench.app.reloader.reload()
 
@@ -32,7 +36,9 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
-async def test_syntax_error_keeps_the_old_version(start_bench: Starter, plugin_package: Path) -> None:
+async def test_syntax_error_keeps_the_old_version(
+    start_bench: Starter, plugin_package: Path
+) -> None:
     write_echo(plugin_package)
     bench = await start_bench()
     _edit(plugin_package / "echo/helpers.py", 'return "v1"', 'return "v2" +')
@@ -60,7 +66,11 @@ async def test_exception_in_setup_keeps_the_old_version(
     bench = await start_bench()
     helpers = plugin_package / "echo/helpers.py"
     _edit(helpers, 'return "v1"', 'return "v2"')
-    _edit(helpers, "def check_setup():\n    pass", 'def check_setup():\n    raise RuntimeError("no API key")')
+    _edit(
+        helpers,
+        "def check_setup():\n    pass",
+        'def check_setup():\n    raise RuntimeError("no API key")',
+    )
 
     [result] = await bench.app.reloader.reload(["echo"])
 
@@ -81,11 +91,11 @@ async def test_added_and_removed_commands_are_synced(
     _edit(
         plugin_package / "echo/__init__.py",
         "    return [echo]",
-        '''    @commands.slash_command(name="ping", description="Pong")
+        """    @commands.slash_command(name="ping", description="Pong")
     async def ping(inter):
         await inter.response.send_message("pong")
 
-    return [echo, ping]''',
+    return [echo, ping]""",
     )
     [result] = await bench.app.reloader.reload(["echo"])
     assert result.ok and result.commands_changed

@@ -46,7 +46,9 @@ async def test_config_edits_apply_live_and_invalid_ones_are_rejected(
         init.read_text()
         .replace("helpers.greeting())", "helpers.greeting() + ctx.settings.suffix)")
         .replace('version="1.0.0",', 'version="1.0.0", settings_model=EchoSettings,')
-        .replace("from . import helpers", "from . import helpers\nfrom .settings import EchoSettings")
+        .replace(
+            "from . import helpers", "from . import helpers\nfrom .settings import EchoSettings"
+        )
     )
     bench = await start_bench(plugins='[plugins.echo]\nsuffix = "!"\n')
     assert await bench.ask() == "v1!"
