@@ -1,9 +1,56 @@
-"""Betting: picks, parlays, grading, records, leaderboards, game schedules."""
+"""Betting: picks, parlays, grading, records, leaderboards, game schedules.
 
-from core.plugin import Plugin
+Commands: ``/bet straight|new|parlay|cancel|show|list|grade``, ``/stats``, ``/leaderboard``,
+``/setup``, ``/game add|result``. See ``docs/plugins/betting.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from core.hookspecs import hookimpl
+from core.plugin import Plugin, PluginContext
+from plugins.betting import boards, flow
+from plugins.betting.api_sports import ApiSportsClient
+from plugins.betting.commands import build_commands, on_board_page, on_list_page
+from plugins.betting.service import Betting
+from plugins.betting.settings import BettingSettings
+
+
+@hookimpl
+def dbsbm_commands(ctx: PluginContext) -> Sequence[Any]:
+    return build_commands(Betting(ctx))
+
+
+async def setup(ctx: PluginContext) -> None:
+    """Route the plugin's buttons, selects and modals; start the API-Sports sync if set up."""
+    betting = Betting(ctx)
+    ctx.add_component(flow.FLOW, partial(flow.on_flow, betting))
+    ctx.add_component(flow.DRAFT, partial(flow.on_draft, betting))
+    ctx.add_component(flow.PARLAY, partial(flow.on_parlay, betting))
+    ctx.add_component(boards.PICK_LIST, partial(on_list_page, betting))
+    ctx.add_component(boards.LEADERBOARD, partial(on_board_page, betting))
+    api = betting.settings.api_sports
+    if api.follow and api.key is None:
+        ctx.log.warning("api_sports.follow is set but api_sports.key is not: no schedule sync")
+    if api.follow and api.key is not None:
+        session = aiohttp.ClientSession()
+        ctx.on_cleanup("api-sports session", session.close)
+        client = ApiSportsClient(session, api)
+        ctx.create_task(betting.sync_forever(client), name="api-sports sync")
+
 
 plugin = Plugin(
     name="betting",
     version="0.1.0",
     description="Picks, parlays, grading, records, leaderboards and game schedules.",
+    models=("plugins.betting.models",),
+    migrations=Path(__file__).resolve().parents[2] / "migrations",
+    settings_model=BettingSettings,
+    setup=setup,
 )

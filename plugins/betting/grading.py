@@ -92,18 +92,30 @@ async def grade(
         changed = target.result != result
         if changed:
             await GradeChange.create(
-                pick_id=pick.id, leg_position=target.position, old=target.result, new=result.value,
-                by=by, auto=auto, reason=reason, using_db=conn,
-            )  # fmt: skip
+                pick_id=pick.id,
+                leg_position=target.position,
+                old=target.result,
+                new=result.value,
+                by=by,
+                auto=auto,
+                reason=reason,
+                using_db=conn,
+            )
             target.result = result.value
             await target.save(using_db=conn, update_fields=["result"])
         status, units = _settle(pick, legs)
         if status.value != pick.status or units != pick.result_units:
             if status.value != pick.status:
                 await GradeChange.create(
-                    pick_id=pick.id, leg_position=None, old=pick.status, new=status.value,
-                    by=by, auto=auto, reason=reason, using_db=conn,
-                )  # fmt: skip
+                    pick_id=pick.id,
+                    leg_position=None,
+                    old=pick.status,
+                    new=status.value,
+                    by=by,
+                    auto=auto,
+                    reason=reason,
+                    using_db=conn,
+                )
             pick.status = status.value
             pick.result_units = units
             pick.graded_at = datetime.now(UTC) if status is not Result.PENDING else None
@@ -166,9 +178,15 @@ async def auto_grade(game: Game) -> list[GradeOutcome]:
         pick = await Pick.get(id=leg.pick_id)
         outcomes.append(
             await grade(
-                pick.id, pick.guild_id, result, BOT, leg=leg.position, auto=True,
+                pick.id,
+                pick.guild_id,
+                result,
+                BOT,
+                leg=leg.position,
+                auto=True,
                 reason=f"final score {game.away} {game.away_score} @ {game.home} {game.home_score}"
-                if game.status == GameStatus.FINAL else "game cancelled",
+                if game.status == GameStatus.FINAL
+                else "game cancelled",
             )
-        )  # fmt: skip
+        )
     return outcomes

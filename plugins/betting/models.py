@@ -7,6 +7,7 @@ every change of a result is kept in :class:`GradeChange`. Discord objects are re
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -145,7 +146,7 @@ class Draft(Model):
     kind = fields.CharField(max_length=8)  # straight | parlay
     amount = fields.DecimalField(max_digits=12, decimal_places=2)
     note = fields.CharField(max_length=500, null=True)
-    legs = fields.JSONField(default=list)
+    legs: Any = fields.JSONField(default=list)
     status = fields.CharField(max_length=10, default="open")  # open | placed | cancelled
     pick_id = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

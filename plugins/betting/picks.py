@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from core.validation import ValidationError
 from plugins.betting import games
 from plugins.betting.legs import LegSpec
 from plugins.betting.maths import StakeMode, combined_odds, round_half_up, stake_and_win
-from plugins.betting.models import Game, Leg, Pick
+from plugins.betting.models import Draft, Game, Leg, Pick
 
 MIN_PARLAY_LEGS = 2
 MAX_PARLAY_LEGS = 12
@@ -41,11 +42,16 @@ async def place(
     stake_mode: StakeMode,
     note: str | None,
     now: datetime,
+    manual_game: Game | None = None,
+    draft_id: int | None = None,
 ) -> Pick:
     """Store a pick and its legs in one transaction, after checking every game is still open.
 
-    The interaction id is unique, so a second delivery of the same interaction (e.g. from
-    another process) cannot write a second pick.
+    ``manual_game`` is an unsaved game for a manual matchup (the leg with ``game_id`` 0 refers
+    to it); it is created in the same transaction. ``draft_id`` is the draft being confirmed;
+    it is marked placed in the same transaction (a second confirmation fails). The interaction
+    id is unique, so a second delivery of the same interaction (e.g. from another process)
+    cannot write a second pick.
     """
     check_leg_count(kind, len(legs))
     if len({leg.game_id for leg in legs}) != len(legs) and kind == "parlay":
@@ -55,6 +61,11 @@ async def place(
     leagues = {leg.league for leg in legs}
     try:
         async with in_transaction() as conn:
+            if manual_game is not None:
+                await manual_game.save(using_db=conn)
+                legs = [
+                    replace(leg, game_id=manual_game.id) if not leg.game_id else leg for leg in legs
+                ]
             found = {
                 g.id: g
                 for g in await Game.filter(
@@ -81,6 +92,14 @@ async def place(
                 note=note,
                 using_db=conn,
             )
+            if draft_id is not None:
+                claimed = (
+                    await Draft.filter(id=draft_id, status="open")
+                    .using_db(conn)
+                    .update(status="placed", pick_id=pick.id)
+                )
+                if not claimed:
+                    raise UserError("This draft was already placed or cancelled.")
             await Leg.bulk_create(
                 [
                     Leg(
