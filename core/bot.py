@@ -6,6 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 import disnake
 from disnake.ext import commands
+from disnake.interactions import (
+    ApplicationCommandInteraction,
+    MessageInteraction,
+    ModalInteraction,
+)
 
 if TYPE_CHECKING:
     from core.app import App
@@ -32,18 +37,16 @@ class DBSBMBot(commands.InteractionBot):
         super().__init__(**kwargs)
         self.app = app
 
-    async def on_application_command(
-        self, interaction: disnake.ApplicationCommandInteraction
-    ) -> None:
+    async def on_application_command(self, interaction: ApplicationCommandInteraction) -> None:
         await self.app.pipeline.on_command(interaction)
 
     async def on_application_command_autocomplete(
-        self, interaction: disnake.ApplicationCommandInteraction
+        self, interaction: ApplicationCommandInteraction
     ) -> None:
         await self.app.pipeline.on_autocomplete(interaction)
 
-    async def on_message_interaction(self, interaction: disnake.MessageInteraction) -> None:
+    async def on_message_interaction(self, interaction: MessageInteraction) -> None:
         await self.app.pipeline.on_component(interaction)
 
-    async def on_modal_submit(self, interaction: disnake.ModalInteraction) -> None:
+    async def on_modal_submit(self, interaction: ModalInteraction) -> None:
         await self.app.pipeline.on_component(interaction)

@@ -50,13 +50,13 @@ class HookSpecs:
     # --- contributions -------------------------------------------------------------------
 
     @hookspec
-    def dbsbm_commands(self, ctx: PluginContext) -> Sequence[Any]:
+    def dbsbm_commands(self, ctx: PluginContext) -> Sequence[Any] | None:
         """Return the plugin's application commands (disnake ``InvokableSlashCommand``,
         user or message commands). Called for each plugin on load with that plugin's context; the
         core registers them in the plugin's scope and removes them on unload."""
 
     @hookspec
-    def dbsbm_web_routes(self, ctx: PluginContext) -> Sequence[web.RouteDef]:
+    def dbsbm_web_routes(self, ctx: PluginContext) -> Sequence[web.RouteDef] | None:
         """Return aiohttp route definitions to mount on the core web server (``web.get(...)``).
         Called per plugin on load; removed again on unload."""
 

@@ -11,12 +11,18 @@ import asyncio
 import contextvars
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 import disnake
 from disnake.ext import commands
+from disnake.interactions import (
+    ApplicationCommandInteraction,
+    Interaction,
+    MessageInteraction,
+    ModalInteraction,
+)
 from loguru import logger
 
 from core.events import (
@@ -29,7 +35,7 @@ from core.events import (
 from core.hooks import acall, emit
 from core.logging import current_interaction
 from core.ratelimit import denial_message
-from core.recovery import HandledFailure, UserError, run_with_recovery
+from core.recovery import Degraded, HandledFailure, UserError, run_with_recovery
 from core.validation import ValidationError
 
 if TYPE_CHECKING:
@@ -142,16 +148,15 @@ class Pipeline:
 
     # --- entry points (called by the bot) ------------------------------------------------
 
-    async def on_command(self, inter: disnake.ApplicationCommandInteraction) -> None:
+    async def on_command(self, inter: ApplicationCommandInteraction) -> None:
         await self._open.wait()
         bot = self.app.bot
-        kind = inter.data.type
-        table = {
+        tables: dict[disnake.ApplicationCommandType, Mapping[str, Any]] = {
             disnake.ApplicationCommandType.chat_input: bot.all_slash_commands,
             disnake.ApplicationCommandType.user: bot.all_user_commands,
             disnake.ApplicationCommandType.message: bot.all_message_commands,
-        }.get(kind, {})
-        command = table.get(inter.data.name)
+        }
+        command = tables.get(inter.data.type, {}).get(inter.data.name)
         info = self._info(inter, "command", _qualified_name(inter.data), _options(inter.data))
         if command is None:
             await self._reply(inter, "This command is not available right now.")
@@ -165,7 +170,7 @@ class Pipeline:
 
         await self.handle(inter, info, call)
 
-    async def on_autocomplete(self, inter: disnake.ApplicationCommandInteraction) -> None:
+    async def on_autocomplete(self, inter: ApplicationCommandInteraction) -> None:
         await self._open.wait()
         command = self.app.bot.all_slash_commands.get(inter.data.name)
         if command is None:
@@ -181,16 +186,14 @@ class Pipeline:
         finally:
             current_interaction.reset(token)
 
-    async def on_component(
-        self, inter: disnake.MessageInteraction | disnake.ModalInteraction
-    ) -> None:
+    async def on_component(self, inter: MessageInteraction | ModalInteraction) -> None:
         custom_id = inter.data.custom_id
         prefix, sep, rest = custom_id.partition(":")
         await self._open.wait()  # before the lookup: a reload removes and re-adds prefixes
         if not sep or prefix not in self._components:
             return  # a disnake View or wait_for() owns it
         plugin, handler = self._components[prefix]
-        kind = "modal" if isinstance(inter, disnake.ModalInteraction) else "component"
+        kind = "modal" if isinstance(inter, ModalInteraction) else "component"
         options = {"values": list(getattr(inter.data, "values", None) or [])}
         info = self._info(inter, kind, prefix, options, plugin=plugin)
         await self.handle(inter, info, lambda: handler(inter, rest))
@@ -199,7 +202,7 @@ class Pipeline:
 
     def _info(
         self,
-        inter: disnake.Interaction,
+        inter: Interaction,
         kind: str,
         command: str,
         options: dict[str, Any],
@@ -228,7 +231,7 @@ class Pipeline:
         return True
 
     async def handle(
-        self, inter: disnake.Interaction, info: InteractionInfo, call: Callable[[], Awaitable[Any]]
+        self, inter: Interaction, info: InteractionInfo, call: Callable[[], Awaitable[Any]]
     ) -> None:
         """Run ``call`` for ``inter`` through checks, limits and recovery, then emit events."""
         token = current_interaction.set(inter.id)
@@ -249,9 +252,7 @@ class Pipeline:
             running_plugin.reset(running)
             current_interaction.reset(token)
 
-    async def _gate(
-        self, inter: disnake.Interaction, info: InteractionInfo
-    ) -> tuple[Outcome, str | None]:
+    async def _gate(self, inter: Interaction, info: InteractionInfo) -> tuple[Outcome, str | None]:
         """Duplicate, command-check and rate-limit decisions before the handler runs."""
         if not self._first_delivery(inter.id) or not await self.app.claim_interaction(inter.id):
             logger.info("duplicate delivery of interaction {} ignored", inter.id)
@@ -283,7 +284,7 @@ class Pipeline:
 
     async def _invoke(
         self,
-        inter: disnake.Interaction,
+        inter: Interaction,
         info: InteractionInfo,
         call: Callable[[], Awaitable[Any]],
         started: float,
@@ -309,7 +310,7 @@ class Pipeline:
         except UserError as exc:
             await self._reply(inter, str(exc))
             await self._completed(info, Outcome.REJECTED, started, message=str(exc))
-        except HandledFailure as failure:
+        except (HandledFailure, Degraded) as failure:
             text = failure.user_message or INTERNAL_ERROR.format(error_id=failure.error_id)
             if failure.error_id not in text:
                 text = f"{text} (error id `{failure.error_id}`)"
@@ -337,11 +338,11 @@ class Pipeline:
         await emit(self.app.pm.hook.dbsbm_command_completed, event=event)
 
     @staticmethod
-    async def _auto_defer(inter: disnake.Interaction) -> None:
+    async def _auto_defer(inter: Interaction) -> None:
         if inter.response.is_done():
             return
         try:
-            if isinstance(inter, disnake.MessageInteraction):
+            if isinstance(inter, MessageInteraction):
                 await inter.response.defer()
             else:
                 await inter.response.defer(with_message=True)
@@ -349,7 +350,7 @@ class Pipeline:
             pass
 
     @staticmethod
-    async def _reply(inter: disnake.Interaction, text: str) -> None:
+    async def _reply(inter: Interaction, text: str) -> None:
         """Send an ephemeral message, as the response or as a followup."""
         try:
             if inter.response.is_done():

@@ -34,14 +34,13 @@ from core.hooks import emit
 
 if TYPE_CHECKING:
     import disnake
+    from disnake.interactions import MessageInteraction, ModalInteraction
     from loguru import Logger
 
     from core.app import App
 
 SetupFunc = Callable[["PluginContext"], Awaitable[None]]
-ComponentHandler = Callable[
-    ["disnake.MessageInteraction | disnake.ModalInteraction", str], Awaitable[None]
-]
+ComponentHandler = Callable[["MessageInteraction | ModalInteraction", str], Awaitable[None]]
 
 
 class PluginError(Exception):
@@ -153,7 +152,7 @@ class PluginContext:
 
     # --- registrations -----------------------------------------------------------------
 
-    def add_listener(self, event: str, func: Callable[..., Awaitable[None]]) -> None:
+    def add_listener(self, event: str, func: Callable[..., Coroutine[Any, Any, None]]) -> None:
         """Listen to a disnake event (``"message"``, ``"guild_join"``, ...)."""
         name = event if event.startswith("on_") else f"on_{event}"
         self.app.bot.add_listener(func, name)

@@ -13,12 +13,14 @@ import importlib
 import importlib.metadata
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from disnake.ext import commands
 from loguru import logger
 from pydantic import BaseModel, ValidationError
 
@@ -269,15 +271,15 @@ class PluginManager:
                 f"plugin {ctx.name!r} registers /{command.name}, which plugin {owner!r} "
                 "already registered"
             )
-        kind = type(command).__name__
-        if kind == "InvokableSlashCommand":
-            bot.add_slash_command(command)  # type: ignore[arg-type]
+        remove: Callable[[str], object]
+        if isinstance(command, commands.InvokableSlashCommand):
+            bot.add_slash_command(command)
             remove = bot.remove_slash_command
-        elif kind == "InvokableUserCommand":
-            bot.add_user_command(command)  # type: ignore[arg-type]
+        elif isinstance(command, commands.InvokableUserCommand):
+            bot.add_user_command(command)
             remove = bot.remove_user_command
-        elif kind == "InvokableMessageCommand":
-            bot.add_message_command(command)  # type: ignore[arg-type]
+        elif isinstance(command, commands.InvokableMessageCommand):
+            bot.add_message_command(command)
             remove = bot.remove_message_command
         else:
             raise PluginError(f"plugin {ctx.name!r}: {command!r} is not an application command")
