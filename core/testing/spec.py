@@ -55,6 +55,12 @@ QUIRKS: tuple[SpecQuirk, ...] = (
         "A new upload is referred to by its part index, an integer (Discord's docs and disnake);"
         " the description only allows snowflake strings.",
     ),
+    SpecQuirk(
+        ("default_member_permissions",),
+        str,
+        "Discord documents permissions as a string of the bit set (and disnake sends one);"
+        " the description only allows an integer.",
+    ),
 )
 
 

@@ -5,20 +5,10 @@ See docs/plugins/admin.md.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from core.hookspecs import hookimpl
 from core.plugin import Plugin, PluginContext
-from plugins.admin import cli
-from plugins.admin.commands import build_commands
+from plugins.admin import cli, hooks
 from plugins.admin.settings import AdminSettings
 from plugins.admin.switches import HOOKS_NAME, Switches
-
-
-@hookimpl
-def dbsbm_commands(ctx: PluginContext) -> Sequence[Any]:
-    return build_commands(ctx)
 
 
 async def setup(ctx: PluginContext) -> None:
@@ -35,6 +25,7 @@ plugin = Plugin(
     description="Owner and guild-admin commands: reload, plugins, status, config, backups.",
     models=("plugins.admin.models",),
     settings_model=AdminSettings,
+    hooks=hooks,
     setup=setup,
     cli=cli.register,
 )
