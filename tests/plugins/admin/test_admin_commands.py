@@ -10,7 +10,7 @@ from conftest import Recorder
 
 from core.app import App
 from core.backup import read_meta
-from core.testing.driver import Actor, Message
+from core.testing.driver import Actor, Callback, Message
 from core.testing.harness import run_app
 from core.testing.server import LocalDiscord
 from plugins.admin.models import GuildPluginSwitch
@@ -18,6 +18,13 @@ from plugins.admin.models import GuildPluginSwitch
 pytestmark = pytest.mark.dbsbm(plugins=["admin", "audit"])
 
 OWNER_COMMANDS = ["reload", "plugins", "status", "config", "backup"]
+
+
+async def switch(actor: Actor, plugin: str, enabled: bool) -> Callback:
+    """``/admin plugins plugin:<plugin> enabled:<enabled>`` and its reply."""
+    return await (
+        await actor.slash("admin", "plugins", plugin=plugin, enabled=enabled)
+    ).wait_reply()
 
 
 def fields(message: Message) -> dict[str, str]:
@@ -121,7 +128,7 @@ async def test_guild_admins_switch_a_plugin_off_for_their_guild(
     listing = await (await alice.slash("admin", "plugins")).wait_reply()
     assert listing.message is not None and "✅ **audit** on" in listing.message.content
 
-    off = await (await alice.slash("admin", "plugins", plugin="audit", enabled=False)).wait_reply()
+    off = await switch(alice, "audit", False)
     assert off.message is not None
     assert off.message.content == "The audit commands are now off in this server."
     assert await GuildPluginSwitch.filter(guild_id=alice.member.guild.id, plugin="audit").exists()
@@ -139,7 +146,7 @@ async def test_guild_admins_switch_a_plugin_off_for_their_guild(
     ).wait_reply()
     assert again.message is not None and "already off" in again.message.content
 
-    on = await (await alice.slash("admin", "plugins", plugin="audit", enabled=True)).wait_reply()
+    on = await switch(alice, "audit", True)
     assert on.message is not None and on.message.content.endswith("now on in this server.")
     works = await (await alice.slash("audit", "verify")).wait_reply()
     assert works.message is not None and "turned off" not in works.message.content
@@ -156,7 +163,7 @@ async def test_admin_itself_cannot_be_switched_off(dbsbm: App, alice: Actor) -> 
 async def test_members_without_manage_server_are_refused(
     dbsbm: App, bob: Actor, recorder: Recorder
 ) -> None:
-    reply = await (await bob.slash("admin", "plugins", plugin="audit", enabled=False)).wait_reply()
+    reply = await switch(bob, "audit", False)
     assert reply.ephemeral and reply.message is not None
     assert "Manage Server" in reply.message.content
     event = await recorder.wait(lambda e: getattr(e, "kind", "") == "permission_refused")
@@ -171,7 +178,7 @@ async def test_switches_apply_to_one_guild_only(
     other.add_channel("general")
     async with run_app(local_discord, tmp_path, plugins=["admin", "audit"]):
         alice = local_discord.member("Alice")
-        await (await alice.slash("admin", "plugins", plugin="audit", enabled=False)).wait_reply()
+        await switch(alice, "audit", False)
         owner_here = local_discord.member("Owner")
         owner_there = local_discord.member("Owner", guild=other.id)
         here = await (await owner_here.slash("audit", "verify")).wait_reply()
