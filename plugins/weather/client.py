@@ -11,9 +11,9 @@ message: aiohttp's errors (which carry the URL) are replaced by ours.
 
 Example::
 
-    async with aiohttp.ClientSession() as session:
-        client = WeatherAPIClient(session, settings)
-        body = await client.forecast("London", days=2)
+    client = WeatherAPIClient(settings)
+    body = await client.forecast("London", days=2)
+    await client.close()
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from core.recovery import RetryableStatus, UserError, retrying
 from core.validation import escape_markdown, neutralise_mentions
 from plugins.weather.settings import ENV_KEY, WeatherSettings
 
+USER_AGENT = "dbsbm-weather"
 UNKNOWN_LOCATION = 1006
 INTERNAL_ERROR = 9999
 KEY_CODES = {
@@ -119,21 +120,37 @@ def _error_of(body: Any) -> tuple[int | None, str]:
 
 
 class WeatherAPIClient:
-    """Calls WeatherAPI.com. ``on_result(ok, detail)`` is told after every call whether the
-    service worked (for the health check); ``sleep`` is the backoff's sleep (tests speed it up)."""
+    """Calls WeatherAPI.com. Without a ``session`` the client opens its own on the first request
+    (so building one costs nothing) and :meth:`close` closes it. ``on_result(ok, detail)`` is
+    told after every call whether the service worked (for the health check); ``sleep`` is the
+    backoff's sleep (tests speed it up)."""
 
     def __init__(
         self,
-        session: aiohttp.ClientSession,
         settings: WeatherSettings,
         *,
+        session: aiohttp.ClientSession | None = None,
         on_result: Callable[[bool, str], None] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._session = session
         self._settings = settings
+        self._session = session
+        self._own_session: aiohttp.ClientSession | None = None
         self._on_result = on_result
         self._sleep = sleep
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is not None:
+            return self._session
+        if self._own_session is None or self._own_session.closed:
+            self._own_session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
+        return self._own_session
+
+    async def close(self) -> None:
+        """Close the session the client opened itself (a given session is the caller's)."""
+        if self._own_session is not None:
+            await self._own_session.close()
+            self._own_session = None
 
     @property
     def configured(self) -> bool:
@@ -198,7 +215,7 @@ class WeatherAPIClient:
         self, url: str, query: dict[str, str], limits: aiohttp.ClientTimeout, q: str
     ) -> Any:
         try:
-            async with self._session.get(url, params=query, timeout=limits) as resp:
+            async with self._http().get(url, params=query, timeout=limits) as resp:
                 status = resp.status
                 retry_after = resp.headers.get("Retry-After")
                 try:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
-
 from core.events import HealthResult
 from core.hookspecs import hookimpl
 from plugins.weather import views
@@ -17,12 +15,11 @@ from plugins.weather.settings import ENV_KEY, WeatherSettings
 if TYPE_CHECKING:
     from core.plugin import PluginContext
 
-USER_AGENT = "dbsbm-weather"
-
 
 class WeatherHooks:
-    """Built once per import of the plugin; :meth:`handlers` creates the HTTP session, the client
-    and the service for a plugin context on first use and closes them when the context goes."""
+    """Built once per import of the plugin; :meth:`handlers` creates the client and the service
+    for a plugin context on first use (the reloader's dry run gets its own, which never opens a
+    connection) and closes the client's session when the context is disposed."""
 
     def __init__(self) -> None:
         self._handlers: WeatherCommands | None = None
@@ -32,10 +29,10 @@ class WeatherHooks:
             return self._handlers
         settings = ctx.settings
         assert isinstance(settings, WeatherSettings)
-        session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
         health = HealthState()
+        client = WeatherAPIClient(settings, on_result=health.record)
         service = WeatherService(
-            WeatherAPIClient(session, settings, on_result=health.record),
+            client,
             ctx.cache("forecast"),
             ctx.cache("search"),
             search_ttl=settings.search_ttl,
@@ -46,7 +43,7 @@ class WeatherHooks:
         self._handlers = handlers
 
         async def close() -> None:
-            await session.close()
+            await client.close()
             if self._handlers is handlers:
                 self._handlers = None
 

@@ -76,7 +76,7 @@ def make_client(
 ) -> Any:
     def make(**overrides: Any) -> WeatherAPIClient:
         return WeatherAPIClient(
-            session, make_settings(**overrides), on_result=health.record, sleep=sleeps
+            make_settings(**overrides), session=session, on_result=health.record, sleep=sleeps
         )
 
     return make

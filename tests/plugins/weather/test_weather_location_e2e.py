@@ -164,3 +164,24 @@ async def test_health_check_reports_key_and_last_call(
     assert results["weather.api"].healthy is False
     assert "KeyRejected" in results["weather.api"].detail
     assert GOOD_KEY not in str(results) and QUOTA_KEY not in str(results)
+
+
+async def test_reload_keeps_weather_working_and_closes_the_old_session(
+    weather_bot: App, alice: Actor, fake_api: FakeWeatherAPI
+) -> None:
+    import plugins.weather
+
+    old_hooks = plugins.weather.hooks
+    await ask(alice, location="London")
+    ctx = weather_bot.plugins.records["weather"].ctx
+    assert ctx is not None
+    old_client = old_hooks.handlers(ctx).service.client
+    assert old_client._own_session is not None and not old_client._own_session.closed
+    session = old_client._own_session
+
+    [result] = await weather_bot.reloader.reload(["weather"])
+    assert result.ok, result.error
+    assert session.closed  # the old version's connections are gone
+    reply = await ask(alice, location="London")
+    assert reply.message is not None and reply.message.embeds[0].title == "Weather in London"
+    assert fake_api.counts["current.json"] == 2  # unloading cleared the plugin's cache
