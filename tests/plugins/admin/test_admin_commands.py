@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Recorder
+from admin_support import Recorder
 
 from core.app import App
 from core.backup import read_meta
