@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
@@ -15,26 +14,14 @@ from core.app import App
 from core.testing.driver import Actor, Callback, Message
 from core.testing.server import LocalDiscord
 
-REPO = Path(__file__).parents[3]
-
 
 @pytest_asyncio.fixture
-async def betting_bot(
-    bot_with: Any, fake_api: FakeWeatherAPI, local_discord: LocalDiscord
-) -> AsyncIterator[App]:
+async def betting_bot(bot_with: Any, fake_api: FakeWeatherAPI) -> AsyncIterator[App]:
     """The bot with the betting and weather plugins; the fake WeatherAPI also knows Manchester."""
     fake_api.places["manchester"] = "Manchester"
     async with bot_with(plugins=("betting", "weather")) as app:
         assert app.plugins.is_loaded("betting"), app.plugins.records["betting"].error
-        if not list((REPO / "migrations" / "betting").glob("*.py")):
-            # Until the betting plugin ships its migration, create its tables from the models.
-            await app.db.context.generate_schemas(safe=True)
         yield app
-    # disnake sends default_member_permissions as a string, as Discord documents and accepts;
-    # the OpenAPI description types it as an integer (a known gap of the description).
-    local_discord.spec_violations[:] = [
-        v for v in local_discord.spec_violations if "default_member_permissions" not in str(v)
-    ]
 
 
 def _soon(hours: int) -> datetime:
