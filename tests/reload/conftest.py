@@ -89,6 +89,7 @@ class Bench:
     config: Path
     reloaded: list[tuple[str, bool, str | None]] = field(default_factory=list)
     _waiters: list[tuple[int, asyncio.Future[None]]] = field(default_factory=list)
+    _unloaded: dict[str, asyncio.Future[None]] = field(default_factory=dict)
 
     def write(self, relative: str, text: str) -> Path:
         """Write a file under the plugins package (``echo/helpers.py``)."""
@@ -96,6 +97,16 @@ class Bench:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
         return path
+
+    def on_unloaded(self, name: str) -> None:
+        future = self._unloaded.pop(name, None)
+        if future is not None and not future.done():
+            future.set_result(None)
+
+    async def wait_unloaded(self, name: str, within: float = 5.0) -> None:
+        """Wait until ``name`` is unloaded (the ``dbsbm_plugin_unloaded`` hook)."""
+        future = self._unloaded[name] = asyncio.get_running_loop().create_future()
+        await asyncio.wait_for(future, within)
 
     def on_reloaded(self, name: str, ok: bool, error: str | None) -> None:
         self.reloaded.append((name, ok, error))
@@ -122,6 +133,10 @@ class Bench:
 class _ReloadListener:
     def __init__(self, bench: Callable[[], Bench]):
         self._bench = bench
+
+    @hookimpl
+    def dbsbm_plugin_unloaded(self, name: str) -> None:
+        self._bench().on_unloaded(name)
 
     @hookimpl
     def dbsbm_plugin_reloaded(self, name: str, ok: bool, error: str | None) -> None:

@@ -76,3 +76,18 @@ async def test_config_edits_apply_live_and_invalid_ones_are_rejected(
     [result] = await reloader.apply_config()
     assert result.ok and result.action == "loaded", result.error
     assert await bench.ask() == "v1!"
+
+
+async def test_a_config_save_is_picked_up_by_the_watcher(
+    start_bench: Starter, plugin_package: Path
+) -> None:
+    write_echo(plugin_package)
+    bench = await start_bench(watch=True)
+    bench.config.write_text(bench.config.read_text() + "\n[plugins.echo]\nenabled = false\n")
+    await bench.wait_unloaded("echo")
+    assert "echo" not in bench.app.bot.all_slash_commands
+
+    bench.config.write_text(bench.config.read_text().replace("enabled = false", "enabled = true"))
+    await bench.wait_reloads(1)
+    assert bench.reloaded == [("echo", True, None)]
+    assert await bench.ask() == "v1"
