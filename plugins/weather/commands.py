@@ -12,7 +12,7 @@ the pipeline); so are the refusals here.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import disnake
@@ -40,10 +40,6 @@ NO_SCHEDULE = (
     "Use `/weather location:<place>` to see the weather anywhere."
 )
 WHEN_SUGGESTIONS = ("now", "today 18:00", "tomorrow 13:00", "tomorrow 19:00")
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _out_of_range(error: OutOfRange) -> UserError:
@@ -161,7 +157,7 @@ class WeatherCommands:
         game = await games.find_game(inter.guild_id, int(value))
         if game is None:
             raise UserError("That game is no longer on the schedule. Run `/weather` again.")
-        kickoff = _aware(game.starts_at)
+        kickoff = game.starts_at
         if kickoff > self.service.reach():
             raise UserError(
                 f"The forecast reaches {self.service.forecast_days} day(s) ahead; "

@@ -8,7 +8,7 @@ the weather plugin loads (and reloads) without it. A game's place for WeatherAPI
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 SCHEDULED = "scheduled"
@@ -16,7 +16,7 @@ SCHEDULED = "scheduled"
 
 @dataclass(frozen=True, slots=True)
 class GameInfo:
-    """What the weather plugin needs of a game."""
+    """What the weather plugin needs of a game (``starts_at`` is aware, in UTC)."""
 
     id: int
     league: str
@@ -26,13 +26,18 @@ class GameInfo:
     location: str
 
 
+def _utc(moment: datetime) -> datetime:
+    """An aware UTC datetime (a naive one from the database is UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def _info(game: Any) -> GameInfo:
     return GameInfo(
         id=game.id,
         league=game.league,
         home=game.home,
         away=game.away,
-        starts_at=game.starts_at,
+        starts_at=_utc(game.starts_at),
         location=getattr(game, "venue", None) or game.home,
     )
 
