@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    DotEnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -132,6 +133,12 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         path = _config_path_var
+        if isinstance(dotenv_settings, DotEnvSettingsSource):
+            # .env may hold other tools' variables (docker compose's POSTGRES_PASSWORD, ...):
+            # only DBSBM_* keys are ours, or every other key would be an "unknown key" error.
+            dotenv_settings.env_vars = {
+                k: v for k, v in dotenv_settings.env_vars.items() if k.lower().startswith("dbsbm_")
+            }
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
         if path is not None and path.exists():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
