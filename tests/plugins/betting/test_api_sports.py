@@ -12,11 +12,11 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "api_sports"
-
 from plugins.betting.api_sports import ApiSportsClient, ApiSportsError, game_status, parse_fixture
 from plugins.betting.games import GameStatus
 from plugins.betting.settings import ApiSportsSettings, FollowedLeague
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "api_sports"
 
 
 def recording(name: str) -> dict[str, Any]:
