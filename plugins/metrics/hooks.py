@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from core.hookspecs import hookimpl
 from core.plugin import PluginContext
@@ -26,7 +26,8 @@ def dbsbm_web_routes(ctx: PluginContext) -> list[web.RouteDef]:
     settings = ctx.settings if isinstance(ctx.settings, MetricsSettings) else MetricsSettings()
 
     async def serve(request: web.Request) -> web.Response:
+        """The text format every Prometheus version reads (0.0.4)."""
         body = listeners(ctx).metrics.exposition()
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})
 
     return [web.get(settings.path, serve)]
