@@ -420,7 +420,7 @@ class Actor:
                 entry["value"] = self._option_value(option, value, resolved)
             container.append(entry)
         missing = [o["name"] for o in schema if o.get("required") and o["name"] not in options]
-        if missing:
+        if missing and focused is None:  # autocomplete runs before every option is typed
             msg = f"/{' '.join(path)} requires the options {missing}"
             raise ValueError(msg)
         data: dict[str, Any] = {

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from aiohttp import web
 
@@ -58,7 +58,7 @@ class LocalDiscord:
         world: World | None = None,
         *,
         shards: int = 1,
-        spec: Path | None = default_spec_path(),
+        spec: Path | Literal[False] | None = default_spec_path(),
     ) -> None:
         self.world = world if world is not None else default_world()
         self.token = "local." + secrets.token_urlsafe(24)
