@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from core.app import App
 
 
-disnake.VoiceClient.warn_nacl = False  # a text bot: no voice, no warning about it
+# a text bot: no voice, so no warning about missing voice libraries
+disnake.VoiceClient.warn_nacl = disnake.VoiceClient.warn_dave = False
 
 
 class DBSBMBot(commands.InteractionBot):

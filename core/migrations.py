@@ -145,26 +145,42 @@ def load_migration(path: Path) -> ModuleType:
 
 
 def split_sql(script: str, dialect: str) -> list[str]:
-    """Split a script into statements on ``;`` outside quotes (no trailing ``;``)."""
+    """Split a script into statements on ``;`` outside quotes and comments (no trailing ``;``).
+
+    ``/* ... */`` and ``-- ...`` comments are kept in the statement they stand in (aerich puts
+    a model's docstring in a table comment, and a docstring may hold a ``;``).
+    """
     statements: list[str] = []
     current: list[str] = []
-    quote: str | None = None
+    quote: str | None = None  # a quote character, "/*" or "--" while inside one
     escaped = False
+    previous = ""
     for char in script:
         current.append(char)
-        if quote:
+        if quote == "/*":
+            if previous == "*" and char == "/":
+                quote, char = None, ""
+        elif quote == "--":
+            if char == "\n":
+                quote = None
+        elif quote:
             if escaped:
                 escaped = False
             elif char == "\\" and dialect == "mysql" and quote == "'":
                 escaped = True
             elif char == quote:
                 quote = None
+        elif char == "*" and previous == "/":
+            quote, char = "/*", ""
+        elif char == "-" and previous == "-":
+            quote = "--"
         elif char in "'\"`":
             quote = char
         elif char == ";":
             current.pop()
             statements.append("".join(current))
             current = []
+        previous = char
     statements.append("".join(current))
     return [s.strip() for s in statements if s.strip()]
 

@@ -275,3 +275,12 @@ async def test_migration_transactions_nest_and_roll_back_together(tmp_path: Path
         assert await applied(None, a1) == [] and await applied(None, b) == []
     finally:
         await db.close()
+
+
+def test_split_sql_keeps_semicolons_in_quotes_and_comments() -> None:
+    script = "CREATE TABLE a (x INT) /* one; two */; -- c;d\nSELECT 'a;b'; SELECT 1"
+    assert split_sql(script, "sqlite") == [
+        "CREATE TABLE a (x INT) /* one; two */",
+        "-- c;d\nSELECT 'a;b'",
+        "SELECT 1",
+    ]

@@ -1,0 +1,134 @@
+"""The dbsbm command line, run as a real process: help, plugins list, config show, check, run
+without a token, bad config, and migrate creating every plugin's tables on each database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from db_backends import BACKENDS, fresh_database
+
+from core.app import App
+from core.cli import build_parser
+from core.database import Database
+from core.migrations import applied, migration_files
+from core.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+FIRST_PARTY = ["admin", "audit", "betting", "metrics", "weather"]
+
+
+def dbsbm(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("DBSBM_") or k.startswith("DBSBM_TEST")
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "core.cli", *args],
+        cwd=cwd,
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A folder with the repository's config.toml and a data dir of its own."""
+    (tmp_path / "config.toml").write_text((REPO / "config.toml").read_text(), encoding="utf-8")
+    return tmp_path
+
+
+def test_help_for_every_command(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    top = dbsbm("--help", cwd=workdir)
+    assert top.returncode == 0
+    commands = ("run", "sandbox", "migrate", "makemigrations", "plugins", "check", "config")
+    for command in commands:
+        assert command in top.stdout
+        with pytest.raises(SystemExit) as exit_:
+            build_parser().parse_args([command, "--help"])
+        assert exit_.value.code == 0
+        assert capsys.readouterr().out.startswith(f"usage: dbsbm {command}")
+
+
+def test_plugins_list_shows_the_five_plugins_and_their_state(workdir: Path) -> None:
+    result = dbsbm("plugins", "list", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    lines = {line.split()[0]: line.split() for line in result.stdout.splitlines()[2:]}
+    for name in FIRST_PARTY:
+        assert lines[name][2:4] == ["yes", "local"], lines[name]
+        assert lines[name][-1] == "ready"
+    assert lines["hello"][2] == "no"  # installed through an entry point: off until enabled
+    assert "optional: betting" in " ".join(lines["weather"])
+
+
+def test_config_show_masks_secrets(workdir: Path) -> None:
+    env = {"DBSBM_DISCORD__TOKEN": "abc.def.ghi", "DBSBM_DATABASE__URL": "postgres://u:pw9@h/db"}
+    result = dbsbm("config", "show", cwd=workdir, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "abc.def.ghi" not in result.stdout and "pw9" not in result.stdout
+    assert '"token": "********"' in result.stdout
+    assert "postgres://u:********@h/db" in result.stdout
+
+
+def test_run_without_a_token_points_to_the_sandbox(workdir: Path) -> None:
+    result = dbsbm("run", cwd=workdir)
+    assert result.returncode == 2
+    assert "No Discord token is configured" in result.stderr
+    assert "uv run dbsbm sandbox" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_config_is_one_line_and_exit_2(workdir: Path) -> None:
+    (workdir / "config.toml").write_text("[plugins.bogus]\nenabled = true\n", encoding="utf-8")
+    result = dbsbm("plugins", "list", cwd=workdir)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith(
+        "error: config.toml: [plugins.bogus]: unknown plugin 'bogus'"
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_check_reports_each_component(workdir: Path) -> None:
+    ok = dbsbm("check", cwd=workdir)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "ok    database: sqlite://data/dbsbm.sqlite3" in ok.stdout
+    assert "ok    cache:" in ok.stdout
+    down = dbsbm(
+        "check", cwd=workdir, env={"DBSBM_DATABASE__URL": "postgres://bot@127.0.0.1:9/bot"}
+    )
+    assert down.returncode == 1
+    assert (
+        "FAIL  database: cannot reach the database at postgres://bot@127.0.0.1:9/bot" in down.stdout
+    )
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+async def test_migrate_creates_every_plugins_tables(kind: str, workdir: Path) -> None:
+    async with fresh_database(kind, workdir) as url:
+        first = dbsbm("migrate", cwd=workdir, env={"DBSBM_DATABASE__URL": url})
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert "Migrating" in first.stdout and "applied" in first.stdout
+        again = dbsbm("migrate", cwd=workdir, env={"DBSBM_DATABASE__URL": url})
+        assert again.stdout.strip().endswith("Done: everything was up to date.")
+
+        app = App(Settings(database={"url": url}))
+        specs = app.app_specs(app.prepare_enabled())
+        assert sorted(s.label for s in specs) == ["admin", "audit", "betting"]
+        db = Database(url)
+        await db.connect(specs)
+        try:
+            for spec in specs:
+                assert await applied(None, spec) == [p.name for p in migration_files(spec)]
+                for model in db.context.apps[spec.label].values():  # type: ignore[index]
+                    assert await model.all().count() == 0  # the table exists with its columns
+        finally:
+            await db.close()
