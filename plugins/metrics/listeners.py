@@ -41,11 +41,14 @@ class Listeners:
 
     @hookimpl
     def dbsbm_action(self, event: ActionEvent) -> None:
+        """Count picks: placed by ``data["kind"]`` (e.g. straight, parlay), graded by the pick's
+        new ``data["status"]`` (or ``data["result"]``)."""
         m = self.metrics
         if event.kind in self.placed:
-            m.picks_placed.labels(event.plugin, event.kind, m.shard).inc()
+            kind = str(event.data.get("kind") or event.kind)
+            m.picks_placed.labels(event.plugin, kind, m.shard).inc()
         elif event.kind in self.graded:
-            result = str(event.data.get("result", "unknown"))
+            result = str(event.data.get("status") or event.data.get("result") or "unknown")
             m.picks_graded.labels(event.plugin, result, m.shard).inc()
 
     @hookimpl

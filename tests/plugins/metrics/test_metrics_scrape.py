@@ -54,7 +54,7 @@ async def test_each_metric_moves_with_the_commands_that_move_it(
     latency = {"plugin": "picks", "command": "pick board"}
     assert moved(before, after, "dbsbm_command_latency_seconds_count", **latency) == 2
     assert moved(before, after, "dbsbm_command_latency_seconds_sum", **latency) > 0
-    assert moved(before, after, "dbsbm_picks_placed_total", plugin="picks", kind="bet.placed") == 1
+    assert moved(before, after, "dbsbm_picks_placed_total", plugin="picks", kind="parlay") == 1
     assert moved(before, after, "dbsbm_picks_graded_total", result="win") == 1
     assert moved(before, after, "dbsbm_picks_graded_total", result="loss") == 0
     assert moved(before, after, "dbsbm_errors_total", type="ZeroDivisionError") == 1

@@ -19,12 +19,14 @@ def dbsbm_commands(ctx: PluginContext) -> list[Any]:
 
     @pick.sub_command(name="place", description="reports a placed pick")
     async def place(inter: ApplicationCommandInteraction) -> None:
-        await ctx.action("bet.placed", user_id=inter.author.id, guild_id=inter.guild_id)
+        await ctx.action(
+            "bet.placed", user_id=inter.author.id, guild_id=inter.guild_id, data={"kind": "parlay"}
+        )
         await inter.response.send_message("placed")
 
     @pick.sub_command(name="grade", description="reports a graded pick")
     async def grade(inter: ApplicationCommandInteraction, result: str = "win") -> None:
-        await ctx.action("bet.graded", guild_id=inter.guild_id, data={"result": result})
+        await ctx.action("bet.graded", guild_id=inter.guild_id, data={"status": result})
         await inter.response.send_message(f"graded {result}")
 
     @pick.sub_command(name="board", description="reads a cached value")
