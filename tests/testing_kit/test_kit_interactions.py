@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import Seen
 from disnake.ext import commands
+from kit_bot import Seen
 
 from core.testing.driver import Actor
 from core.testing.server import LocalDiscord

@@ -6,9 +6,9 @@ import asyncio
 
 import disnake
 import pytest
-from conftest import Seen, make_bot
 from disnake.ext import commands
 from disnake.http import Route
+from kit_bot import Seen, make_bot
 
 from core.testing.client import bot_kwargs, connect_bot
 from core.testing.driver import Actor
