@@ -194,7 +194,8 @@ class Pipeline:
             return  # a disnake View or wait_for() owns it
         plugin, handler = self._components[prefix]
         kind = "modal" if isinstance(inter, ModalInteraction) else "component"
-        options = {"values": list(getattr(inter.data, "values", None) or [])}
+        values = getattr(inter.data, "values", None)  # a modal's data is a dict: .values()
+        options = {"values": list(values) if isinstance(values, list) else []}
         info = self._info(inter, kind, prefix, options, plugin=plugin)
         await self.handle(inter, info, lambda: handler(inter, rest))
 
