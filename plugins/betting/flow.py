@@ -124,7 +124,8 @@ async def on_flow(
     guild_id = access.guild_id_of(inter)
     draft_text, step, *args = rest.split(":")
     draft = int(draft_text)
-    values = list(getattr(inter.data, "values", None) or [])
+    selected = getattr(inter.data, "values", None)  # a modal's data is a dict: .values()
+    values = list(selected) if isinstance(selected, list) else []
     now = utcnow()
     if draft:
         await _own_draft(draft, inter)
