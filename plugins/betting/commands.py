@@ -447,17 +447,16 @@ def build_commands(betting: Betting) -> list[Any]:
             "odds_format": odds_format,
             "stake_mode": stake_mode,
         }
-        if everyone_may_post:
-            if capper_role is not None:
-                raise ValidationError(
-                    "everyone_may_post", "leave capper_role empty to let everyone post"
-                )
-            updates["capper_role_id"] = None
-            changed["capper_role_id"] = None
         for key, value in updates.items():
             if value is not None:
                 setattr(config, key, value)
                 changed[key] = str(value)
+        if everyone_may_post:
+            if capper_role is not None:
+                rule = "leave capper_role empty to let everyone post"
+                raise ValidationError("everyone_may_post", rule)
+            config.capper_role_id = None
+            changed["capper_role_id"] = None
         await betting.save_config(config, inter.author.id, changed)
         channel = f"<#{config.picks_channel_id}>" if config.picks_channel_id else "not set"
         grader = f"<@&{config.grader_role_id}>" if config.grader_role_id else "Manage Server only"

@@ -1,19 +1,30 @@
 """Fixtures of the betting plugin's tests.
 
 ``betting_db``: a fresh SQLite database with the betting tables (domain tests).
-``games_factory``: makes games in that database.
+``make_game``: makes games in that database.
+``world``: the local Discord and an App running the betting plugin on a fresh SQLite database,
+connected through the real disnake client (see :class:`BetWorld`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from core.app import App
 from core.database import AppSpec, Database
+from core.events import ActionEvent, CommandEvent
+from core.hookspecs import hookimpl
+from core.testing.driver import Actor
+from core.testing.harness import run_app
+from core.testing.server import LocalDiscord
 from plugins.betting.models import Game
 
 BETTING_APP = AppSpec("betting", ["plugins.betting.models"])
@@ -56,3 +67,102 @@ def make_game(betting_db: Database) -> GameFactory:
         )
 
     return make
+
+
+class Probe:
+    """A hook listener recording the App's events, so tests wait on them (never sleep)."""
+
+    def __init__(self) -> None:
+        self.completed: list[CommandEvent] = []
+        self.actions: list[ActionEvent] = []
+        self._changed = asyncio.Condition()
+
+    @hookimpl
+    async def dbsbm_command_completed(self, event: CommandEvent) -> None:
+        async with self._changed:
+            self.completed.append(event)
+            self._changed.notify_all()
+
+    @hookimpl
+    async def dbsbm_action(self, event: ActionEvent) -> None:
+        async with self._changed:
+            self.actions.append(event)
+            self._changed.notify_all()
+
+    async def wait_for(self, check: Callable[[], bool]) -> None:
+        """Wait until ``check()`` holds (at most 5 s)."""
+        async with asyncio.timeout(5.0), self._changed:
+            await self._changed.wait_for(check)
+
+
+@dataclass
+class BetWorld:
+    """The bot running the betting plugin, and the people acting on it.
+
+    Alice: Manage Server. Bob: a plain member. Gina: the Graders role. Cody: the Cappers role.
+    """
+
+    discord: LocalDiscord
+    app: App
+    alice: Actor
+    bob: Actor
+    gina: Actor
+    cody: Actor
+    probe: Probe
+
+    @property
+    def guild_id(self) -> int:
+        return self.discord.guild.id
+
+    def role_id(self, name: str) -> int:
+        return self.discord.guild.role(name).id
+
+    def channel_id(self, name: str) -> int:
+        return self.discord.guild.channel(name).id
+
+
+def known_spec_gap(error: str) -> bool:
+    """disnake sends ``default_member_permissions`` as a string, as Discord documents and
+    accepts; the OpenAPI description types it as an integer."""
+    return "default_member_permissions" in error and "is not of type 'integer'" in error
+
+
+@asynccontextmanager
+async def running(
+    data_dir: Path, database_url: str | None = None, **betting: Any
+) -> AsyncIterator[BetWorld]:
+    async with LocalDiscord() as discord:
+        guild = discord.guild
+        guild.add_member("Gina", roles=[guild.add_role("Graders")])
+        guild.add_member("Cody", roles=[guild.add_role("Cappers")])
+        settings = {
+            "web": {"enabled": False},
+            "ratelimit": {"default": "10000/60s", "commands": {}},
+            "plugins": {"betting": {"leaderboard_min_picks": 1, **betting}},
+        }
+        async with run_app(
+            discord, data_dir, plugins=["betting"], settings=settings, database_url=database_url
+        ) as app:
+            assert app.plugins.is_loaded("betting"), app.plugins.records["betting"].error
+            probe = Probe()
+            app.pm.register(probe, name="betting-test-probe")
+            yield BetWorld(
+                discord,
+                app,
+                discord.member("Alice"),
+                discord.member("Bob"),
+                discord.member("Gina"),
+                discord.member("Cody"),
+                probe,
+            )
+        discord.spec_violations[:] = [
+            v for v in discord.spec_violations if not known_spec_gap(v.error)
+        ]
+        assert not discord.spec_violations, discord.spec_violations
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[BetWorld]:
+    """The bot with only the betting plugin, on a fresh SQLite database."""
+    async with running(tmp_path) as w:
+        yield w
