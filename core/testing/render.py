@@ -141,18 +141,27 @@ class Renderer:
             body.append("(the bot is thinking…)")
         if message.content:
             body.extend(self._wrap(message.content))
+        saved = self.save_files(message)
         for embed in message.embeds:
-            body.extend(self.embed(embed, message))
-        for path in self.save_files(message):
-            body.append(f"file: {path}")
+            body.extend(self.embed(embed, saved))
+        shown_in_embeds = {
+            url.removeprefix("attachment://")
+            for embed in message.embeds
+            for kind in ("image", "thumbnail")
+            if (url := (embed.raw.get(kind) or {}).get("url", ""))
+        }
+        body.extend(f"file: {path}" for name, path in saved.items() if name not in shown_in_embeds)
         body.extend(self.components(message))
         if not body:
             body.append("(an empty message)")
         out.extend(f"    {line}" for line in body)
         return out
 
-    def embed(self, embed: Embed, message: Message | None = None) -> list[str]:
-        """An embed as a panel: title rule, author, description, fields, image, footer."""
+    def embed(self, embed: Embed, files: Mapping[str, Path] | None = None) -> list[str]:
+        """An embed as a panel: title rule, author, description, fields, image, footer.
+
+        ``files`` are the message's saved files by name (``attachment://`` images name them).
+        """
         title = self.humanize(embed.title or "")
         if embed.url:
             title = f"{title} <{embed.url}>" if title else embed.url
@@ -162,28 +171,44 @@ class Renderer:
             inner.append(f"by {embed.author}")
         if embed.description:
             inner.extend(self._wrap(embed.description, WIDTH - 2))
-        for field in embed.fields:
-            if inner:
-                inner.append("")
-            inner.append(f"▸ {self.humanize(field.name)}")
-            inner.extend(f"  {line}" for line in self._wrap(field.value, WIDTH - 4))
+        inner.extend(self._fields(embed, bool(inner)))
         for kind in ("image", "thumbnail"):
             url = (embed.raw.get(kind) or {}).get("url")
             if url:
-                inner.append(f"{kind}: {self._image_ref(url, message)}")
+                name = url.removeprefix("attachment://")
+                shown = f"{name} (saved: {files[name]})" if files and name in files else url
+                inner.append(f"{kind}: {shown}")
         if embed.footer:
             inner.extend(["", *self._wrap(embed.footer, WIDTH - 2)])
         out.extend(f"│ {line}".rstrip() for line in inner)
         out.append("╰─")
         return out
 
-    def _image_ref(self, url: str, message: Message | None) -> str:
-        """An ``attachment://name`` image names its saved file; other URLs are shown as is."""
-        if url.startswith("attachment://") and message is not None:
-            name = url.removeprefix("attachment://")
-            if any(f.name == name for f in message.files):
-                return f"{name} (saved: {self._file_path(message, name)})"
-        return url
+    def _fields(self, embed: Embed, after_text: bool) -> list[str]:
+        """Runs of short inline fields share lines (``name: value · name: value``); other
+        fields get a heading and their value below it."""
+        out: list[str] = []
+        run: list[str] = []
+
+        def flush() -> None:
+            if run:
+                out.extend(textwrap.wrap(" · ".join(run), WIDTH - 2, break_long_words=False))
+                run.clear()
+
+        for field in embed.fields:
+            name, value = self.humanize(field.name), self.humanize(field.value)
+            if field.inline and "\n" not in value and len(name) + len(value) < WIDTH // 2:
+                if not run and (out or after_text):
+                    out.append("")
+                run.append(f"{name}: {value}")
+                continue
+            flush()
+            if out or after_text:
+                out.append("")
+            out.append(f"▸ {name}")
+            out.extend(f"  {line}" for line in self._wrap(field.value, WIDTH - 4))
+        flush()
+        return out
 
     def components(self, message: Message) -> list[str]:
         """Buttons on one line as ``[n label]``; each select menu as its numbered options."""
@@ -258,15 +283,12 @@ class Renderer:
 
     # --- files ----------------------------------------------------------------------------
 
-    def _file_path(self, message: Message, name: str) -> Path:
-        return self.files_dir / f"{message.id}-{Path(name).name}"
-
-    def save_files(self, message: Message) -> list[Path]:
-        """Write the message's files under ``files_dir``; returns their paths."""
-        paths = []
+    def save_files(self, message: Message) -> dict[str, Path]:
+        """Write the message's files under ``files_dir``; returns their paths by file name."""
+        paths: dict[str, Path] = {}
         for file in message.files:
-            path = self._file_path(message, file.name)
+            path = self.files_dir / f"{message.id}-{Path(file.name).name}"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(file.data)
-            paths.append(path)
+            paths[file.name] = path
         return paths

@@ -51,6 +51,7 @@ from core.testing.script import (
     ScriptError,
     Slash,
     SubmitModal,
+    command_options,
     convert_options,
     parse_line,
     usage_lines,
@@ -219,7 +220,24 @@ class Session:
             self.print(*self.renderer.choices(focused, choices))
             return None
         options = convert_options(body, line)
+        for option in command_options(body, line.path):
+            if option.get("autocomplete") and option["name"] in options:
+                options[option["name"]] = await self._suggested(line, option["name"], options)
         return await self._interact(lambda: self.actor.slash(*line.path, **options))
+
+    async def _suggested(self, line: Slash, name: str, options: dict[str, Any]) -> Any:
+        """What a member in Discord sends after typing ``options[name]``: the value of the
+        bot's choice named exactly so, else of its only choice, else the typed text."""
+        typed = str(options[name])
+        others = {k: v for k, v in options.items() if k != name}
+        choices = await self._driver(
+            lambda: self.actor.autocomplete(
+                *line.path, focused=name, within=ANSWER_TIMEOUT, **others, **{name: typed}
+            )
+        )
+        exact = [c for c in choices if c.name.lower() == typed.lower()]
+        found = exact or (choices if len(choices) == 1 else [])
+        return found[0].value if found else options[name]
 
     @staticmethod
     async def _driver(call: Callable[[], Awaitable[Any]]) -> Any:
@@ -570,4 +588,4 @@ def _log_to_file(settings: Settings, log_file: Path) -> None:
     transcript."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     setup_logging(settings.logging, sink=log_file)
-    logger.add(sys.stderr, level="ERROR", format=HUMAN_FORMAT)
+    logger.add(sys.stderr, level="ERROR", format=HUMAN_FORMAT, backtrace=False, diagnose=False)
