@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextvars
 import inspect
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine
@@ -168,8 +169,12 @@ class PluginContext:
         self.scope.add("component", prefix, lambda: self.app.pipeline.remove_component(prefix))
 
     def create_task(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
-        """Run a background task owned by the plugin; it is cancelled and awaited on unload."""
-        task = asyncio.create_task(coro, name=f"{self.name}:{name}")
+        """Run a background task owned by the plugin; it is cancelled and awaited on unload.
+
+        The task starts in a fresh context: it never inherits the caller's interaction id or an
+        open database transaction (a reload runs setup inside its migration's transaction).
+        """
+        task = asyncio.create_task(coro, name=f"{self.name}:{name}", context=contextvars.Context())
 
         async def cancel() -> None:
             task.cancel()

@@ -80,3 +80,20 @@ async def test_unload_undoes_every_registration(dbsbm: App, local_discord: Local
     assert dbsbm.plugins.records["probe"].state is PluginState.UNLOADED
     async with aiohttp.ClientSession() as http, http.get(url) as resp:
         assert resp.status == 404
+
+
+@lifecycle_app
+async def test_background_tasks_start_in_a_fresh_context(dbsbm: App) -> None:
+    from core.logging import current_interaction
+
+    async def seen() -> int | None:
+        return current_interaction.get()
+
+    ctx = dbsbm.plugins.records["probe"].ctx
+    assert ctx is not None
+    token = current_interaction.set(1234)
+    try:
+        task = ctx.create_task(seen(), name="context-probe")
+    finally:
+        current_interaction.reset(token)
+    assert await task is None
