@@ -13,7 +13,7 @@ from typing import Any
 
 from loguru import logger
 
-from core.bot import DBSBMBot
+from core.bot import make_bot
 from core.cache import Cache
 from core.database import AppSpec, Database
 from core.events import RateLimitDecision, RateLimitRequest
@@ -48,7 +48,7 @@ class App:
             self.plugins = PluginManager(self)
         else:
             self.plugins = PluginManager(self, local_dir=local_plugins or None)
-        self.bot = DBSBMBot(self, **(bot_kwargs or {}))
+        self.bot = make_bot(self, **(bot_kwargs or {}))
         self.db = Database.from_settings(settings)
         self.cache = Cache(settings.cache, self.pm)
         self.limiter = RateLimiter(settings.ratelimit, on_block=self._blocked)

@@ -20,23 +20,26 @@ if TYPE_CHECKING:
 disnake.VoiceClient.warn_nacl = disnake.VoiceClient.warn_dave = False
 
 
-class DBSBMBot(commands.InteractionBot):
-    """An interaction bot whose every interaction goes through :class:`core.pipeline.Pipeline`."""
+def bot_options(app: App, **kwargs: Any) -> dict[str, Any]:
+    """The disnake constructor arguments from ``[discord]``; ``kwargs`` win."""
+    discord = app.settings.discord
+    kwargs.setdefault("intents", disnake.Intents.default())
+    if discord.owner_ids:
+        kwargs.setdefault("owner_ids", set(discord.owner_ids))
+    if discord.test_guilds:
+        kwargs.setdefault("test_guilds", discord.test_guilds)
+    if discord.shard_count is not None:
+        kwargs.setdefault("shard_count", discord.shard_count)
+    if discord.shard_ids is not None:
+        kwargs.setdefault("shard_ids", discord.shard_ids)
+    kwargs.setdefault("guild_ready_timeout", discord.guild_ready_timeout)
+    return kwargs
 
-    def __init__(self, app: App, **kwargs: Any):
-        discord = app.settings.discord
-        kwargs.setdefault("intents", disnake.Intents.default())
-        if discord.owner_ids:
-            kwargs.setdefault("owner_ids", set(discord.owner_ids))
-        if discord.test_guilds:
-            kwargs.setdefault("test_guilds", discord.test_guilds)
-        if discord.shard_count is not None:
-            kwargs.setdefault("shard_count", discord.shard_count)
-        if discord.shard_ids is not None:
-            kwargs.setdefault("shard_ids", discord.shard_ids)
-        kwargs.setdefault("guild_ready_timeout", discord.guild_ready_timeout)
-        super().__init__(**kwargs)
-        self.app = app
+
+class _PipelineEvents:
+    """Routes every interaction event of a disnake bot to the App's pipeline."""
+
+    app: App
 
     async def on_application_command(self, interaction: ApplicationCommandInteraction) -> None:
         await self.app.pipeline.on_command(interaction)
@@ -51,3 +54,27 @@ class DBSBMBot(commands.InteractionBot):
 
     async def on_modal_submit(self, interaction: ModalInteraction) -> None:
         await self.app.pipeline.on_component(interaction)
+
+
+class DBSBMBot(_PipelineEvents, commands.InteractionBot):  # type: ignore[misc]
+    """An interaction bot whose every interaction goes through :class:`core.pipeline.Pipeline`."""
+
+    def __init__(self, app: App, **kwargs: Any):
+        super().__init__(**bot_options(app, **kwargs))
+        self.app = app
+
+
+class ShardedDBSBMBot(_PipelineEvents, commands.AutoShardedInteractionBot):  # type: ignore[misc]
+    """The same bot running one or several shards in this process (``[discord] shard_ids``)."""
+
+    def __init__(self, app: App, **kwargs: Any):
+        super().__init__(**bot_options(app, **kwargs))
+        self.app = app
+
+
+def make_bot(app: App, **kwargs: Any) -> DBSBMBot | ShardedDBSBMBot:
+    """The sharded bot when ``[discord]`` names shards, the plain one otherwise."""
+    discord = app.settings.discord
+    if discord.shard_ids is not None or discord.shard_count is not None:
+        return ShardedDBSBMBot(app, **kwargs)
+    return DBSBMBot(app, **kwargs)
