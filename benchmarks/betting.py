@@ -1,0 +1,267 @@
+"""Benchmark of placing picks: the framework's betting plugin beside a bare disnake bot.
+
+    uv run python benchmarks/betting.py [--picks 10000] [--rate 200] [--postgres URL]
+
+Through the local Discord and the real disnake client, in one run: distinct simulated members
+(``--members``, default 10,000, spread over 20 guilds) run ``/bet straight`` at a steady offered
+rate (``--rate`` picks per second, one interaction every ``1/rate`` s whatever the replies do).
+Latency is from sending INTERACTION_CREATE to the bot's reply callback arriving at the local
+Discord. Two bots, each on SQLite and (with ``--postgres`` or ``DBSBM_TEST_POSTGRES_URL``) on
+PostgreSQL:
+
+- **framework**: an App with the betting plugin; the full pipeline (duplicate check, command
+  check, rate limit, validation, one transaction for pick and leg, cache invalidation, action
+  event, reply);
+- **bare** (the baseline): a ``commands.InteractionBot`` whose ``/bet straight`` parses the odds
+  and units and inserts the same pick and leg rows in one transaction, then replies.
+
+No picks channel is set up, so neither bot posts a bet slip. Prints throughput and p50/p95/p99
+and the framework's overhead (framework p50 / bare p50 - 1) per database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import disnake  # noqa: E402
+from disnake.ext import commands  # noqa: E402
+from loguru import logger  # noqa: E402
+from tortoise.transactions import in_transaction  # noqa: E402
+
+from core.database import AppSpec, Database  # noqa: E402
+from core.migrations import upgrade  # noqa: E402
+from core.testing import LocalDiscord, bot_kwargs, connect_bot  # noqa: E402
+from core.testing.driver import Actor  # noqa: E402
+from core.testing.harness import run_app  # noqa: E402
+from core.testing.state import World  # noqa: E402
+from plugins.betting.models import Game, Leg, Pick  # noqa: E402
+
+GUILDS = 20
+BETTING = AppSpec("betting", ["plugins.betting.models"], ROOT / "migrations")
+
+
+def make_world(members: int) -> World:
+    world = World()
+    per_guild = -(-members // GUILDS)
+    for g in range(GUILDS):
+        guild = world.add_guild(f"Guild {g}")
+        guild.add_channel("general")
+        for m in range(per_guild):
+            guild.add_member(f"m{g}-{m}")
+    return world
+
+
+def actors(discord: LocalDiscord, members: int) -> list[Actor]:
+    out: list[Actor] = []
+    per_guild = -(-members // GUILDS)
+    for m in range(per_guild):
+        for g in range(GUILDS):
+            if len(out) < members:
+                out.append(discord.member(f"m{g}-{m}", guild=f"Guild {g}"))
+    return out
+
+
+def bare_bot(discord: LocalDiscord) -> commands.InteractionBot:
+    """The baseline: the same insert, no framework."""
+    bot = commands.InteractionBot(**bot_kwargs(discord))
+
+    @bot.slash_command(name="bet")
+    async def bet(inter: disnake.ApplicationCommandInteraction) -> None:
+        """Bets."""
+
+    @bet.sub_command()
+    async def straight(
+        inter: disnake.ApplicationCommandInteraction,
+        league: str,
+        game: str,
+        market: str,
+        selection: str,
+        odds: str,
+        units: str,
+    ) -> None:
+        """A straight pick."""
+        found = await Game.get(id=int(game))
+        american = Decimal(odds)
+        stake = Decimal(units).quantize(Decimal("0.01"))
+        to_win = (stake * 100 / -american if american < 0 else stake * american / 100).quantize(
+            Decimal("0.01")
+        )
+        async with in_transaction() as conn:
+            pick = await Pick.create(
+                guild_id=inter.guild_id, user_id=inter.author.id, interaction_id=inter.id,
+                kind="straight", league=league, stake=stake, to_win=to_win, stake_mode="risk",
+                odds_decimal=Decimal("1.9091"), using_db=conn,
+            )  # fmt: skip
+            await Leg.create(
+                pick_id=pick.id, position=1, game_id=found.id, league=league,
+                matchup=found.matchup, market=market, side="home", selection=selection,
+                odds_format="american", odds_value=american, using_db=conn,
+            )  # fmt: skip
+        await inter.response.send_message(
+            f"Pick #{pick.id} placed: risk {stake}u to win {to_win}u.", ephemeral=True
+        )
+
+    return bot
+
+
+@asynccontextmanager
+async def bare(discord: LocalDiscord, url: str, data_dir: Path) -> AsyncIterator[None]:
+    await upgrade(url, [BETTING])
+    db = Database(url, retries=0)
+    await db.connect([BETTING])
+    try:
+        async with connect_bot(bare_bot(discord), discord):
+            yield
+    finally:
+        await db.close()
+
+
+@asynccontextmanager
+async def framework(discord: LocalDiscord, url: str, data_dir: Path) -> AsyncIterator[None]:
+    settings = {
+        "web": {"enabled": False},
+        "ratelimit": {"default": "1000000/60s", "commands": {}},
+        "logging": {"level": "WARNING"},
+    }
+    async with run_app(discord, data_dir, plugins=["betting"], settings=settings, database_url=url):
+        yield
+
+
+async def offered_load(
+    members: list[Actor], game_id: int, picks: int, rate: float
+) -> tuple[list[float], float, int]:
+    """Send ``picks`` interactions at ``rate`` per second; return latencies (s), the wall time
+    and how many replies were not a placed pick."""
+    latencies: list[float] = []
+    failures = 0
+
+    async def one(actor: Actor) -> None:
+        nonlocal failures
+        started = time.perf_counter()
+        response = await actor.slash(
+            "bet", "straight", league="NFL", game=str(game_id), market="moneyline",
+            selection="Chiefs", odds="-110", units="1",
+        )  # fmt: skip
+        reply = await response.wait_reply(within=30)
+        latencies.append(time.perf_counter() - started)
+        if reply.message is None or "placed" not in reply.message.content:
+            failures += 1
+
+    begin = time.perf_counter()
+    tasks = []
+    for i in range(picks):
+        delay = begin + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(members[i % len(members)])))
+    await asyncio.gather(*tasks)
+    return latencies, time.perf_counter() - begin, failures
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+@asynccontextmanager
+async def postgres_database(admin: str) -> AsyncIterator[str]:
+    import asyncpg
+
+    name = f"dbsbm_bench_{secrets.token_hex(4)}"
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        parts = urllib.parse.urlsplit(admin)
+        yield urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+
+Runner = Callable[[LocalDiscord, str, Path], Any]
+
+
+async def measure(
+    kind: str, runner: Runner, url: str, args: argparse.Namespace
+) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = url.replace("{tmp}", tmp)
+        async with (
+            LocalDiscord(make_world(args.members)) as discord,
+            runner(discord, url, Path(tmp)),
+        ):
+            game = await Game.create(
+                source="bench", external_id="1", league="NFL", home="Chiefs", away="Bills",
+                starts_at=datetime.now(UTC) + timedelta(days=1),
+            )  # fmt: skip
+            members = actors(discord, args.members)
+            await offered_load(members, game.id, min(200, args.picks), args.rate)  # warm-up
+            latencies, wall, failures = await offered_load(members, game.id, args.picks, args.rate)
+    return {
+        "throughput": len(latencies) / wall,
+        "p50": percentile(latencies, 50) * 1000,
+        "p95": percentile(latencies, 95) * 1000,
+        "p99": percentile(latencies, 99) * 1000,
+        "mean": statistics.fmean(latencies) * 1000,
+        "failures": failures,
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--picks", type=int, default=10_000)
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--postgres", default=os.environ.get("DBSBM_TEST_POSTGRES_URL", ""))
+    args = parser.parse_args()
+    logger.remove()
+    logger.add(sys.stderr, level="ERROR")
+    databases: list[tuple[str, Callable[[], Any]]] = [
+        ("sqlite", lambda: _const("sqlite://{tmp}/bench.sqlite3"))
+    ]
+    if args.postgres:
+        databases.append(("postgres", lambda: postgres_database(args.postgres)))
+    print(
+        f"{args.picks} picks at {args.rate:g}/s offered, {args.members} members in {GUILDS} guilds"
+    )
+    print(
+        f"{'database':9} {'bot':10} {'picks/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} fail"
+    )
+    for name, database in databases:
+        results = {}
+        for kind, runner in (("bare", bare), ("framework", framework)):
+            async with database() as url:
+                results[kind] = r = await measure(kind, runner, url, args)
+            print(
+                f"{name:9} {kind:10} {r['throughput']:8.1f} {r['p50']:8.1f} {r['p95']:8.1f} "
+                f"{r['p99']:8.1f} {int(r['failures'])}"
+            )
+        overhead = results["framework"]["p50"] / results["bare"]["p50"] - 1
+        overhead99 = results["framework"]["p99"] / results["bare"]["p99"] - 1
+        print(f"{name:9} overhead   p50 {overhead:+.0%}  p99 {overhead99:+.0%}")
+
+
+@asynccontextmanager
+async def _const(url: str) -> AsyncIterator[str]:
+    yield url
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
