@@ -251,17 +251,6 @@ def parse_line(text: str) -> Line:
     raise ScriptError(f"unknown line {tokens[0].text!r}{hint}; type help for the forms")
 
 
-def parse_script(text: str) -> list[tuple[int, str, Line | ScriptError]]:
-    """Every line of a script with its number, its text and what it parses to (or the error)."""
-    out: list[tuple[int, str, Line | ScriptError]] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        try:
-            out.append((number, raw, parse_line(raw)))
-        except ScriptError as exc:
-            out.append((number, raw, exc))
-    return out
-
-
 # --- commands and their options ------------------------------------------------------------
 
 
