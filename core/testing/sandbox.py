@@ -531,7 +531,7 @@ async def run_session(
     script: list[str] | None,
     script_name: str | None = None,
     config_file: Path | None = None,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
     log_file: Path,
 ) -> int:
     """Start the local Discord and the App, then run ``script``'s lines (or read lines from
@@ -542,7 +542,8 @@ async def run_session(
         try:
             await app.start()
             async with connect_bot(app.bot, discord):
-                session = Session(app, discord, configured.data_dir / "sandbox", out)
+                files = configured.data_dir / "sandbox"
+                session = Session(app, discord, files, out or sys.stdout)
                 app.pm.register(session.listener, name=LISTENER_NAME)
                 session.print(*_banner(app, discord, log_file, script_name))
                 if script is None:
