@@ -346,12 +346,14 @@ class Cache:
         client = self._redis.client
         try:
             await self._redis_call(None, lambda: client.ping())
+            reachable = True
         except _RedisFailed:
-            pass
+            reachable = False
         data["breaker"] = state = self.breaker_state
-        if state == "closed":
+        if state == "closed" and reachable:
             return HealthResult("cache", True, "redis", data=data)
-        detail = f"Redis unreachable ({self._last_error}); serving from memory (breaker {state})"
+        serving = "memory" if state != "closed" else "Redis, retrying"
+        detail = f"Redis unreachable ({self._last_error}); serving from {serving} (breaker {state})"
         return HealthResult("cache", False, detail, data=data)
 
     async def warm(
