@@ -21,6 +21,7 @@ from core.database import DatabaseError
 from core.logging import setup_logging
 from core.plugin import PluginError
 from core.settings import ConfigError, Settings, load_settings, settings_summary
+from core.testing.script import GRAMMAR as SANDBOX_GRAMMAR
 
 Handler = Callable[[App, argparse.Namespace], Awaitable[int]]
 
@@ -175,8 +176,17 @@ def build_parser(plugin_clis: Sequence[Callable[[Any], None]] = ()) -> argparse.
 
     p = sub.add_parser("run", help="start the bot on Discord (needs a token)")
     p.set_defaults(func=cmd_run)
-    p = sub.add_parser("sandbox", help="run the bot against the local Discord, in the terminal")
-    p.add_argument("--script", type=Path, help="run the commands in FILE and print the transcript")
+    p = sub.add_parser(
+        "sandbox",
+        help="run the bot against the local Discord, in the terminal",
+        description="Start the local Discord and the bot with config.toml's plugins and database; "
+        "type lines at the prompt, or run a script with --script.",
+        epilog=f"lines:\n{SANDBOX_GRAMMAR}\n\nSee docs/SANDBOX.md.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--script", type=Path, metavar="FILE", help="run the lines in FILE and print the transcript"
+    )
     p.set_defaults(func=None, sandbox=True)
     p = sub.add_parser("migrate", help="apply pending migrations of every enabled plugin")
     p.set_defaults(func=cmd_migrate)
