@@ -49,13 +49,14 @@ def entry_hash(values: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
-def link(record: Record, chain: str, seq: int, prev_hash: str) -> AuditEntry:
-    """The unsaved entry for ``record`` at position ``seq`` of ``chain``."""
+def link(record: Record, chain: str, seq: int, prev_hash: str) -> dict[str, Any]:
+    """The column values of ``record`` at position ``seq`` of ``chain``, ``hash`` included."""
     values: dict[str, Any] = {
         name: getattr(record, name) for name in HASHED_FIELDS if hasattr(record, name)
     }
     values.update(chain=chain, seq=seq, prev_hash=prev_hash)
-    return AuditEntry(**values, hash=entry_hash(values))
+    values["hash"] = entry_hash(values)
+    return values
 
 
 @dataclass(frozen=True, slots=True)
