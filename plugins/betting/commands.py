@@ -17,7 +17,7 @@ from disnake.ext import commands
 from core import validation
 from core.recovery import UserError
 from core.validation import ValidationError
-from plugins.betting import access, boards, flow, games, inputs
+from plugins.betting import access, boards, flow, games, inputs, replies
 from plugins.betting.chart import cumulative_units_png
 from plugins.betting.legs import LegSpec
 from plugins.betting.markets import Market
@@ -159,7 +159,7 @@ def build_commands(betting: Betting) -> list[Any]:
         )
         legs = await Leg.filter(pick_id=pick.id)
         where = await betting.post_slip(pick, legs, config)
-        await inter.response.send_message(
+        await inter.send(
             f"Pick #{pick.id} placed: risk {pick.stake}u to win {pick.to_win}u. {where}",
             embed=slip_embed(pick, legs, OddsFormat(config.odds_format)),
             ephemeral=True,
@@ -177,7 +177,7 @@ def build_commands(betting: Betting) -> list[Any]:
         if not access.may_post(inter, await betting.config(guild_id)):
             raise UserError("Only members with the capper role may post picks here.")
         content, components = await flow.start(betting, inter, 0)
-        await inter.response.send_message(content, components=components, ephemeral=True)
+        await inter.send(content, components=components, ephemeral=True)
 
     @bet.sub_command()
     async def parlay(
@@ -207,7 +207,7 @@ def build_commands(betting: Betting) -> list[Any]:
             legs=[],
         )
         content, embed, buttons = flow.parlay_view(draft, config)
-        await inter.response.send_message(content, embed=embed, components=buttons, ephemeral=True)
+        await inter.send(content, embed=embed, components=buttons, ephemeral=True)
 
     @bet.sub_command()
     async def cancel(inter: disnake.ApplicationCommandInteraction, id: int) -> None:
@@ -235,7 +235,7 @@ def build_commands(betting: Betting) -> list[Any]:
         await betting.cancel(
             id, guild_id, inter.author.id, admin=grader and pick.user_id != inter.author.id
         )
-        await inter.response.send_message(f"Pick #{id} cancelled.", ephemeral=True)
+        await inter.send(f"Pick #{id} cancelled.", ephemeral=True)
 
     @bet.sub_command()
     async def show(inter: disnake.ApplicationCommandInteraction, id: int) -> None:
@@ -248,7 +248,7 @@ def build_commands(betting: Betting) -> list[Any]:
         guild_id = access.guild_id_of(inter)
         config = await betting.config(guild_id)
         pick, legs = await load(id, guild_id)
-        await inter.response.send_message(
+        await inter.send(
             embed=slip_embed(pick, legs, OddsFormat(config.odds_format)),
             ephemeral=True,
             allowed_mentions=disnake.AllowedMentions.none(),
@@ -271,7 +271,7 @@ def build_commands(betting: Betting) -> list[Any]:
         embed, buttons = await pick_page(
             betting, guild_id, member.id if member else None, status, 1
         )
-        await inter.response.send_message(
+        await inter.send(
             embed=embed,
             components=buttons,
             ephemeral=True,
@@ -316,7 +316,7 @@ def build_commands(betting: Betting) -> list[Any]:
         what = f"Pick #{id}" + (f" leg {leg}" if leg and pick.kind == "parlay" else "")
         verb = "corrected to" if outcome.corrected else "graded"
         units_text = "" if outcome.pick.result_units is None else f" ({outcome.pick.result_units}u)"
-        await inter.response.send_message(
+        await inter.send(
             f"{what} {verb} {result}. Pick status: {outcome.new_status}{units_text}.",
             ephemeral=True,
         )
@@ -351,9 +351,7 @@ def build_commands(betting: Betting) -> list[Any]:
             png = cumulative_units_png(record.series, f"{who.display_name}: cumulative units")
             kwargs["file"] = disnake.File(io.BytesIO(png), filename="units.png")
             embed.set_image(url="attachment://units.png")
-        await inter.response.send_message(
-            embed=embed, allowed_mentions=disnake.AllowedMentions.none(), **kwargs
-        )
+        await inter.send(embed=embed, allowed_mentions=disnake.AllowedMentions.none(), **kwargs)
 
     stats.autocomplete("league")(league_choices)
 
@@ -377,7 +375,7 @@ def build_commands(betting: Betting) -> list[Any]:
         embed, buttons = await board_page(
             betting, guild_id, Period(period), Metric(metric), league_name, 1
         )
-        await inter.response.send_message(
+        await inter.send(
             embed=embed, components=buttons, allowed_mentions=disnake.AllowedMentions.none()
         )
 
@@ -469,7 +467,7 @@ def build_commands(betting: Betting) -> list[Any]:
             f"Self-grading: {'allowed' if config.self_grading else 'not allowed'}",
             f"Odds format: {config.odds_format} · Stake mode: {config.stake_mode}",
         ]
-        await inter.response.send_message(
+        await inter.send(
             "Betting set-up saved.\n" + "\n".join(lines),
             ephemeral=True,
             allowed_mentions=disnake.AllowedMentions.none(),
@@ -521,7 +519,7 @@ def build_commands(betting: Betting) -> list[Any]:
             admin=True,
             data={"league": added.league, "matchup": added.matchup},
         )
-        await inter.response.send_message(
+        await inter.send(
             f"Game #{added.id} added: {added.league} · {added.matchup} "
             f"at {when:%Y-%m-%d %H:%M} UTC.",
             ephemeral=True,
@@ -555,7 +553,7 @@ def build_commands(betting: Betting) -> list[Any]:
         graded = await betting.settle_game(
             target, games.GameStatus(status), home_score, away_score, inter.author.id
         )
-        await inter.response.send_message(
+        await inter.send(
             f"{target.matchup}: {status}{score}. {len(graded)} pick leg(s) graded.",
             ephemeral=True,
             allowed_mentions=disnake.AllowedMentions.none(),
@@ -616,7 +614,7 @@ async def on_list_page(
         None if status == "-" else status,
         int(page),
     )
-    await inter.response.edit_message(embed=embed, components=buttons)
+    await replies.update(inter, embed=embed, components=buttons)
 
 
 async def board_page(
@@ -646,4 +644,4 @@ async def on_board_page(
         league or None,
         int(page),
     )
-    await inter.response.edit_message(embed=embed, components=buttons)
+    await replies.update(inter, embed=embed, components=buttons)

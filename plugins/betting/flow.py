@@ -18,7 +18,7 @@ import disnake
 
 from core.recovery import UserError
 from core.validation import ValidationError
-from plugins.betting import access, games, inputs
+from plugins.betting import access, games, inputs, replies
 from plugins.betting.legs import LegSpec
 from plugins.betting.markets import Market, Side, sides_for
 from plugins.betting.maths import (
@@ -139,8 +139,8 @@ async def on_flow(
             placeholder="Game",
             options=[disnake.SelectOption(label=_game_label(g), value=str(g.id)) for g in upcoming],
         )
-        await inter.response.edit_message(
-            content=f"Step 2 of 5: {league} — choose a game.", components=[menu]
+        await replies.update(
+            inter, content=f"Step 2 of 5: {league} — choose a game.", components=[menu]
         )
         return
     game = await _open_game(guild_id, int(values[0] if step == "game" else args[0]))
@@ -150,8 +150,8 @@ async def on_flow(
             placeholder="Market",
             options=[disnake.SelectOption(label=m.label, value=m.value) for m in Market],
         )
-        await inter.response.edit_message(
-            content=f"Step 3 of 5: {game.matchup} — choose a market.", components=[menu]
+        await replies.update(
+            inter, content=f"Step 3 of 5: {game.matchup} — choose a market.", components=[menu]
         )
         return
     config = await betting.config(guild_id)
@@ -168,7 +168,8 @@ async def on_flow(
                 disnake.SelectOption(label=names[s], value=s.value) for s in sides_for(market)
             ],
         )
-        await inter.response.edit_message(
+        await replies.update(
+            inter,
             content=f"Step 4 of 5: {game.matchup} · {market.label} — choose a side.",
             components=[menu],
         )
@@ -240,9 +241,7 @@ async def _submitted(
         parlay.legs = [*parlay.legs, leg.to_json()]
         await parlay.save(update_fields=["legs"])
         content, embed, components = parlay_view(parlay, config)
-        await inter.response.send_message(
-            content, embed=embed, components=components, ephemeral=True
-        )
+        await inter.send(content, embed=embed, components=components, ephemeral=True)
         return
     amount = inputs.units(values.get("units", ""), config.min_units, config.max_units)
     note_text = values.get("note") or ""
@@ -262,7 +261,7 @@ async def _submitted(
         title="Confirm your pick", description=leg_line(leg, OddsFormat(config.odds_format))
     )
     embed.add_field("Risk", f"{stake}u").add_field("To win", f"{to_win}u")
-    await inter.response.send_message(
+    await inter.send(
         embed=embed,
         components=_confirm_buttons(created.id, "Place pick"),
         ephemeral=True,
@@ -318,7 +317,7 @@ async def on_parlay(
     if len(draft.legs) >= MAX_PARLAY_LEGS:
         check_leg_count("parlay", len(draft.legs) + 1)
     content, components = await start(betting, inter, draft.id)
-    await inter.response.send_message(content, components=components, ephemeral=True)
+    await inter.send(content, components=components, ephemeral=True)
 
 
 async def on_draft(
@@ -332,8 +331,8 @@ async def on_draft(
         updated = await Draft.filter(id=draft.id, status="open").update(status="cancelled")
         if not updated:
             raise UserError("This draft was already placed or cancelled.")
-        await inter.response.edit_message(
-            content="Cancelled: nothing was placed.", embed=None, components=[]
+        await replies.update(
+            inter, content="Cancelled: nothing was placed.", embed=None, components=[]
         )
         return
     config = await betting.config(guild_id)
@@ -355,7 +354,8 @@ async def on_draft(
     )
     stored = await Leg.filter(pick_id=pick.id).order_by("position")
     where = await betting.post_slip(pick, stored, config)
-    await inter.response.edit_message(
+    await replies.update(
+        inter,
         content=f"Pick #{pick.id} placed: risk {pick.stake}u to win {pick.to_win}u. {where}",
         embed=None,
         components=[],
