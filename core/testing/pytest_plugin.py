@@ -5,6 +5,7 @@
   provokes one on purpose clears ``local_discord.spec_violations``), and unknown routes the
   bot called are reported as a warning.
 - ``alice``, ``bob``: :class:`Actor` handles on the default world's members.
+- ``dbsbm_events``: an :class:`EventRecorder` of the ``dbsbm`` App's events.
 - ``dbsbm``: the framework's :class:`~core.app.App` with chosen plugins on a fresh database,
   connected to ``local_discord`` (``@pytest.mark.dbsbm(plugins=[...], settings={...})``).
 """
@@ -20,6 +21,7 @@ import pytest_asyncio
 
 from core.app import App
 from core.testing.driver import Actor
+from core.testing.events import EventRecorder
 from core.testing.harness import run_app
 from core.testing.server import LocalDiscord
 
@@ -74,3 +76,9 @@ async def dbsbm(
     kwargs = dict(marker.kwargs) if marker else {}
     async with run_app(local_discord, tmp_path, **kwargs) as app:
         yield app
+
+
+@pytest.fixture
+def dbsbm_events(dbsbm: App) -> EventRecorder:
+    """Every command, security and action event of the ``dbsbm`` App, with ``wait(match)``."""
+    return EventRecorder.attach(dbsbm)

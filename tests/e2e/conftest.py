@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from e2e_support import EventRecorder
 
-from core.app import App
+from core.testing.events import EventRecorder
 
 
 @pytest.fixture
-def events(dbsbm: App) -> EventRecorder:
-    """Every pipeline event of the test's App, with ``wait(predicate)``."""
-    recorder = EventRecorder()
-    dbsbm.pm.register(recorder, name="test.events")
-    return recorder
+def events(dbsbm_events: EventRecorder) -> EventRecorder:
+    """Short name for the testing kit's ``dbsbm_events``."""
+    return dbsbm_events

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from e2e_support import E2E_PLUGINS, EventRecorder
+from e2e_support import E2E_PLUGINS
 from loguru import logger
 
 from core.app import App
 from core.events import CommandEvent, Denial, InteractionInfo, Outcome, SecurityEvent
 from core.hookspecs import hookimpl
 from core.testing import LocalDiscord
+from core.testing.events import EventRecorder
 
 probe_app = pytest.mark.dbsbm(
     plugins=["probe"],
@@ -27,13 +28,13 @@ def outcome_of(event: Any, interaction_id: int) -> bool:
 
 @probe_app
 async def test_ok_reply_and_completed_event(
-    dbsbm: App, local_discord: LocalDiscord, events: EventRecorder
+    dbsbm: App, local_discord: LocalDiscord, dbsbm_events: EventRecorder
 ) -> None:
     response = await local_discord.member("Alice").slash("probe", "ok", text="hi")
     reply = await response.wait_reply()
     assert reply.message is not None and reply.message.content == "hi"
     assert not reply.ephemeral
-    event = await events.wait(lambda e: outcome_of(e, response.interaction_id))
+    event = await dbsbm_events.wait(lambda e: outcome_of(e, response.interaction_id))
     assert event.outcome is Outcome.OK
     assert event.info.plugin == "probe"
     assert event.info.command == "probe ok"
@@ -43,7 +44,7 @@ async def test_ok_reply_and_completed_event(
 
 @probe_app
 async def test_validation_error_is_ephemeral_and_a_security_event(
-    dbsbm: App, local_discord: LocalDiscord, events: EventRecorder
+    dbsbm: App, local_discord: LocalDiscord, dbsbm_events: EventRecorder
 ) -> None:
     response = await local_discord.member("Bob").slash("probe", "invalid")
     reply = await response.wait_reply()
@@ -52,9 +53,9 @@ async def test_validation_error_is_ephemeral_and_a_security_event(
     assert reply.message.content == (
         "odds: American odds must be at most -100 or at least +100 (got 0)"
     )
-    event = await events.wait(lambda e: outcome_of(e, response.interaction_id))
+    event = await dbsbm_events.wait(lambda e: outcome_of(e, response.interaction_id))
     assert event.outcome is Outcome.REJECTED
-    security = await events.wait(
+    security = await dbsbm_events.wait(
         lambda e: isinstance(e, SecurityEvent) and e.kind == "validation_rejected"
     )
     assert security.user_id == local_discord.world.guild().member("Bob").id
@@ -70,12 +71,12 @@ async def test_user_error_is_shown_as_is(dbsbm: App, local_discord: LocalDiscord
 
 @probe_app
 async def test_crash_shows_an_error_id_and_no_traceback(
-    dbsbm: App, local_discord: LocalDiscord, events: EventRecorder
+    dbsbm: App, local_discord: LocalDiscord, dbsbm_events: EventRecorder
 ) -> None:
     response = await local_discord.member("Bob").slash("probe", "crash")
     reply = await response.wait_reply()
     assert reply.ephemeral and reply.message is not None
-    failed = await events.wait(lambda e: outcome_of(e, response.interaction_id))
+    failed = await dbsbm_events.wait(lambda e: outcome_of(e, response.interaction_id))
     assert failed.outcome is Outcome.FAILED
     assert failed.error_type == "RuntimeError"
     assert failed.error_id and failed.error_id in reply.message.content
@@ -85,7 +86,7 @@ async def test_crash_shows_an_error_id_and_no_traceback(
 
 @probe_app
 async def test_duplicate_delivery_runs_the_handler_once(
-    dbsbm: App, local_discord: LocalDiscord, events: EventRecorder
+    dbsbm: App, local_discord: LocalDiscord, dbsbm_events: EventRecorder
 ) -> None:
     from e2e_plugins.probe import calls
 
@@ -93,18 +94,18 @@ async def test_duplicate_delivery_runs_the_handler_once(
     local_discord.faults.duplicate_next_interaction()
     response = await local_discord.member("Alice").slash("probe", "ok")
     await response.wait_reply()
-    duplicate = await events.wait(
+    duplicate = await dbsbm_events.wait(
         lambda e: outcome_of(e, response.interaction_id) and e.outcome is Outcome.DUPLICATE
     )
     assert duplicate.info.command == "probe ok"
     assert calls == {"ok": 1}
-    outcomes = [e.outcome for e in events.events if outcome_of(e, response.interaction_id)]
+    outcomes = [e.outcome for e in dbsbm_events.events if outcome_of(e, response.interaction_id)]
     assert sorted(outcomes) == [Outcome.DUPLICATE, Outcome.OK]
 
 
 @probe_app
 async def test_rate_limit_denies_with_a_relative_timestamp(
-    dbsbm: App, local_discord: LocalDiscord, events: EventRecorder
+    dbsbm: App, local_discord: LocalDiscord, dbsbm_events: EventRecorder
 ) -> None:
     bob = local_discord.member("Bob")
     for _ in range(2):
@@ -113,7 +114,7 @@ async def test_rate_limit_denies_with_a_relative_timestamp(
     reply = await response.wait_reply()
     assert reply.ephemeral and reply.message is not None
     assert "Try again <t:" in reply.message.content and ":R>" in reply.message.content
-    event = await events.wait(lambda e: outcome_of(e, response.interaction_id))
+    event = await dbsbm_events.wait(lambda e: outcome_of(e, response.interaction_id))
     assert event.outcome is Outcome.RATE_LIMITED
     # the per-command limit does not touch other commands
     ok = await (await bob.slash("probe", "ok")).wait_reply()
@@ -122,7 +123,7 @@ async def test_rate_limit_denies_with_a_relative_timestamp(
 
 @probe_app
 async def test_command_check_hook_can_refuse(
-    dbsbm: App, local_discord: LocalDiscord, events: EventRecorder
+    dbsbm: App, local_discord: LocalDiscord, dbsbm_events: EventRecorder
 ) -> None:
     class OffInThisGuild:
         @hookimpl
@@ -136,7 +137,7 @@ async def test_command_check_hook_can_refuse(
     reply = await response.wait_reply()
     assert reply.ephemeral and reply.message is not None
     assert reply.message.content == "Probe is switched off in this server."
-    refused = await events.wait(
+    refused = await dbsbm_events.wait(
         lambda e: isinstance(e, SecurityEvent) and e.kind == "command_refused"
     )
     assert refused.detail == "/probe ok: guild switch"

@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from admin_support import Recorder
 
-from core.app import App
 from core.testing.driver import Actor
 from core.testing.server import LocalDiscord
-
-
-@pytest.fixture
-def recorder(dbsbm: App) -> Recorder:
-    found = Recorder()
-    dbsbm.pm.register(found, name="test.recorder")
-    return found
 
 
 @pytest.fixture

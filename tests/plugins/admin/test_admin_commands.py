@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from admin_support import Recorder
 
 from core.app import App
 from core.backup import read_meta
 from core.testing.driver import Actor, Callback, Message
+from core.testing.events import EventRecorder
 from core.testing.harness import run_app
 from core.testing.server import LocalDiscord
 from plugins.admin.models import GuildPluginSwitch
@@ -33,13 +33,13 @@ def fields(message: Message) -> dict[str, str]:
 
 @pytest.mark.parametrize("command", OWNER_COMMANDS)
 async def test_owner_commands_refuse_others(
-    dbsbm: App, alice: Actor, recorder: Recorder, command: str
+    dbsbm: App, alice: Actor, dbsbm_events: EventRecorder, command: str
 ) -> None:
     reply = await (await alice.slash(command)).wait_reply()
     assert reply.ephemeral
     assert reply.message is not None
     assert reply.message.content == f"Only the bot owner can use /{command}."
-    event = await recorder.wait(lambda e: getattr(e, "kind", "") == "permission_refused")
+    event = await dbsbm_events.wait(lambda e: getattr(e, "kind", "") == "permission_refused")
     assert (event.user_id, event.owner_only) == (alice.member.id, True)
     assert f"/{command}" in event.detail
 
@@ -85,7 +85,7 @@ async def test_config_masks_secrets(dbsbm: App, owner: Actor) -> None:
 
 
 async def test_backup_writes_a_file_on_the_host(
-    dbsbm: App, owner: Actor, recorder: Recorder
+    dbsbm: App, owner: Actor, dbsbm_events: EventRecorder
 ) -> None:
     response = await owner.slash("backup")
     assert (await response.wait_reply()).deferred
@@ -96,7 +96,7 @@ async def test_backup_writes_a_file_on_the_host(
     meta = read_meta(path)
     assert meta.dialect == "sqlite"
     assert "admin" in meta.heads and "audit" in meta.heads
-    action = await recorder.wait(lambda e: getattr(e, "kind", "") == "backup.created")
+    action = await dbsbm_events.wait(lambda e: getattr(e, "kind", "") == "backup.created")
     assert action.admin and action.target == path.name
 
 
@@ -120,7 +120,7 @@ async def test_reload_reports_each_result(dbsbm: App, owner: Actor) -> None:
 
 
 async def test_guild_admins_switch_a_plugin_off_for_their_guild(
-    dbsbm: App, alice: Actor, bob: Actor, recorder: Recorder
+    dbsbm: App, alice: Actor, bob: Actor, dbsbm_events: EventRecorder
 ) -> None:
     before = await (await bob.slash("audit", "verify")).wait_reply()
     assert before.message is not None and "Manage Server" in before.message.content
@@ -132,13 +132,13 @@ async def test_guild_admins_switch_a_plugin_off_for_their_guild(
     assert off.message is not None
     assert off.message.content == "The audit commands are now off in this server."
     assert await GuildPluginSwitch.filter(guild_id=alice.member.guild.id, plugin="audit").exists()
-    action = await recorder.wait(lambda e: getattr(e, "kind", "") == "plugin.switched")
+    action = await dbsbm_events.wait(lambda e: getattr(e, "kind", "") == "plugin.switched")
     assert (action.target, action.data, action.admin) == ("audit", {"enabled": False}, True)
 
     denied = await (await alice.slash("audit", "verify")).wait_reply()
     assert denied.ephemeral and denied.message is not None
     assert denied.message.content.startswith("The audit commands are turned off in this server.")
-    refused = await recorder.wait(lambda e: getattr(e, "kind", "") == "command_refused")
+    refused = await dbsbm_events.wait(lambda e: getattr(e, "kind", "") == "command_refused")
     assert "plugin audit is off" in refused.detail
 
     again = await (
@@ -161,12 +161,12 @@ async def test_admin_itself_cannot_be_switched_off(dbsbm: App, alice: Actor) -> 
 
 
 async def test_members_without_manage_server_are_refused(
-    dbsbm: App, bob: Actor, recorder: Recorder
+    dbsbm: App, bob: Actor, dbsbm_events: EventRecorder
 ) -> None:
     reply = await switch(bob, "audit", False)
     assert reply.ephemeral and reply.message is not None
     assert "Manage Server" in reply.message.content
-    event = await recorder.wait(lambda e: getattr(e, "kind", "") == "permission_refused")
+    event = await dbsbm_events.wait(lambda e: getattr(e, "kind", "") == "permission_refused")
     assert event.user_id == bob.member.id and not event.owner_only
     assert not await GuildPluginSwitch.exists()
 

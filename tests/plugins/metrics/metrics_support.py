@@ -1,19 +1,14 @@
-"""Helpers of the metrics plugin's tests: scraping ``/metrics`` and waiting for events."""
+"""Helpers of the metrics plugin's tests: scraping and parsing ``/metrics``."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from core.app import App
-from core.events import CommandEvent
-from core.hookspecs import hookimpl
 
 METRICS_PLUGINS = Path(__file__).parent / "metrics_plugins"
 
@@ -39,35 +34,3 @@ async def scrape(app: App, path: str = "/metrics") -> Scrape:
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
         return Scrape(await response.text())
-
-
-class Completions:
-    """Waits for the pipeline's events; runs last, so metrics have seen the event already."""
-
-    def __init__(self) -> None:
-        self.events: list[CommandEvent] = []
-        self._changed = asyncio.Condition()
-
-    async def _add(self, event: CommandEvent) -> None:
-        async with self._changed:
-            self.events.append(event)
-            self._changed.notify_all()
-
-    @hookimpl(trylast=True)
-    async def dbsbm_command_completed(self, event: CommandEvent) -> None:
-        await self._add(event)
-
-    @hookimpl(trylast=True)
-    async def dbsbm_command_failed(self, event: CommandEvent) -> None:
-        await self._add(event)
-
-    async def wait(self, match: Callable[[CommandEvent], bool], within: float = 2.0) -> Any:
-        async def find() -> CommandEvent:
-            async with self._changed:
-                while True:
-                    for event in self.events:
-                        if match(event):
-                            return event
-                    await self._changed.wait()
-
-        return await asyncio.wait_for(find(), within)

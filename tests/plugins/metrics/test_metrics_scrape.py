@@ -6,11 +6,13 @@ from typing import Any
 
 import aiohttp
 import pytest
-from metrics_support import METRICS_PLUGINS, Completions, Scrape, scrape
+from metrics_support import METRICS_PLUGINS, Scrape, scrape
 
 from core.app import App
+from core.events import CommandEvent
 from core.hooks import emit
 from core.testing.driver import Actor
+from core.testing.events import EventRecorder
 from core.testing.server import LocalDiscord
 
 pytestmark = pytest.mark.dbsbm(
@@ -20,10 +22,12 @@ pytestmark = pytest.mark.dbsbm(
 )
 
 
-async def run(completions: Completions, actor: Actor, *path: str, **options: Any) -> None:
+async def run(dbsbm_events: EventRecorder, actor: Actor, *path: str, **options: Any) -> None:
     """Run a command and wait until the pipeline (and so the metrics) finished with it."""
     response = await actor.slash(*path, **options)
-    await completions.wait(lambda e: e.info.interaction_id == response.interaction_id)
+    await dbsbm_events.wait(
+        lambda e: isinstance(e, CommandEvent) and e.info.interaction_id == response.interaction_id
+    )
 
 
 def moved(before: Scrape, after: Scrape, name: str, **labels: str) -> float:
@@ -31,20 +35,20 @@ def moved(before: Scrape, after: Scrape, name: str, **labels: str) -> float:
 
 
 async def test_each_metric_moves_with_the_commands_that_move_it(
-    dbsbm: App, local_discord: LocalDiscord, alice: Actor, bob: Actor, completions: Completions
+    dbsbm: App, local_discord: LocalDiscord, alice: Actor, bob: Actor, dbsbm_events: EventRecorder
 ) -> None:
     owner = local_discord.member("Owner")
     before = await scrape(dbsbm)
 
-    await run(completions, alice, "pick", "place")
-    await run(completions, alice, "pick", "grade", result="win")
-    await run(completions, alice, "pick", "grade", result="loss")  # over the 1/60s limit
-    await run(completions, alice, "pick", "crash")
-    await run(completions, alice, "pick", "board")
-    await run(completions, alice, "pick", "board")
-    await run(completions, bob, "status")  # refused: not the owner
-    await run(completions, alice, "admin", "plugins", plugin="picks", enabled=True)
-    await run(completions, owner, "reload", plugin="picks")
+    await run(dbsbm_events, alice, "pick", "place")
+    await run(dbsbm_events, alice, "pick", "grade", result="win")
+    await run(dbsbm_events, alice, "pick", "grade", result="loss")  # over the 1/60s limit
+    await run(dbsbm_events, alice, "pick", "crash")
+    await run(dbsbm_events, alice, "pick", "board")
+    await run(dbsbm_events, alice, "pick", "board")
+    await run(dbsbm_events, bob, "status")  # refused: not the owner
+    await run(dbsbm_events, alice, "admin", "plugins", plugin="picks", enabled=True)
+    await run(dbsbm_events, owner, "reload", plugin="picks")
 
     after = await scrape(dbsbm)
     ok = {"plugin": "picks", "command": "pick place", "kind": "command", "outcome": "ok"}
