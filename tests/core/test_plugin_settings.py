@@ -1,0 +1,54 @@
+"""A plugin's own settings section is validated at load with a one-line reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.app import App
+from core.plugin_manager import PluginState
+from core.settings import ConfigError, load_settings
+
+
+def app_with(tmp_path: Path, text: str) -> App:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return App(load_settings(path), config_file=path)
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ("greeting = 5", "[plugins.hello] greeting: Input should be a valid string (got 5)"),
+        ("greetng = 'hi'", "[plugins.hello] greetng: unknown key"),
+    ],
+)
+def test_bad_plugin_setting_names_file_and_key(tmp_path: Path, section: str, expected: str) -> None:
+    app = app_with(tmp_path, f"[plugins.hello]\nenabled = true\n{section}\n")
+    app.plugins.scan()
+    with pytest.raises(ConfigError) as err:
+        app.plugins.prepare("hello")
+    assert str(err.value).startswith(f"{tmp_path / 'config.toml'}: {expected}")
+
+
+def test_unknown_key_in_a_plugin_section_is_refused(tmp_path: Path) -> None:
+    app = app_with(tmp_path, "[plugins.metrics]\nenabled = true\ncolour = 'red'\n")
+    app.plugins.scan()
+    with pytest.raises(ConfigError, match=r"\[plugins.metrics\] colour: unknown key"):
+        app.plugins.prepare("metrics")
+
+
+def test_unknown_plugin_is_a_config_error(tmp_path: Path) -> None:
+    app = app_with(tmp_path, "[plugins.betings]\nenabled = true\n")
+    with pytest.raises(ConfigError, match=r"\[plugins.betings\]: unknown plugin 'betings'"):
+        app.plugins.scan()
+
+
+def test_disabled_and_entry_point_defaults(tmp_path: Path) -> None:
+    app = app_with(tmp_path, "[plugins.weather]\nenabled = false\n")
+    app.plugins.scan()
+    states = {n: r.state for n, r in app.plugins.records.items()}
+    assert states["weather"] is PluginState.DISABLED
+    assert states["betting"] is PluginState.AVAILABLE
+    assert states["hello"] is PluginState.DISABLED  # installed packages are opt-in
