@@ -57,7 +57,7 @@ from core.testing.script import (
     usage_lines,
 )
 from core.testing.server import LocalDiscord
-from core.testing.state import EPHEMERAL
+from core.testing.state import EPHEMERAL, Member
 
 #: Seconds a line may take, from sending the interaction to the pipeline's finished event.
 ANSWER_TIMEOUT = 15.0
@@ -107,8 +107,7 @@ class _Listener:
 class Session:
     """One sandbox session: who acts where, what was shown, and how each line runs."""
 
-    def __init__(self, app: App, discord: LocalDiscord, files_dir: Path, out: TextIO) -> None:
-        self.app = app
+    def __init__(self, discord: LocalDiscord, files_dir: Path, out: TextIO) -> None:
         self.discord = discord
         self.out = out
         self.renderer = Renderer(discord.world, files_dir)
@@ -133,12 +132,8 @@ class Session:
     async def run(self, text: str) -> tuple[bool, str | None]:
         """Run one line and print its outcome; returns (go on, failure or None)."""
         try:
-            line = parse_line(text)
-            return await self._run(line)
-        except ScriptError as exc:
-            self.print(f"  ! {exc}")
-            return True, str(exc)
-        except BotDidNotAnswer as exc:
+            return await self._run(parse_line(text))
+        except (ScriptError, BotDidNotAnswer) as exc:
             self.print(f"  ! {exc}")
             return True, str(exc)
 
@@ -169,7 +164,7 @@ class Session:
 
     # --- who and where -----------------------------------------------------------------
 
-    def _member(self, name: str) -> Any:
+    def _member(self, name: str) -> Member:
         members = self.actor.member.guild.members
         found = [m for m in members if m.name.lower() == name.lower() and not m.user.bot]
         if not found:
@@ -356,9 +351,7 @@ class Session:
         record = response.record
         failure: str | None = None
         try:
-            event = await asyncio.wait_for(
-                asyncio.shield(self.listener.finished(record.id)), ANSWER_TIMEOUT
-            )
+            event = await asyncio.wait_for(self.listener.finished(record.id), ANSWER_TIMEOUT)
         except TimeoutError:
             event = None
             failure = f"the bot did not finish within {ANSWER_TIMEOUT:g}s (see the log)"
@@ -392,13 +385,14 @@ class Session:
             if before.get(message_id) == raw:
                 continue
             changed = True
-            new = message_id not in before
-            viewer = viewers.get(message_id)
-            if new:
+            if message_id in viewers:
+                viewer = viewers[message_id]
+            else:  # sent during this line, or in the background since the last one
                 viewer = me.id if raw["flags"] & EPHEMERAL else None
                 self._shown.append((message_id, viewer))
             message = Message.from_wire(raw, self.discord)
-            self.print(*self.renderer.message(message, self._header(raw, new, viewer)))
+            header = self._header(raw, message_id not in before, viewer)
+            self.print(*self.renderer.message(message, header))
         for message_id in before.keys() - world.messages.keys():
             if message_id in viewers:
                 changed = True
@@ -543,7 +537,7 @@ async def run_session(
             await app.start()
             async with connect_bot(app.bot, discord):
                 files = configured.data_dir / "sandbox"
-                session = Session(app, discord, files, out or sys.stdout)
+                session = Session(discord, files, out or sys.stdout)
                 app.pm.register(session.listener, name=LISTENER_NAME)
                 session.print(*_banner(app, discord, log_file, script_name))
                 if script is None:
