@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import disnake
 from disnake.ext import commands
+from disnake.interactions import ApplicationCommandInteraction
 from tortoise.transactions import in_transaction
 
 from core import validation
@@ -33,11 +33,11 @@ def build_commands(ctx: PluginContext) -> list[commands.InvokableSlashCommand]:
     attempts: dict[int, int] = {}  # interaction id -> handler runs, for /svc flaky
 
     @commands.slash_command(name="svc", description="Core services probe")
-    async def svc(inter: disnake.ApplicationCommandInteraction) -> None:
+    async def svc(inter: ApplicationCommandInteraction) -> None:
         pass
 
     @svc.sub_command(name="bump", description="Raise a counter in the database")
-    async def bump(inter: disnake.ApplicationCommandInteraction, name: str) -> None:
+    async def bump(inter: ApplicationCommandInteraction, name: str) -> None:
         guild_id = inter.guild_id or 0
         async with in_transaction():
             counter, _ = await Counter.get_or_create(guild_id=guild_id, name=name)
@@ -46,7 +46,7 @@ def build_commands(ctx: PluginContext) -> list[commands.InvokableSlashCommand]:
         await inter.response.send_message(f"{name}={counter.value}")
 
     @svc.sub_command(name="show", description="A counter, as the cache serves it")
-    async def show(inter: disnake.ApplicationCommandInteraction, name: str, tag: str = "all") -> None:
+    async def show(inter: ApplicationCommandInteraction, name: str, tag: str = "all") -> None:
         guild_id = inter.guild_id or 0
 
         async def load() -> int:
@@ -58,7 +58,7 @@ def build_commands(ctx: PluginContext) -> list[commands.InvokableSlashCommand]:
 
     @svc.sub_command(name="forget", description="Invalidate the cache by key, namespace or tag")
     async def forget(
-        inter: disnake.ApplicationCommandInteraction,
+        inter: ApplicationCommandInteraction,
         what: str = commands.Param(choices=list(INVALIDATIONS)),
         arg: str = "",
     ) -> None:
@@ -72,23 +72,23 @@ def build_commands(ctx: PluginContext) -> list[commands.InvokableSlashCommand]:
         await inter.response.send_message(f"forgot {what} {arg}".rstrip(), ephemeral=True)
 
     @svc.sub_command(name="limited", description="A command with its own rate limit")
-    async def limited(inter: disnake.ApplicationCommandInteraction) -> None:
+    async def limited(inter: ApplicationCommandInteraction) -> None:
         await inter.response.send_message("limited ok")
 
     @svc.sub_command_group(name="admin", description="A group sharing one rate limit")
-    async def admin(inter: disnake.ApplicationCommandInteraction) -> None:
+    async def admin(inter: ApplicationCommandInteraction) -> None:
         pass
 
     @admin.sub_command(name="one", description="First command of the group")
-    async def admin_one(inter: disnake.ApplicationCommandInteraction) -> None:
+    async def admin_one(inter: ApplicationCommandInteraction) -> None:
         await inter.response.send_message("admin one ok")
 
     @admin.sub_command(name="two", description="Second command of the group")
-    async def admin_two(inter: disnake.ApplicationCommandInteraction) -> None:
+    async def admin_two(inter: ApplicationCommandInteraction) -> None:
         await inter.response.send_message("admin two ok")
 
     @svc.sub_command(name="flaky", description="Fail transiently, then succeed")
-    async def flaky(inter: disnake.ApplicationCommandInteraction, failures: int) -> None:
+    async def flaky(inter: ApplicationCommandInteraction, failures: int) -> None:
         attempt = attempts[inter.id] = attempts.get(inter.id, 0) + 1
         if attempt <= failures:
             raise ProbeTransient(f"transient failure {attempt} of {failures}")
@@ -96,7 +96,7 @@ def build_commands(ctx: PluginContext) -> list[commands.InvokableSlashCommand]:
         await inter.response.send_message(f"succeeded on attempt {attempt}")
 
     @svc.sub_command(name="stake", description="Record a validated stake")
-    async def stake(inter: disnake.ApplicationCommandInteraction, units: str) -> None:
+    async def stake(inter: ApplicationCommandInteraction, units: str) -> None:
         amount = validation.units(units, minimum=1, maximum=100)
         async with in_transaction():
             await Stake.create(guild_id=inter.guild_id or 0, user_id=inter.author.id, units=amount)
