@@ -120,8 +120,6 @@ class AuditWriter:
                 # shielded: a cancel (unload) lets the current transaction finish, and the
                 # final flush waits for it on the lock instead of writing the batch twice
                 await asyncio.shield(self.flush())
-            except asyncio.CancelledError:
-                raise
             except Exception as exc:
                 self.failed_writes += 1
                 logger.warning(
