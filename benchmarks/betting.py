@@ -6,7 +6,8 @@ Through the local Discord and the real disnake client, in one run: distinct simu
 (``--members``, default 10,000, spread over 20 guilds) run ``/bet straight`` at a steady offered
 rate (``--rate`` picks per second, one interaction every ``1/rate`` s whatever the replies do).
 Latency is from sending INTERACTION_CREATE to the bot's reply callback arriving at the local
-Discord. Two bots, each on SQLite and (with ``--postgres`` or ``DBSBM_TEST_POSTGRES_URL``) on
+Discord. Each (database, bot) pair runs in its own process, one after the other. Two bots, each
+on SQLite and (with ``--postgres`` or ``DBSBM_TEST_POSTGRES_URL``) on
 PostgreSQL:
 
 - **framework**: an App with the betting plugin; the full pipeline (duplicate check, command
@@ -23,9 +24,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import secrets
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -224,31 +227,47 @@ async def measure(
     }
 
 
-async def main() -> None:
+async def child(args: argparse.Namespace) -> None:
+    """One (database, bot) measurement, in its own process; prints one JSON line."""
+    database, kind = args.child
+    runner = {"bare": bare, "framework": framework}[kind]
+    if database == "postgres":
+        async with postgres_database(args.postgres) as url:
+            result = await measure(kind, runner, url, args)
+    else:
+        result = await measure(kind, runner, "sqlite://{tmp}/bench.sqlite3", args)
+    print(json.dumps(result))
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--picks", type=int, default=10_000)
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--postgres", default=os.environ.get("DBSBM_TEST_POSTGRES_URL", ""))
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     logger.remove()
-    logger.add(sys.stderr, level="ERROR")
-    databases: list[tuple[str, Callable[[], Any]]] = [
-        ("sqlite", lambda: _const("sqlite://{tmp}/bench.sqlite3"))
-    ]
-    if args.postgres:
-        databases.append(("postgres", lambda: postgres_database(args.postgres)))
+    logger.add(sys.stderr, level="CRITICAL")
+    if args.child:
+        asyncio.run(child(args))
+        return
+    databases = ["sqlite", *(["postgres"] if args.postgres else [])]
     print(
         f"{args.picks} picks at {args.rate:g}/s offered, {args.members} members in {GUILDS} guilds"
     )
     print(
         f"{'database':9} {'bot':10} {'picks/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} fail"
     )
-    for name, database in databases:
+    common = ["--picks", str(args.picks), "--members", str(args.members), "--rate", str(args.rate)]
+    for name in databases:
         results = {}
-        for kind, runner in (("bare", bare), ("framework", framework)):
-            async with database() as url:
-                results[kind] = r = await measure(kind, runner, url, args)
+        for kind in ("bare", "framework"):
+            argv = [sys.executable, __file__, *common, "--postgres", args.postgres]
+            out = subprocess.run(
+                [*argv, "--child", name, kind], capture_output=True, text=True, check=True
+            )
+            results[kind] = r = json.loads(out.stdout.strip().splitlines()[-1])
             print(
                 f"{name:9} {kind:10} {r['throughput']:8.1f} {r['p50']:8.1f} {r['p95']:8.1f} "
                 f"{r['p99']:8.1f} {int(r['failures'])}"
@@ -258,10 +277,5 @@ async def main() -> None:
         print(f"{name:9} overhead   p50 {overhead:+.0%}  p99 {overhead99:+.0%}")
 
 
-@asynccontextmanager
-async def _const(url: str) -> AsyncIterator[str]:
-    yield url
-
-
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()
