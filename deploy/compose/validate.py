@@ -6,9 +6,9 @@
    bind-mounted files and folders exist, and every ``${VARIABLE}`` the file interpolates is
    documented in ``.env.example``.
 
-Usage (PyYAML is not a project dependency, so CI adds it for this one run)::
+Usage (``.ci/checks`` runs it; ``tests/deploy`` tests it)::
 
-    uv run --with pyyaml python deploy/compose/validate.py [docker-compose.yml]
+    uv run python deploy/compose/validate.py [docker-compose.yml]
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "deploy" / "compose-spec.json"
@@ -32,8 +33,6 @@ _ENV_LINE = re.compile(r"^\s*#?\s*([A-Z_][A-Z0-9_]*)=", re.MULTILINE)
 
 def load(path: Path) -> dict[str, Any]:
     """The compose file as data (YAML merge keys resolved, as compose does)."""
-    import yaml  # only here: the other checks run without PyYAML
-
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(doc, dict):
         raise ValueError(f"{path}: not a mapping at the top level")
