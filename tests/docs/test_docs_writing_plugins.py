@@ -18,6 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TUTORIAL = ROOT / "docs" / "WRITING_PLUGINS.md"
+# the bot's own settings come from the operator folder below; the test kit's variables stay
+KEEP = ("DBSBM_TEST_", "DBSBM_DISCORD_SPEC")
 # ```python path=dbsbm-quotes/src/dbsbm_quotes/models.py
 FENCE = re.compile(r"^```(\w+) path=(\S+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
@@ -74,11 +76,7 @@ def test_following_the_tutorial_gives_a_plugin_that_loads_migrates_and_passes_it
     operator = tmp_path / "operator"  # the bot's working folder: its own config.toml and data
     operator.mkdir()
     (operator / "config.toml").write_text("[plugins.quotes]\nenabled = true\nmax_length = 200\n")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("DBSBM_") or k.startswith("DBSBM_TEST_")
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DBSBM_") or k.startswith(KEEP)}
     env |= {"DBSBM_CONFIG": str(operator / "config.toml"), "DBSBM_DATA_DIR": str(operator / "data")}
     env.pop("VIRTUAL_ENV", None)
 
