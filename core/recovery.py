@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextvars
 import email.utils
 import random
 import secrets
@@ -130,6 +131,9 @@ _CONNECTION_WORDS = (
     "refused",
 )
 _MYSQL_CONNECTION_CODES = {2002, 2003, 2006, 2013, 2055}
+_AIOSQLITE_CLOSED = "no active connection"
+"""aiosqlite's ``ValueError`` for a connection closed under the ORM (e.g. by a reconnect that a
+concurrent interaction's recovery started); tortoise passes it through untranslated."""
 
 
 def is_external_error(error: BaseException) -> bool:
@@ -141,6 +145,8 @@ def is_connection_error(error: BaseException) -> bool:
     """A lost or refused database connection (driver errors, ``ConnectionError``, ``OSError``,
     ``OperationalError`` worded about the connection)."""
     if isinstance(error, (*_CONNECTION_ERRORS, ConnectionError, OSError)):
+        return True
+    if type(error) is ValueError and str(error) == _AIOSQLITE_CLOSED:
         return True
     if isinstance(error, _WORDED_ERRORS):
         code = error.args[0] if error.args and isinstance(error.args[0], int) else None
@@ -204,13 +210,19 @@ async def run_with_recovery(
     first; DEGRADE raises :class:`Degraded`; FAIL — or running out of attempts — raises
     :class:`HandledFailure` with a fresh error id after logging the traceback under that id.
     :class:`~core.validation.ValidationError` and :class:`UserError` are re-raised untouched.
-    Attempts are bounded by the action's ``max_attempts`` (never more than 10).
+    Attempts are bounded by the action's ``max_attempts`` (never more than 10). Each attempt
+    runs in a fresh copy of the caller's context, so what a failed attempt left in context
+    variables (a transaction whose ``BEGIN`` failed stays bound in tortoise) is not inherited.
     """
+
+    async def once() -> T:
+        return await call()
+
     attempt = 0
     while True:
         attempt += 1
         try:
-            return await call()
+            return await asyncio.create_task(once(), context=contextvars.copy_context())
         except (ValidationError, UserError):
             raise
         except Exception as error:
