@@ -12,26 +12,34 @@ of the test's own world (fresh snowflakes) and the teardown deletes exactly thos
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
+import sys
 import time
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
 import redis.asyncio as aioredis
-from e2e_support import E2E_PLUGINS, EventRecorder
+from db_backends import backend_url, fresh_database
+from e2e_support import E2E_PLUGINS
 from loguru import logger
 
 from core.app import App
 from core.events import CommandEvent, Outcome, SecurityEvent
 from core.testing import LocalDiscord
 from core.testing.driver import Actor, Callback
+from core.testing.events import EventRecorder
 from core.testing.harness import run_app
+from tests.web.support import TcpProxy
 
+ROOT = Path(__file__).resolve().parents[2]
+SECOND_PROCESS = E2E_PLUGINS / "services_probe" / "second_process.py"
 SVC_LIMITS = {
     "default": "100/60s",
     "commands": {"svc limited": "2/60s", "svc admin": "3/60s"},
@@ -110,9 +118,7 @@ async def svc(
 
 @pytest.fixture
 def events(svc: App) -> EventRecorder:
-    recorder = EventRecorder()
-    svc.pm.register(recorder, name="test.events")
-    return recorder
+    return EventRecorder.attach(svc)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -323,3 +329,170 @@ async def test_a_rejected_input_names_field_and_rule_and_writes_nothing(
     assert await Stake.all().count() == 0
     assert await say(bob, "svc", "stake", units="2.5") == "staked 2.50 units"
     assert [s.units for s in await Stake.all()] == [Decimal("2.50")]
+
+
+# --- two processes, one Redis -------------------------------------------------------------------
+
+
+async def run_second_process(sections: dict[str, Any], actions: dict[str, Any]) -> dict[str, Any]:
+    """Run ``second_process.py`` (a real second Python process) and return what it printed."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(SECOND_PROCESS),
+        json.dumps(sections),
+        json.dumps(actions),
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    return result
+
+
+async def test_a_second_process_shares_the_limit_and_the_invalidation(
+    local_discord: LocalDiscord, tmp_path: Path
+) -> None:
+    url = redis_test_url()
+    sections = service_settings("redis", url)
+    bob = local_discord.member("Bob")
+    bob_member = local_discord.guild.member("Bob")
+    try:
+        async with run_app(
+            local_discord,
+            tmp_path,
+            plugins=["services_probe"],
+            local_plugins=E2E_PLUGINS,
+            settings=sections,
+        ):
+            assert await say(bob, "svc", "limited") == "limited ok"  # 1 of 2
+            assert await say(bob, "svc", "bump", name="c") == "c=1"
+            assert await say(bob, "svc", "show", name="c") == "c=1"
+            assert await say(bob, "svc", "bump", name="c") == "c=2"
+            assert await say(bob, "svc", "show", name="c") == "c=1"  # cached
+
+            seen = await run_second_process(
+                sections,
+                {
+                    "check": {
+                        "user_id": bob_member.id,
+                        "guild_id": local_discord.guild.id,
+                        "channel_id": local_discord.guild.channel("general").id,
+                        "command": "svc limited",
+                    },
+                    "invalidate": {
+                        "namespace": f"services_probe.g{local_discord.guild.id}",
+                        "key": "c",
+                    },
+                },
+            )
+            assert seen == {
+                "check": {"allowed": True, "degraded": False},  # 2 of 2, counted in Redis
+                "invalidate": {"breaker": "closed"},
+            }
+            # the other process used Bob's last request and dropped the cached value
+            assert (await say(bob, "svc", "limited")).startswith("You're doing that too often.")
+            assert await say(bob, "svc", "show", name="c") == "c=2"
+    finally:
+        await delete_test_keys(url, local_discord)
+
+
+# --- outages ------------------------------------------------------------------------------------
+
+
+async def test_commands_keep_working_when_redis_goes_away(
+    local_discord: LocalDiscord, tmp_path: Path
+) -> None:
+    url = redis_test_url()
+    proxy = await TcpProxy.for_url(url).start()
+    sections = service_settings("redis", proxy.url(url))
+    sections["cache"] |= {"breaker_failures": 2, "breaker_cooldown": 600}
+    alice = local_discord.member("Alice")
+    try:
+        async with run_app(
+            local_discord,
+            tmp_path,
+            plugins=["services_probe"],
+            local_plugins=E2E_PLUGINS,
+            settings=sections,
+        ) as app:
+            assert await say(alice, "svc", "bump", name="c") == "c=1"
+            assert await say(alice, "svc", "show", name="c") == "c=1"
+            _, health = await detailed_health(app)
+            assert health["components"]["cache"]["status"] == "ok"
+            assert health["components"]["cache"]["data"]["breaker"] == "closed"
+
+            proxy.cut()  # every connection to Redis drops; new ones are refused
+            assert await say(alice, "svc", "bump", name="c") == "c=2"
+            assert await say(alice, "svc", "show", name="c") == "c=2"  # computed, from memory
+            assert await say(alice, "svc", "show", name="c") == "c=2"  # and cached there
+            assert await say(alice, "svc", "limited") == "limited ok"  # local limits
+            assert await say(alice, "svc", "limited") == "limited ok"
+            assert (await say(alice, "svc", "limited")).startswith("You're doing that too often")
+
+            status, health = await detailed_health(app)
+            assert status == 503
+            cache = health["components"]["cache"]
+            assert cache["status"] == "unhealthy"
+            assert cache["data"] == {"backend": "redis", "breaker": "open"}
+            assert "serving from memory" in cache["detail"]
+            limits = health["components"]["ratelimit"]
+            assert limits["status"] == "unhealthy" and limits["data"]["fallback"] is True
+            assert "cache" in health["failing"] and "database" not in health["failing"]
+            stats = app.cache.stats()[f"services_probe.g{local_discord.guild.id}"]
+            assert (stats.misses, stats.hits) == (2, 1)  # computed in Redis, again in memory
+    finally:
+        await proxy.close()
+        await delete_test_keys(url, local_discord)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+async def test_the_next_command_succeeds_after_the_database_connection_drops(
+    local_discord: LocalDiscord, tmp_path: Path, kind: str
+) -> None:
+    lines: list[str] = []
+    sink = logger.add(lambda m: lines.append(str(m)), level="WARNING")
+    alice = local_discord.member("Alice")
+    try:
+        async with (
+            fresh_database(kind, tmp_path) as database_url,
+            run_app(
+                local_discord,
+                tmp_path,
+                plugins=["services_probe"],
+                local_plugins=E2E_PLUGINS,
+                database_url=database_url,
+            ) as app,
+        ):
+            assert await say(alice, "svc", "bump", name="c") == "c=1"
+            await drop_connections(app, kind, database_url)
+            assert await say(alice, "svc", "bump", name="c") == "c=2"
+            assert await say(alice, "svc", "bump", name="c") == "c=3"
+    finally:
+        logger.remove(sink)
+    if kind == "sqlite":  # the handler failed on the dead connection: recovery reconnected
+        assert any("will reconnect_database" in line for line in lines), lines
+    # PostgreSQL: asyncpg's pool notices the terminated backends and replaces them itself
+
+
+async def drop_connections(app: App, kind: str, database_url: str) -> None:
+    """Break the bot's database connections under it, as a server restart would."""
+    if kind == "sqlite":
+        # the client keeps its (now closed) aiosqlite connection, as after a lost file handle
+        await app.db.connection._connection.close()
+        return
+    import asyncpg
+
+    database = urlsplit(database_url).path.lstrip("/")
+    admin = await asyncpg.connect(backend_url(kind))
+    try:
+        killed = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = $1 AND pid <> pg_backend_pid()",
+            database,
+        )
+    finally:
+        await admin.close()
+    assert killed >= 1
