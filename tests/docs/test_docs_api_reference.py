@@ -101,3 +101,8 @@ async def test_every_first_party_slash_command_is_documented(dbsbm: App) -> None
     assert not stale, (
         f"docs/API_REFERENCE.md documents commands that no longer exist: {sorted(stale)}"
     )
+
+
+# The testing kit's example is a real test: collected from the page and run here.
+_KIT_EXAMPLE = next(b for b in PYTHON_BLOCK.findall(REFERENCE) if "async def test_" in b)
+exec(compile(_KIT_EXAMPLE, "API_REFERENCE.md testing kit example", "exec"), globals())
