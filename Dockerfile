@@ -32,11 +32,13 @@ COPY tests/thirdparty/dbsbm-hello/pyproject.toml tests/thirdparty/dbsbm-hello/py
 RUN uv sync --locked --no-dev --no-install-project
 
 # Then the project itself (an editable install that points at /app, so the repository's
-# migrations/ folder stays beside plugins/ where the plugin manager looks for it).
+# migrations/ folder stays beside plugins/ where the plugin manager looks for it), compiled to
+# bytecode here because the runtime container's file system is read-only.
 COPY core ./core
 COPY plugins ./plugins
 COPY migrations ./migrations
-RUN uv sync --locked --no-dev
+RUN uv sync --locked --no-dev \
+    && .venv/bin/python -m compileall -q core plugins
 
 # --- runtime: no compilers, no uv, no caches -------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
