@@ -62,10 +62,10 @@ def redis_test_url() -> str:
     return url
 
 
-def service_settings(backend: str, redis_url: str | None, **ratelimit: Any) -> dict[str, Any]:
+def service_settings(backend: str, redis_url: str | None) -> dict[str, Any]:
     """The ``cache`` and ``ratelimit`` sections for ``backend`` (``"memory"`` or ``"redis"``)."""
     where = {"backend": backend} | ({"redis_url": redis_url} if redis_url else {})
-    return {"cache": dict(where), "ratelimit": where | SVC_LIMITS | ratelimit}
+    return {"cache": dict(where), "ratelimit": where | SVC_LIMITS}
 
 
 async def delete_test_keys(redis_url: str, discord: LocalDiscord) -> None:
