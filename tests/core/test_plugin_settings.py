@@ -24,7 +24,9 @@ def app_with(tmp_path: Path, text: str) -> App:
         ("greetng = 'hi'", "[plugins.hello] greetng: unknown key"),
     ],
 )
-def test_bad_plugin_setting_names_file_and_key(tmp_path: Path, section: str, expected: str) -> None:
+async def test_bad_plugin_setting_names_file_and_key(
+    tmp_path: Path, section: str, expected: str
+) -> None:
     app = app_with(tmp_path, f"[plugins.hello]\nenabled = true\n{section}\n")
     app.plugins.scan()
     with pytest.raises(ConfigError) as err:
@@ -32,20 +34,20 @@ def test_bad_plugin_setting_names_file_and_key(tmp_path: Path, section: str, exp
     assert str(err.value).startswith(f"{tmp_path / 'config.toml'}: {expected}")
 
 
-def test_unknown_key_in_a_plugin_section_is_refused(tmp_path: Path) -> None:
+async def test_unknown_key_in_a_plugin_section_is_refused(tmp_path: Path) -> None:
     app = app_with(tmp_path, "[plugins.metrics]\nenabled = true\ncolour = 'red'\n")
     app.plugins.scan()
     with pytest.raises(ConfigError, match=r"\[plugins.metrics\] colour: unknown key"):
         app.plugins.prepare("metrics")
 
 
-def test_unknown_plugin_is_a_config_error(tmp_path: Path) -> None:
+async def test_unknown_plugin_is_a_config_error(tmp_path: Path) -> None:
     app = app_with(tmp_path, "[plugins.betings]\nenabled = true\n")
     with pytest.raises(ConfigError, match=r"\[plugins.betings\]: unknown plugin 'betings'"):
         app.plugins.scan()
 
 
-def test_disabled_and_entry_point_defaults(tmp_path: Path) -> None:
+async def test_disabled_and_entry_point_defaults(tmp_path: Path) -> None:
     app = app_with(tmp_path, "[plugins.weather]\nenabled = false\n")
     app.plugins.scan()
     states = {n: r.state for n, r in app.plugins.records.items()}
