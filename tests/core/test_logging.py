@@ -5,11 +5,23 @@ from __future__ import annotations
 import io
 import json
 import logging
+from collections.abc import Iterator
 
+import pytest
 from loguru import logger
 
 from core.logging import current_interaction, setup_logging
 from core.settings import LoggingSettings
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """setup_logging reconfigures the process; put stdlib logging back for the other tests."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def test_json_lines_carry_the_interaction_id_and_stdlib_records() -> None:

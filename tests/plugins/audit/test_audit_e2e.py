@@ -10,6 +10,7 @@ from conftest import AuditWorld, WorldFactory
 
 from core.events import SecurityEvent
 from core.hooks import emit
+from core.testing.events import EventRecorder
 from plugins.audit.models import AuditEntry, AuditSession
 
 
@@ -148,8 +149,11 @@ async def test_unload_flushes_the_queue_after_the_listeners_are_gone(
 ) -> None:
     async with audit_world_at(flush_interval=60) as world:
         writer = world.runtime.writer
+        events = EventRecorder.attach(world.app)
         for i in range(3):
-            await (await world.alice.slash("probe", "ok", note=f"n{i}")).wait_reply()
+            response = await world.alice.slash("probe", "ok", note=f"n{i}")
+            # the event comes after the reply; the recorder runs after audit's listener
+            await events.wait(lambda e, r=response: bool(events.of_interaction(r.interaction_id)))
         assert writer.pending >= 3
         await world.app.plugins.unload("audit")
         assert world.app.pm.get_plugin("audit.runtime") is None

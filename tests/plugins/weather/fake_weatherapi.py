@@ -91,7 +91,7 @@ class FakeWeatherAPI:
     async def __aenter__(self) -> FakeWeatherAPI:
         app = web.Application()
         app.router.add_get("/v1/{endpoint}", self._handle)
-        self._runner = web.AppRunner(app, shutdown_timeout=0.05)
+        self._runner = web.AppRunner(app, shutdown_timeout=0.05, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
