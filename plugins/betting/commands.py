@@ -13,6 +13,7 @@ from typing import Any
 
 import disnake
 from disnake.ext import commands
+from disnake.interactions import ApplicationCommandInteraction, MessageInteraction, ModalInteraction
 
 from core import validation
 from core.recovery import UserError
@@ -50,16 +51,14 @@ def parse_start(value: str) -> datetime:
 def build_commands(betting: Betting) -> list[Any]:
     settings = betting.settings
 
-    async def league_choices(inter: disnake.ApplicationCommandInteraction, typed: str) -> list[str]:
+    async def league_choices(inter: ApplicationCommandInteraction, typed: str) -> list[str]:
         if inter.guild_id is None:
             return []
         known = await games.leagues(inter.guild_id, typed)
         followed = [f.name for f in settings.api_sports.follow if typed.lower() in f.name.lower()]
         return sorted(set(known) | set(followed))[:25]
 
-    async def game_choices(
-        inter: disnake.ApplicationCommandInteraction, typed: str
-    ) -> dict[str, str]:
+    async def game_choices(inter: ApplicationCommandInteraction, typed: str) -> dict[str, str]:
         league = str(inter.filled_options.get("league") or "")
         if inter.guild_id is None or not league:
             return {}
@@ -69,10 +68,8 @@ def build_commands(betting: Betting) -> list[Any]:
         found = {flow._game_label(g): str(g.id) for g in upcoming}
         return {k: v for k, v in found.items() if typed.lower() in k.lower()} or found
 
-    async def selection_choices(
-        inter: disnake.ApplicationCommandInteraction, typed: str
-    ) -> list[str]:
-        market = inter.filled_options.get("market")
+    async def selection_choices(inter: ApplicationCommandInteraction, typed: str) -> list[str]:
+        market = str(inter.filled_options.get("market") or "")
         game_value = str(inter.filled_options.get("game") or "")
         if inter.guild_id is None or market not in MARKETS.values():
             return []
@@ -87,12 +84,12 @@ def build_commands(betting: Betting) -> list[Any]:
     # --- /bet --------------------------------------------------------------------------------
 
     @commands.slash_command(name="bet", contexts=GUILD_ONLY)
-    async def bet(inter: disnake.ApplicationCommandInteraction) -> None:
+    async def bet(inter: ApplicationCommandInteraction) -> None:
         """Post picks and parlays, grade them, and look them up."""
 
     @bet.sub_command()
     async def straight(
-        inter: disnake.ApplicationCommandInteraction,
+        inter: ApplicationCommandInteraction,
         league: str,
         game: str,
         market: str = commands.Param(choices=MARKETS),
@@ -171,7 +168,7 @@ def build_commands(betting: Betting) -> list[Any]:
     straight.autocomplete("selection")(selection_choices)
 
     @bet.sub_command(name="new")
-    async def new(inter: disnake.ApplicationCommandInteraction) -> None:
+    async def new(inter: ApplicationCommandInteraction) -> None:
         """Build a pick step by step with menus."""
         guild_id = access.guild_id_of(inter)
         if not access.may_post(inter, await betting.config(guild_id)):
@@ -181,7 +178,7 @@ def build_commands(betting: Betting) -> list[Any]:
 
     @bet.sub_command()
     async def parlay(
-        inter: disnake.ApplicationCommandInteraction,
+        inter: ApplicationCommandInteraction,
         units: str = commands.Param(max_length=12),
         note: str | None = commands.Param(default=None, max_length=inputs.NOTE_MAX_LENGTH),
     ) -> None:
@@ -210,7 +207,7 @@ def build_commands(betting: Betting) -> list[Any]:
         await inter.send(content, embed=embed, components=buttons, ephemeral=True)
 
     @bet.sub_command()
-    async def cancel(inter: disnake.ApplicationCommandInteraction, id: int) -> None:
+    async def cancel(inter: ApplicationCommandInteraction, id: int) -> None:
         """Cancel a pending pick (its author before the game starts, or a grader).
 
         Parameters
@@ -238,7 +235,7 @@ def build_commands(betting: Betting) -> list[Any]:
         await inter.send(f"Pick #{id} cancelled.", ephemeral=True)
 
     @bet.sub_command()
-    async def show(inter: disnake.ApplicationCommandInteraction, id: int) -> None:
+    async def show(inter: ApplicationCommandInteraction, id: int) -> None:
         """Show a pick's slip.
 
         Parameters
@@ -256,7 +253,7 @@ def build_commands(betting: Betting) -> list[Any]:
 
     @bet.sub_command(name="list")
     async def list_(
-        inter: disnake.ApplicationCommandInteraction,
+        inter: ApplicationCommandInteraction,
         member: disnake.Member | None = None,
         status: str | None = commands.Param(default=None, choices=STATUSES),
     ) -> None:
@@ -280,7 +277,7 @@ def build_commands(betting: Betting) -> list[Any]:
 
     @bet.sub_command()
     async def grade(
-        inter: disnake.ApplicationCommandInteraction,
+        inter: ApplicationCommandInteraction,
         id: int,
         result: str = commands.Param(choices=RESULTS),
         leg: int | None = commands.Param(default=None, ge=1, le=12),
@@ -325,7 +322,7 @@ def build_commands(betting: Betting) -> list[Any]:
 
     @commands.slash_command(contexts=GUILD_ONLY)
     async def stats(
-        inter: disnake.ApplicationCommandInteraction,
+        inter: ApplicationCommandInteraction,
         member: disnake.Member | None = None,
         period: str = commands.Param(default=Period.ALL.value, choices=PERIODS),
         league: str | None = None,
@@ -357,7 +354,7 @@ def build_commands(betting: Betting) -> list[Any]:
 
     @commands.slash_command(contexts=GUILD_ONLY)
     async def leaderboard(
-        inter: disnake.ApplicationCommandInteraction,
+        inter: ApplicationCommandInteraction,
         period: str = commands.Param(default=Period.ALL.value, choices=PERIODS),
         metric: str = commands.Param(default=Metric.UNITS.value, choices=METRICS),
         league: str | None = None,
@@ -385,7 +382,7 @@ def build_commands(betting: Betting) -> list[Any]:
 
     @commands.slash_command(name="setup", contexts=GUILD_ONLY, default_member_permissions=MANAGE)
     async def setup_(
-        inter: disnake.ApplicationCommandInteraction,
+        inter: ApplicationCommandInteraction,
         picks_channel: disnake.TextChannel | None = None,
         grader_role: disnake.Role | None = None,
         capper_role: disnake.Role | None = None,
@@ -476,10 +473,10 @@ def build_commands(betting: Betting) -> list[Any]:
     # --- /game -------------------------------------------------------------------------------
 
     @commands.slash_command(contexts=GUILD_ONLY)
-    async def game(inter: disnake.ApplicationCommandInteraction) -> None:
+    async def game(inter: ApplicationCommandInteraction) -> None:
         """Manual games for leagues without a schedule source (graders)."""
 
-    async def require_grader(inter: disnake.ApplicationCommandInteraction, what: str) -> int:
+    async def require_grader(inter: ApplicationCommandInteraction, what: str) -> int:
         guild_id = access.guild_id_of(inter)
         if not access.is_grader(inter, await betting.config(guild_id)):
             await betting.ctx.security_event(
@@ -493,7 +490,7 @@ def build_commands(betting: Betting) -> list[Any]:
 
     @game.sub_command(name="add")
     async def game_add(
-        inter: disnake.ApplicationCommandInteraction,
+        inter: ApplicationCommandInteraction,
         league: str,
         home: str,
         away: str,
@@ -530,7 +527,7 @@ def build_commands(betting: Betting) -> list[Any]:
 
     @game.sub_command(name="result")
     async def game_result(
-        inter: disnake.ApplicationCommandInteraction,
+        inter: ApplicationCommandInteraction,
         game: str,
         home_score: int = commands.Param(default=None, ge=0, le=10_000),
         away_score: int = commands.Param(default=None, ge=0, le=10_000),
@@ -560,9 +557,7 @@ def build_commands(betting: Betting) -> list[Any]:
         )
 
     @game_result.autocomplete("game")
-    async def manual_games(
-        inter: disnake.ApplicationCommandInteraction, typed: str
-    ) -> dict[str, str]:
+    async def manual_games(inter: ApplicationCommandInteraction, typed: str) -> dict[str, str]:
         if inter.guild_id is None:
             return {}
         found = (
@@ -604,7 +599,7 @@ async def pick_page(
 
 
 async def on_list_page(
-    betting: Betting, inter: disnake.MessageInteraction | disnake.ModalInteraction, rest: str
+    betting: Betting, inter: MessageInteraction | ModalInteraction, rest: str
 ) -> None:
     member_text, status, page = rest.split(":")
     embed, buttons = await pick_page(
@@ -633,7 +628,7 @@ async def board_page(
 
 
 async def on_board_page(
-    betting: Betting, inter: disnake.MessageInteraction | disnake.ModalInteraction, rest: str
+    betting: Betting, inter: MessageInteraction | ModalInteraction, rest: str
 ) -> None:
     period, metric, page, league = rest.split(":", 3)
     embed, buttons = await board_page(

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import disnake
+from disnake.interactions import Interaction, MessageInteraction, ModalInteraction
+from disnake.ui.select.string import StringSelect
 
 from core.recovery import UserError
 from core.validation import ValidationError
@@ -45,15 +47,15 @@ def _game_label(game: Game) -> str:
     return f"{game.matchup}{when}"[:100]
 
 
-def league_select(draft: int, leagues: Sequence[str]) -> disnake.ui.StringSelect:
-    return disnake.ui.StringSelect(
+def league_select(draft: int, leagues: Sequence[str]) -> StringSelect:
+    return StringSelect(
         custom_id=f"{FLOW}:{draft}:league",
         placeholder="League",
         options=[disnake.SelectOption(label=name[:100], value=name) for name in leagues[:25]],
     )
 
 
-async def start(betting: Betting, inter: disnake.Interaction, draft: int) -> tuple[str, list]:
+async def start(betting: Betting, inter: Interaction, draft: int) -> tuple[str, list]:
     """The first step: the leagues with upcoming games."""
     guild_id = access.guild_id_of(inter)
     now = utcnow()
@@ -70,7 +72,7 @@ async def start(betting: Betting, inter: disnake.Interaction, draft: int) -> tup
     return "Step 1 of 5: choose a league.", [league_select(draft, leagues)]
 
 
-async def _own_draft(draft_id: int, inter: disnake.Interaction) -> Draft:
+async def _own_draft(draft_id: int, inter: Interaction) -> Draft:
     draft = await Draft.filter(
         id=draft_id, user_id=inter.author.id, guild_id=inter.guild_id
     ).first()
@@ -118,7 +120,7 @@ def _modal(market: Market, straight: bool, config: GuildConfig) -> list[disnake.
 
 
 async def on_flow(
-    betting: Betting, inter: disnake.MessageInteraction | disnake.ModalInteraction, rest: str
+    betting: Betting, inter: MessageInteraction | ModalInteraction, rest: str
 ) -> None:
     """One step of the guided flow (see the module documentation for the custom ids)."""
     guild_id = access.guild_id_of(inter)
@@ -134,7 +136,7 @@ async def on_flow(
         upcoming = await games.upcoming(guild_id, league, now)
         if not upcoming:
             raise UserError(f"{league} has no upcoming games any more.")
-        menu = disnake.ui.StringSelect(
+        menu = StringSelect(
             custom_id=f"{FLOW}:{draft}:game",
             placeholder="Game",
             options=[disnake.SelectOption(label=_game_label(g), value=str(g.id)) for g in upcoming],
@@ -145,7 +147,7 @@ async def on_flow(
         return
     game = await _open_game(guild_id, int(values[0] if step == "game" else args[0]))
     if step == "game":
-        menu = disnake.ui.StringSelect(
+        menu = StringSelect(
             custom_id=f"{FLOW}:{draft}:market:{game.id}",
             placeholder="Market",
             options=[disnake.SelectOption(label=m.label, value=m.value) for m in Market],
@@ -161,7 +163,7 @@ async def on_flow(
             await _send_modal(inter, draft, game, market, None, config)
             return
         names = {Side.HOME: game.home, Side.AWAY: game.away, Side.OVER: "Over", Side.UNDER: "Under"}
-        menu = disnake.ui.StringSelect(
+        menu = StringSelect(
             custom_id=f"{FLOW}:{draft}:side:{game.id}:{market.value}",
             placeholder="Selection",
             options=[
@@ -177,7 +179,7 @@ async def on_flow(
     if step == "side":
         await _send_modal(inter, draft, game, Market(args[1]), Side(values[0]), config)
         return
-    if step != "modal" or not isinstance(inter, disnake.ModalInteraction):
+    if step != "modal" or not isinstance(inter, ModalInteraction):
         raise UserError("This menu is out of date: start again with /bet new.")
     await _submitted(betting, inter, draft, game, Market(args[1]), args[2], config)
 
@@ -191,7 +193,7 @@ async def _open_game(guild_id: int, game_id: int) -> Game:
 
 
 async def _send_modal(
-    inter: disnake.MessageInteraction | disnake.ModalInteraction,
+    inter: MessageInteraction | ModalInteraction,
     draft: int,
     game: Game,
     market: Market,
@@ -208,7 +210,7 @@ async def _send_modal(
 
 async def _submitted(
     betting: Betting,
-    inter: disnake.ModalInteraction,
+    inter: ModalInteraction,
     draft: int,
     game: Game,
     market: Market,
@@ -307,7 +309,7 @@ def parlay_view(
 
 
 async def on_parlay(
-    betting: Betting, inter: disnake.MessageInteraction | disnake.ModalInteraction, rest: str
+    betting: Betting, inter: MessageInteraction | ModalInteraction, rest: str
 ) -> None:
     """``Add leg`` on the builder: refuse a 13th leg, else start the guided flow for a leg."""
     action, draft_id = rest.split(":")
@@ -321,7 +323,7 @@ async def on_parlay(
 
 
 async def on_draft(
-    betting: Betting, inter: disnake.MessageInteraction | disnake.ModalInteraction, rest: str
+    betting: Betting, inter: MessageInteraction | ModalInteraction, rest: str
 ) -> None:
     """Confirm (place) or cancel a draft."""
     action, draft_id = rest.split(":")

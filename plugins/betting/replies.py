@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import disnake
+from disnake.interactions import MessageInteraction, ModalInteraction
 
 
-async def update(
-    inter: disnake.MessageInteraction | disnake.ModalInteraction, **kwargs: Any
-) -> None:
+async def update(inter: MessageInteraction | ModalInteraction, **kwargs: Any) -> None:
     """Edit the message the component sits on (as the response, or after a deferral)."""
     if inter.response.is_done():
         await inter.edit_original_message(**kwargs)
