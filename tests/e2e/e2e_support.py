@@ -4,8 +4,4 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.testing.events import EventRecorder
-
 E2E_PLUGINS = Path(__file__).parent / "e2e_plugins"
-
-__all__ = ["E2E_PLUGINS", "EventRecorder"]
