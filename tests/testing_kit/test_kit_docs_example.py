@@ -41,3 +41,15 @@ async def test_greet_and_wave(bot: commands.InteractionBot, alice: Actor, bob: A
     await (await bob.click(reply.message, "Wave")).wait_reply()
     assert response.message.content == "Bob waved"  # @original as it is now
     assert response.message.components == ()
+
+
+def test_the_docs_show_these_examples_verbatim() -> None:
+    from pathlib import Path
+
+    docs = (Path(__file__).parents[2] / "docs" / "TESTING_PLUGINS.md").read_text(encoding="utf-8")
+    here = Path(__file__).parent
+    plugin_example = (here / "test_kit_docs_plugin_example.py").read_text(encoding="utf-8")
+    assert "# tests/test_hello.py\n" + plugin_example + "```" in docs
+    own = (here / "test_kit_docs_example.py").read_text(encoding="utf-8")
+    greeter = own[own.index("from collections.abc") : own.index("\n\ndef test_the_docs_show")]
+    assert greeter.strip() in docs
