@@ -22,7 +22,7 @@ from core.migrations import upgrade
 from core.pipeline import Pipeline
 from core.plugin import DependencyError, PluginError
 from core.plugin_manager import PluginManager, PluginState, Prepared
-from core.ratelimit import RateLimiter, RateLimitHooks, block_event
+from core.ratelimit import LimitError, RateLimiter, RateLimitHooks, block_event
 from core.recovery import RecoveryHooks
 from core.reloader import Reloader
 from core.settings import ConfigError, Settings, config_path
@@ -51,7 +51,10 @@ class App:
         self.bot = make_bot(self, **(bot_kwargs or {}))
         self.db = Database.from_settings(settings)
         self.cache = Cache(settings.cache, self.pm)
-        self.limiter = RateLimiter(settings.ratelimit, on_block=self._blocked)
+        try:
+            self.limiter = RateLimiter(settings.ratelimit, on_block=self._blocked)
+        except LimitError as exc:
+            raise ConfigError(f"{self.config_file}: {exc}") from None
         self.web = WebServer(self)
         self.reloader = Reloader(self)
         self.pm.register(RateLimitHooks(self.limiter), name="core.ratelimit")

@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import disnake
+
 from core import __version__
 from core.app import App
 from core.database import DatabaseError
@@ -55,7 +57,15 @@ async def cmd_run(app: App, args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    runner = asyncio.create_task(app.bot.start(token.get_secret_value()))
+    try:
+        await app.bot.login(token.get_secret_value())
+    except disnake.LoginFailure:
+        await app.close()
+        raise ConfigError(
+            "Discord refused the token ([discord] token / DBSBM_DISCORD__TOKEN): copy it again "
+            "from the Bot page of your application at https://discord.com/developers/applications"
+        ) from None
+    runner = asyncio.create_task(app.bot.connect())
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
     stopper.cancel()
@@ -240,15 +250,21 @@ async def _dispatch(func: Handler, settings: Settings, args: argparse.Namespace)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run ``dbsbm``; an expected error prints ``error: <one line>`` and exits 2."""
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except (ConfigError, PluginError, DatabaseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _main(argv: list[str]) -> int:
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--config", type=Path)
     known, _ = pre.parse_known_args(argv)
-    try:
-        settings = load_settings(known.config)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    settings = load_settings(known.config)
     setup_logging(settings.logging)
     parser = build_parser(_plugin_clis(settings, known.config))
     args = parser.parse_args(argv)
@@ -256,13 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from core.testing.sandbox import run_sandbox
 
         return run_sandbox(settings, args)
-    try:
-        return asyncio.run(_dispatch(args.func, settings, args))
-    except (ConfigError, PluginError, DatabaseError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    return asyncio.run(_dispatch(args.func, settings, args))
 
 
 if __name__ == "__main__":

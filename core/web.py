@@ -31,6 +31,7 @@ from core import health
 from core.events import SecurityEvent
 from core.hooks import emit
 from core.ratelimit import web_rate_limit_middleware
+from core.settings import ConfigError
 
 if TYPE_CHECKING:
     from core.app import App
@@ -182,7 +183,15 @@ class WebServer:
         self._runner = web.AppRunner(self.make_app(), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, settings.host, settings.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            self._runner = None
+            raise ConfigError(
+                f"[web] port: cannot listen on {settings.host}:{settings.port} ({exc.strerror}); "
+                "choose a free port, or set [web] enabled = false"
+            ) from None
         server = site._server
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else settings.port

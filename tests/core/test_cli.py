@@ -4,6 +4,7 @@ without a token, bad config, and migrate creating every plugin's tables on each 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -132,3 +133,25 @@ async def test_migrate_creates_every_plugins_tables(kind: str, workdir: Path) ->
                     assert await model.all().count() == 0  # the table exists with its columns
         finally:
             await db.close()
+
+
+def test_bad_rate_limit_is_a_config_error(workdir: Path) -> None:
+    result = dbsbm("plugins", "list", cwd=workdir, env={"DBSBM_RATELIMIT__DEFAULT": "5/60x"})
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error: config.toml: [ratelimit] default:")
+    assert "Traceback" not in result.stderr
+
+
+def test_web_port_in_use_is_a_config_error(workdir: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            "DBSBM_DISCORD__TOKEN": "not-checked-before-the-web-server",
+            "DBSBM_WEB__PORT": str(port),
+        }
+        result = dbsbm("run", cwd=workdir, env=env)
+    assert result.returncode == 2
+    assert f"error: [web] port: cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
