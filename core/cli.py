@@ -35,6 +35,11 @@ NO_TOKEN = """No Discord token is configured, so there is nothing to connect to.
     (or [discord] token in config.toml), then run  uv run dbsbm run  again.
 """
 
+TOKEN_REFUSED = (
+    "Discord refused the token ([discord] token / DBSBM_DISCORD__TOKEN): copy it again "
+    "from the Bot page of your application at https://discord.com/developers/applications"
+)
+
 
 def _table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
     cells = [list(map(str, header)), *[[str(c) for c in r] for r in rows]]
@@ -61,10 +66,7 @@ async def cmd_run(app: App, args: argparse.Namespace) -> int:
         await app.bot.login(token.get_secret_value())
     except disnake.LoginFailure:
         await app.close()
-        raise ConfigError(
-            "Discord refused the token ([discord] token / DBSBM_DISCORD__TOKEN): copy it again "
-            "from the Bot page of your application at https://discord.com/developers/applications"
-        ) from None
+        raise ConfigError(TOKEN_REFUSED) from None
     runner = asyncio.create_task(app.bot.connect())
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)

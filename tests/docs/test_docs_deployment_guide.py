@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import NO_TOKEN
+from core.cli import NO_TOKEN, TOKEN_REFUSED
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = (ROOT / "docs" / "DEPLOYMENT_GUIDE.md").read_text(encoding="utf-8")
@@ -72,8 +72,9 @@ def test_every_start_up_error_is_in_troubleshooting(where: str, message: str) ->
 def test_cli_and_discord_start_up_texts_are_in_troubleshooting() -> None:
     for text in (
         NO_TOKEN.splitlines()[0],
-        "Improper token has been passed.",
-        "address already in use",
+        TOKEN_REFUSED,
+        "[web] port: cannot listen on",
+        "choose a free port, or set [web] enabled = false",
     ):
         assert normalise(text) in normalise(TROUBLESHOOTING), text
 
