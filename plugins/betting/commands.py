@@ -143,7 +143,7 @@ def build_commands(betting: Betting) -> list[Any]:
             fmt,
             odds_value,
         )
-        pick = await betting.place(
+        pick, legs = await betting.place(
             guild_id=guild_id,
             user_id=inter.author.id,
             interaction_id=inter.id,
@@ -154,7 +154,6 @@ def build_commands(betting: Betting) -> list[Any]:
             note=note_text,
             manual_game=target if target.id is None else None,
         )
-        legs = await Leg.filter(pick_id=pick.id)
         where = await betting.post_slip(pick, legs, config)
         await inter.send(
             f"Pick #{pick.id} placed: risk {pick.stake}u to win {pick.to_win}u. {where}",
@@ -418,7 +417,7 @@ def build_commands(betting: Betting) -> list[Any]:
                 detail="/setup without Manage Server",
             )
             raise UserError("Only members with Manage Server can change the betting set-up.")
-        config = await betting.config(guild_id)
+        config = await betting.load_config(guild_id)
         changed: dict[str, Any] = {}
         low = (
             validation.units(min_units, field="min_units", maximum=1_000_000)

@@ -31,7 +31,7 @@ from plugins.betting.maths import (
     format_odds,
     stake_and_win,
 )
-from plugins.betting.models import Draft, Game, GuildConfig, Leg
+from plugins.betting.models import Draft, Game, GuildConfig
 from plugins.betting.picks import MAX_PARLAY_LEGS, check_leg_count
 from plugins.betting.service import Betting, utcnow
 from plugins.betting.slips import leg_line
@@ -343,7 +343,7 @@ async def on_draft(
     legs = [LegSpec.from_json(d) for d in draft.legs]
     check_leg_count(draft.kind, len(legs))
     inputs.units(draft.amount, config.min_units, config.max_units)
-    pick = await betting.place(
+    pick, stored = await betting.place(
         guild_id=guild_id,
         user_id=inter.author.id,
         interaction_id=inter.id,
@@ -354,7 +354,6 @@ async def on_draft(
         note=draft.note,
         draft_id=draft.id,
     )
-    stored = await Leg.filter(pick_id=pick.id).order_by("position")
     where = await betting.post_slip(pick, stored, config)
     await replies.update(
         inter,

@@ -44,8 +44,9 @@ async def place(
     now: datetime,
     manual_game: Game | None = None,
     draft_id: int | None = None,
-) -> Pick:
-    """Store a pick and its legs in one transaction, after checking every game is still open.
+) -> tuple[Pick, list[Leg]]:
+    """Store a pick and its legs in one transaction, after checking every game is still open;
+    return both (the legs as stored, in position order, for the reply and the slip).
 
     ``manual_game`` is an unsaved game for a manual matchup (the leg with ``game_id`` 0 refers
     to it); it is created in the same transaction. ``draft_id`` is the draft being confirmed;
@@ -100,31 +101,29 @@ async def place(
                 )
                 if not claimed:
                     raise UserError("This draft was already placed or cancelled.")
-            await Leg.bulk_create(
-                [
-                    Leg(
-                        pick_id=pick.id,
-                        position=i,
-                        game_id=leg.game_id,
-                        league=leg.league,
-                        matchup=leg.matchup,
-                        market=leg.market.value,
-                        side=leg.side.value if leg.side else None,
-                        selection=leg.selection,
-                        line=leg.line,
-                        odds_format=leg.odds_format.value,
-                        odds_value=leg.odds_value,
-                    )
-                    for i, leg in enumerate(legs, start=1)
-                ],
-                using_db=conn,
-            )
+            stored = [
+                Leg(
+                    pick_id=pick.id,
+                    position=i,
+                    game_id=leg.game_id,
+                    league=leg.league,
+                    matchup=leg.matchup,
+                    market=leg.market.value,
+                    side=leg.side.value if leg.side else None,
+                    selection=leg.selection,
+                    line=leg.line,
+                    odds_format=leg.odds_format.value,
+                    odds_value=leg.odds_value,
+                )
+                for i, leg in enumerate(legs, start=1)
+            ]
+            await Leg.bulk_create(stored, using_db=conn)
     except IntegrityError:
         existing = await Pick.filter(interaction_id=interaction_id).first()
         if existing is None:
             raise
         raise UserError(f"This pick was already placed as #{existing.id}.") from None
-    return pick
+    return pick, stored
 
 
 async def set_slip(pick: Pick, channel_id: int, message_id: int) -> None:

@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from core.plugin import PluginContext
 
 
+CONFIG_FIELDS = tuple(GuildConfig._meta.fields_map)
+"""The columns of a guild's set-up kept in the ``betting.config`` cache."""
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -49,13 +53,29 @@ class Betting:
         self.settings = settings if isinstance(settings, BettingSettings) else BettingSettings()
         self.stats_cache = ctx.cache("stats")
         self.board_cache = ctx.cache("leaderboard")
+        self.config_cache = ctx.cache("config")
 
     # --- guild set-up ----------------------------------------------------------------------
 
     async def config(self, guild_id: int) -> GuildConfig:
-        """The guild's set-up, or the defaults (unsaved) when ``/setup`` never ran."""
+        """The guild's set-up (through the cache: every pick reads it), or the defaults when
+        ``/setup`` never ran. A snapshot to read: edit the one :meth:`load_config` returns."""
+
+        async def stored() -> dict[str, Any]:
+            found = await GuildConfig.filter(guild_id=guild_id).first()
+            return {} if found is None else {f: getattr(found, f) for f in CONFIG_FIELDS}
+
+        fields = await self.config_cache.get_or_set(str(guild_id), stored)
+        return GuildConfig(**fields) if fields else self._default_config(guild_id)
+
+    async def load_config(self, guild_id: int) -> GuildConfig:
+        """The guild's stored set-up (or unsaved defaults) from the database, to edit and pass
+        to :meth:`save_config`."""
         found = await GuildConfig.filter(guild_id=guild_id).first()
-        return found or GuildConfig(
+        return found or self._default_config(guild_id)
+
+    def _default_config(self, guild_id: int) -> GuildConfig:
+        return GuildConfig(
             guild_id=guild_id,
             min_units=self.settings.default_min_units,
             max_units=self.settings.default_max_units,
@@ -64,6 +84,7 @@ class Betting:
     async def save_config(self, config: GuildConfig, by: int, changed: dict[str, Any]) -> None:
         config.updated_by = by
         await config.save()
+        await self.config_cache.delete(str(config.guild_id))
         await self.ctx.action(
             "setup.changed", user_id=by, guild_id=config.guild_id, admin=True, data=changed
         )
@@ -83,9 +104,10 @@ class Betting:
         note: str | None,
         manual_game: Game | None = None,
         draft_id: int | None = None,
-    ) -> Pick:
-        """Place a pick (see :func:`plugins.betting.picks.place`) and report it."""
-        pick = await picks.place(
+    ) -> tuple[Pick, list[Leg]]:
+        """Place a pick (see :func:`plugins.betting.picks.place`) and report it; return the
+        pick and its legs."""
+        pick, stored = await picks.place(
             guild_id=guild_id,
             user_id=user_id,
             interaction_id=interaction_id,
@@ -108,7 +130,7 @@ class Betting:
             interaction_id=interaction_id,
             data={"kind": kind, "legs": len(legs), "league": pick.league},
         )
-        return pick
+        return pick, stored
 
     async def grade(
         self,

@@ -53,7 +53,7 @@ async def place(
     mode: StakeMode = StakeMode.RISK,
     interaction_id: int | None = None,
 ) -> Pick:
-    return await picks.place(
+    pick, _ = await picks.place(
         guild_id=GUILD,
         user_id=user,
         interaction_id=interaction_id or next(ids),
@@ -64,6 +64,7 @@ async def place(
         note=None,
         now=datetime.now(UTC),
     )
+    return pick
 
 
 async def test_place_straight_stores_stake_and_payout(make_game: GameFactory) -> None:
@@ -129,7 +130,7 @@ async def test_manual_game_is_created_with_the_pick(make_game: GameFactory) -> N
         OddsFormat.AMERICAN,
         D(120),
     )
-    pick = await picks.place(
+    pick, _ = await picks.place(
         guild_id=GUILD,
         user_id=1,
         interaction_id=7,
