@@ -26,9 +26,9 @@ import email.utils
 import random
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator
 from types import TracebackType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import aiohttp
 from loguru import logger
@@ -212,7 +212,8 @@ async def run_with_recovery(
     :class:`~core.validation.ValidationError` and :class:`UserError` are re-raised untouched.
     Attempts are bounded by the action's ``max_attempts`` (never more than 10). Each attempt
     runs in a fresh copy of the caller's context, so what a failed attempt left in context
-    variables (a transaction whose ``BEGIN`` failed stays bound in tortoise) is not inherited.
+    variables (a transaction whose ``BEGIN`` failed stays bound in tortoise) is not inherited
+    by the retry, nor by the caller.
     """
 
     async def once() -> T:
@@ -222,7 +223,7 @@ async def run_with_recovery(
     while True:
         attempt += 1
         try:
-            return await asyncio.create_task(once(), context=contextvars.copy_context())
+            return await _InContext(once(), contextvars.copy_context())
         except (ValidationError, UserError):
             raise
         except Exception as error:
@@ -247,6 +248,30 @@ async def run_with_recovery(
                     await reconnect()
                 except Exception as exc:
                     logger.warning("{}: database reconnect failed: {!r}", _where(info), exc)
+
+
+class _InContext(Awaitable[T]):
+    """Await ``coro`` in the caller's task, each of its steps run inside ``context`` (what a
+    child task with ``context=`` gives, without creating a task and waiting a loop turn for it
+    to start: this is on the path of every interaction)."""
+
+    def __init__(self, coro: Coroutine[Any, Any, T], context: contextvars.Context) -> None:
+        self._coro = coro
+        self._context = context
+
+    def __await__(self) -> Generator[Any, Any, T]:
+        run, coro = self._context.run, self._coro
+        step: Callable[[Any], Any] = coro.send
+        value: Any = None
+        while True:
+            try:
+                future = run(step, value)
+            except StopIteration as stop:
+                return cast(T, stop.value)
+            try:
+                value, step = (yield future), coro.send
+            except BaseException as exc:  # a cancellation of the task: pass it into the coro
+                value, step = exc, coro.throw
 
 
 async def _ask(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import re
 from typing import Any
 
@@ -110,6 +112,47 @@ async def test_reconnect_callback_then_success(pm: Any) -> None:
     call = Flaky(DBConnectionError("connection lost"), ConnectionResetError())
     result = await run_with_recovery(pm, INFO, call, reconnect=reconnect, sleep=Sleeps())
     assert result == "ok" and call.calls == 3 and reconnects == 2
+
+
+BOUND: contextvars.ContextVar[str | None] = contextvars.ContextVar("bound", default=None)
+
+
+async def test_each_attempt_sees_the_callers_context_not_the_failed_attempts(pm: Any) -> None:
+    """Like a transaction whose BEGIN failed: what an attempt binds stays in that attempt."""
+    seen: list[str | None] = []
+    tasks: list[asyncio.Task[Any] | None] = []
+
+    async def call() -> str:
+        seen.append(BOUND.get())
+        tasks.append(asyncio.current_task())
+        BOUND.set(f"attempt {len(seen)}")
+        await asyncio.sleep(0)
+        if len(seen) == 1:
+            raise DBConnectionError("connection lost")
+        return "ok"
+
+    BOUND.set("caller")
+    assert await run_with_recovery(pm, INFO, call, sleep=Sleeps()) == "ok"
+    assert seen == ["caller", "caller"] and BOUND.get() == "caller"
+    assert tasks == [asyncio.current_task()] * 2  # no task per attempt
+
+
+async def test_cancelling_the_caller_cancels_the_attempt(pm: Any) -> None:
+    started, cleaned = asyncio.Event(), asyncio.Event()
+
+    async def call() -> None:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cleaned.set()
+
+    task = asyncio.create_task(run_with_recovery(pm, INFO, call, sleep=Sleeps()))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert cleaned.is_set()
 
 
 async def test_failing_reconnect_still_bounded(pm: Any) -> None:
