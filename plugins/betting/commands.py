@@ -153,6 +153,7 @@ def build_commands(betting: Betting) -> list[Any]:
             stake_mode=StakeMode(config.stake_mode),
             note=note_text,
             manual_game=target if target.id is None else None,
+            checked=[] if target.id is None else [target],
         )
         where = await betting.post_slip(pick, legs, config)
         await inter.send(

@@ -120,8 +120,14 @@ def parse_matchup(text: str) -> tuple[str, str]:
     return validation.team_name(home, field="home"), validation.team_name(away, field="away")
 
 
+def is_visible(game: Game, guild_id: int) -> bool:
+    """:func:`visible_to` for a game in hand (a lookup by id then needs no ``OR`` filter)."""
+    return game.guild_id is None or game.guild_id == guild_id
+
+
 async def find(guild_id: int, game_id: int) -> Game | None:
-    return await Game.filter(visible_to(guild_id), id=game_id).first()
+    game = await Game.filter(id=game_id).first()
+    return game if game is not None and is_visible(game, guild_id) else None
 
 
 async def resolve(guild_id: int, league: str, value: str, by: int, now: datetime) -> Game:

@@ -44,12 +44,16 @@ async def place(
     now: datetime,
     manual_game: Game | None = None,
     draft_id: int | None = None,
+    checked: Sequence[Game] = (),
 ) -> tuple[Pick, list[Leg]]:
     """Store a pick and its legs in one transaction, after checking every game is still open;
     return both (the legs as stored, in position order, for the reply and the slip).
 
     ``manual_game`` is an unsaved game for a manual matchup (the leg with ``game_id`` 0 refers
-    to it); it is created in the same transaction. ``draft_id`` is the draft being confirmed;
+    to it); it is created in the same transaction. ``checked`` are games the caller has just
+    read and found open at ``now`` in this interaction (``/bet straight``): they are not read
+    again (a read is not a lock, so reading them again would only narrow a race of
+    milliseconds, not close it). ``draft_id`` is the draft being confirmed;
     it is marked placed in the same transaction (a second confirmation fails). The interaction
     id is unique, so a second delivery of the same interaction (e.g. from another process)
     cannot write a second pick.
@@ -64,15 +68,14 @@ async def place(
         async with in_transaction() as conn:
             if manual_game is not None:
                 await manual_game.save(using_db=conn)
+                checked = [*checked, manual_game]
                 legs = [
                     replace(leg, game_id=manual_game.id) if not leg.game_id else leg for leg in legs
                 ]
-            found = {
-                g.id: g
-                for g in await Game.filter(
-                    games.visible_to(guild_id), id__in=[leg.game_id for leg in legs]
-                ).using_db(conn)
-            }
+            found = {g.id: g for g in checked}
+            if missing := [leg.game_id for leg in legs if leg.game_id not in found]:
+                rows = await Game.filter(id__in=missing).using_db(conn)
+                found.update((g.id, g) for g in rows if games.is_visible(g, guild_id))
             for leg in legs:
                 game = found.get(leg.game_id)
                 if game is None:

@@ -104,6 +104,7 @@ class Betting:
         note: str | None,
         manual_game: Game | None = None,
         draft_id: int | None = None,
+        checked: Sequence[Game] = (),
     ) -> tuple[Pick, list[Leg]]:
         """Place a pick (see :func:`plugins.betting.picks.place`) and report it; return the
         pick and its legs."""
@@ -119,6 +120,7 @@ class Betting:
             now=utcnow(),
             manual_game=manual_game,
             draft_id=draft_id,
+            checked=checked,
         )
         await self.invalidate(guild_id)
         await self.ctx.action(
