@@ -61,7 +61,9 @@ def _options(data: Any) -> dict[str, Any]:
     for opt in getattr(data, "options", None) or []:
         if opt.value is not None:
             value = opt.value
-            out[opt.name] = value.id if isinstance(value, disnake.abc.Snowflake) else value
+            if not isinstance(value, str | int | float):  # a protocol check is slow: plain first
+                value = value.id if isinstance(value, disnake.abc.Snowflake) else value
+            out[opt.name] = value
         elif opt.options:
             out.update(_options(opt))
     return out
