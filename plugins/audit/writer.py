@@ -24,6 +24,9 @@ from plugins.audit.models import AuditChain, AuditEntry, AuditSession
 from plugins.audit.records import Category, Record
 
 OverflowCallback = Callable[[int], Awaitable[None]]
+SQL_CHUNK = 500
+"""Most rows or values in one bulk statement or ``IN (...)`` list (older SQLite allows 999
+variables per statement)."""
 
 
 class AuditWriter:
@@ -183,34 +186,48 @@ class AuditWriter:
         await head.save(using_db=conn, update_fields=["head_seq", "head_hash"])
 
     async def _sessions(self, conn: BaseDBAsyncClient, records: list[Record]) -> None:
-        """Extend each member's latest session, or start a new one after the idle gap."""
-        current: dict[tuple[int, int | None], AuditSession] = {}
-        changed: set[tuple[int, int | None]] = set()
-        for record in sorted(records, key=lambda r: r.ts):
-            if record.user_id is None:
-                continue
+        """Extend each member's latest session, or start a new one after the idle gap.
+
+        One query reads the sessions the batch may extend (those ended within the gap before
+        its first entry: an older one could not be extended anyway); the new and the extended
+        sessions are then written with one insert and one update.
+        """
+        ordered = sorted((r for r in records if r.user_id is not None), key=lambda r: r.ts)
+        if not ordered:
+            return
+        keys = {(r.user_id, r.guild_id) for r in ordered}
+        users = sorted({user for user, _ in keys if user is not None})
+        since = ordered[0].ts - self.session_gap_us
+        current: dict[tuple[int | None, int | None], AuditSession] = {}
+        for start in range(0, len(users), SQL_CHUNK):
+            query = AuditSession.filter(
+                user_id__in=users[start : start + SQL_CHUNK], ended_ts__gte=since
+            )
+            for found in await query.using_db(conn):
+                key = (found.user_id, found.guild_id)
+                latest = current.get(key)
+                if key in keys and (latest is None or found.ended_ts > latest.ended_ts):
+                    current[key] = found
+        touched: dict[int, AuditSession] = {}
+        for record in ordered:
             key = (record.user_id, record.guild_id)
             session = current.get(key)
-            if session is None:
-                session = await (
-                    AuditSession.filter(user_id=key[0], guild_id=key[1])
-                    .using_db(conn)
-                    .order_by("-ended_ts")
-                    .first()
-                )
             if session is None or record.ts - session.ended_ts > self.session_gap_us:
-                if session is not None and key in changed:
-                    await session.save(using_db=conn)
-                session = AuditSession(
-                    user_id=key[0],
-                    guild_id=key[1],
+                session = current[key] = AuditSession(
+                    user_id=record.user_id,
+                    guild_id=record.guild_id,
                     started_ts=record.ts,
                     ended_ts=record.ts,
                     command_count=0,
                 )
             session.ended_ts = max(session.ended_ts, record.ts)
             session.command_count += 1
-            current[key] = session
-            changed.add(key)
-        for key in changed:
-            await current[key].save(using_db=conn)
+            touched[id(session)] = session
+        new = [s for s in touched.values() if s.pk is None]
+        extended = [s for s in touched.values() if s.pk is not None]
+        if new:
+            await AuditSession.bulk_create(new, batch_size=SQL_CHUNK, using_db=conn)
+        if extended:
+            await AuditSession.bulk_update(
+                extended, ["ended_ts", "command_count"], batch_size=SQL_CHUNK, using_db=conn
+            )
