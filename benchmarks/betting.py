@@ -1,6 +1,7 @@
 """Benchmark of placing picks: the framework's betting plugin beside a bare disnake bot.
 
     uv run python benchmarks/betting.py [--picks 10000] [--rate 200] [--postgres URL]
+                                        [--with admin,audit,metrics]
 
 Through the local Discord and the real disnake client, in one run: distinct simulated members
 (``--members``, default 10,000, spread over 20 guilds) run ``/bet straight`` at a steady offered
@@ -10,9 +11,10 @@ Discord. Each (database, bot) pair runs in its own process, one after the other.
 on SQLite and (with ``--postgres`` or ``DBSBM_TEST_POSTGRES_URL``) on
 PostgreSQL:
 
-- **framework**: an App with the betting plugin; the full pipeline (duplicate check, command
-  check, rate limit, validation, one transaction for pick and leg, cache invalidation, action
-  event, reply);
+- **framework**: an App with the betting plugin (and the ``--with`` plugins: audit and metrics
+  listen to every event, admin adds its per-guild switch check); the full pipeline (duplicate
+  check, command check, rate limit, validation, one transaction for pick and leg, cache
+  invalidation, action event, reply);
 - **bare** (the baseline): a ``commands.InteractionBot`` whose ``/bet straight`` reads the game,
   parses the odds and units, inserts the same pick and leg rows in one transaction, then sends
   the same reply (the same text and the same bet-slip embed).
@@ -65,6 +67,8 @@ from plugins.betting.models import Game, Leg, Pick  # noqa: E402
 from plugins.betting.slips import slip_embed  # noqa: E402
 
 GUILDS = 20
+PLUGINS: list[str] = []
+"""More plugins beside betting in the framework bot (``--with``)."""
 BETTING = AppSpec("betting", ["plugins.betting.models"], ROOT / "migrations")
 
 
@@ -155,7 +159,8 @@ async def framework(discord: LocalDiscord, url: str, data_dir: Path) -> AsyncIte
         "ratelimit": {"default": "1000000/60s", "commands": {}},
         "logging": {"level": "WARNING"},
     }
-    async with run_app(discord, data_dir, plugins=["betting"], settings=settings, database_url=url):
+    plugins = ["betting", *PLUGINS]
+    async with run_app(discord, data_dir, plugins=plugins, settings=settings, database_url=url):
         yield
 
 
@@ -264,8 +269,15 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--postgres", default=os.environ.get("DBSBM_TEST_POSTGRES_URL", ""))
+    parser.add_argument(
+        "--with",
+        dest="plugins",
+        default="",
+        help="more plugins for the framework bot, comma-separated (e.g. admin,audit,metrics)",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    PLUGINS.extend(name for name in args.plugins.split(",") if name)
     logger.remove()
     logger.add(sys.stderr, level="CRITICAL")
     if args.child:
@@ -273,13 +285,17 @@ def main() -> None:
         return
     databases = ["sqlite", *(["postgres"] if args.postgres else [])]
     print(
-        f"{args.picks} picks at {args.rate:g}/s offered, {args.members} members in {GUILDS} guilds"
+        f"{args.picks} picks at {args.rate:g}/s offered, {args.members} members in {GUILDS} guilds;"
+        f" framework plugins: {', '.join(['betting', *PLUGINS])}"
     )
     print(
         f"{'database':9} {'bot':10} {'picks/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
         f"{'CPU us/pick':>11} fail"
     )
-    common = ["--picks", str(args.picks), "--members", str(args.members), "--rate", str(args.rate)]
+    common = [
+        *("--picks", str(args.picks), "--members", str(args.members), "--rate", str(args.rate)),
+        *("--with", args.plugins),
+    ]
     for name in databases:
         results = {}
         for kind in ("bare", "framework"):
