@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import OTHER_PLUGINS
+from audit_support import OTHER_PLUGINS
 from test_audit_chain import GUILD, command, writer
 
 from core.database import Database

@@ -6,7 +6,7 @@ import csv
 import io
 import re
 
-from conftest import AuditWorld, WorldFactory
+from audit_support import AuditWorld, WorldFactory
 
 from core.events import SecurityEvent
 from core.hooks import emit

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
-from conftest import WorldFactory
+from audit_support import WorldFactory
 
 from plugins.audit.chain import verify
 from plugins.audit.models import AuditEntry

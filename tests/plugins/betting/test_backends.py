@@ -10,7 +10,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from conftest import running  # type: ignore[import-not-found]
+from betting_support import running
 from db_backends import BACKENDS, fresh_database  # type: ignore[import-not-found]
 from test_e2e_picks import add_game, straight  # type: ignore[import-not-found]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from conftest import BetWorld, running  # type: ignore[import-not-found]
+from betting_support import BetWorld, running
 from test_e2e_picks import add_game, setup_guild, straight  # type: ignore[import-not-found]
 
 from core.events import SecurityEvent

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
-from conftest import BetWorld  # type: ignore[import-not-found]
+from betting_support import BetWorld
 
 from core.events import Outcome
 from core.testing.driver import Actor, Callback
