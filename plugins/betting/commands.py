@@ -6,6 +6,7 @@ service (no module-level state, so a reload gets new objects).
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,7 +20,6 @@ from core import validation
 from core.recovery import UserError
 from core.validation import ValidationError
 from plugins.betting import access, boards, flow, games, inputs, replies
-from plugins.betting.chart import cumulative_units_png
 from plugins.betting.legs import LegSpec
 from plugins.betting.markets import Market
 from plugins.betting.maths import OddsFormat, Result, StakeMode
@@ -345,7 +345,12 @@ def build_commands(betting: Betting) -> list[Any]:
         )
         kwargs: dict[str, Any] = {}
         if record.series:
-            png = cumulative_units_png(record.series, f"{who.display_name}: cumulative units")
+            # imported here: matplotlib costs half a second at start-up, and only /stats needs it;
+            # drawn in a thread so the event loop keeps serving other members meanwhile
+            from plugins.betting.chart import cumulative_units_png
+
+            title = f"{who.display_name}: cumulative units"
+            png = await asyncio.to_thread(cumulative_units_png, record.series, title)
             kwargs["file"] = disnake.File(io.BytesIO(png), filename="units.png")
             embed.set_image(url="attachment://units.png")
         await inter.send(embed=embed, allowed_mentions=disnake.AllowedMentions.none(), **kwargs)
