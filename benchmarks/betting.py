@@ -1,15 +1,22 @@
 """Benchmark of placing picks: the framework's betting plugin beside a bare disnake bot.
 
-    uv run python benchmarks/betting.py [--picks 10000] [--rate 200] [--postgres URL]
-                                        [--with admin,audit,metrics]
+    uv run python benchmarks/betting.py [--picks 10000] [--rate 100,150,200] [--postgres URL]
+                                        [--with admin,audit,metrics] [--in-process]
 
 Through the local Discord and the real disnake client, in one run: distinct simulated members
 (``--members``, default 10,000, spread over 20 guilds) run ``/bet straight`` at a steady offered
 rate (``--rate`` picks per second, one interaction every ``1/rate`` s whatever the replies do).
 Latency is from sending INTERACTION_CREATE to the bot's reply callback arriving at the local
-Discord. Each (database, bot) pair runs in its own process, one after the other. Two bots, each
-on SQLite and (with ``--postgres`` or ``DBSBM_TEST_POSTGRES_URL``) on
-PostgreSQL:
+Discord. Each (rate, database, bot) measurement runs in its own process, one after the other.
+
+The bot runs in a process of its own (``benchmarks/_bot_process.py``) that connects to the local
+Discord over loopback, as a deployed bot reaches Discord over the network; the measuring process
+runs the local Discord and the load generator. ``--in-process`` runs the bot in the measuring
+process and its event loop instead (the older mode: bot, local Discord and load generator then
+share one loop and one core).
+
+Two bots, each on SQLite and (with ``--postgres`` or ``DBSBM_TEST_POSTGRES_URL``, a fresh
+database per measurement) on PostgreSQL:
 
 - **framework**: an App with the betting plugin (and the ``--with`` plugins: audit and metrics
   listen to every event, admin adds its per-guild switch check); the full pipeline (duplicate
@@ -23,15 +30,16 @@ No picks channel is set up, so neither bot posts a bet slip (a second Discord re
 would pay alike). The local Discord runs without its OpenAPI request check here (``spec=False``):
 that check is test tooling whose cost grows with the reply's size, not work a bot does.
 
-Prints throughput, p50/p95/p99, the process CPU time per pick (bot, local Discord and load
-generator together: the same harness cost for both bots, so the difference is the bot's) and
-the framework's overhead (framework / bare - 1) per database.
+Prints throughput, p50/p95/p99, the bot process's CPU time per pick (in ``--in-process`` mode
+the whole process's: bot, local Discord and load generator), the measuring process's CPU time
+per pick ("harness") and the framework's overhead (framework / bare - 1) per rate and database.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import secrets
@@ -41,35 +49,26 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import disnake  # noqa: E402
-from disnake.ext import commands  # noqa: E402
 from loguru import logger  # noqa: E402
-from tortoise.transactions import in_transaction  # noqa: E402
 
-from core.database import AppSpec, Database  # noqa: E402
-from core.migrations import upgrade  # noqa: E402
-from core.testing import LocalDiscord, bot_kwargs, connect_bot  # noqa: E402
+from benchmarks._bot_process import PREFIX, bot_session  # noqa: E402
+from core.testing import LocalDiscord  # noqa: E402
+from core.testing.client import DiscordEndpoint  # noqa: E402
 from core.testing.driver import Actor  # noqa: E402
-from core.testing.harness import run_app  # noqa: E402
 from core.testing.state import World  # noqa: E402
-from plugins.betting.maths import OddsFormat  # noqa: E402
-from plugins.betting.models import Game, Leg, Pick  # noqa: E402
-from plugins.betting.slips import slip_embed  # noqa: E402
 
 GUILDS = 20
-PLUGINS: list[str] = []
-"""More plugins beside betting in the framework bot (``--with``)."""
-BETTING = AppSpec("betting", ["plugins.betting.models"], ROOT / "migrations")
+BOT_PROCESS = ROOT / "benchmarks" / "_bot_process.py"
+BOT_READY_TIMEOUT = 120.0
+"""How long the bot process may take to migrate, start and sync its commands."""
 
 
 def make_world(members: int) -> World:
@@ -91,77 +90,6 @@ def actors(discord: LocalDiscord, members: int) -> list[Actor]:
             if len(out) < members:
                 out.append(discord.member(f"m{g}-{m}", guild=f"Guild {g}"))
     return out
-
-
-def bare_bot(discord: LocalDiscord) -> commands.InteractionBot:
-    """The baseline: the same queries, insert and reply, no framework."""
-    bot = commands.InteractionBot(**bot_kwargs(discord))
-
-    @bot.slash_command(name="bet")
-    async def bet(inter: disnake.ApplicationCommandInteraction) -> None:
-        """Bets."""
-
-    @bet.sub_command()
-    async def straight(
-        inter: disnake.ApplicationCommandInteraction,
-        league: str,
-        game: str,
-        market: str,
-        selection: str,
-        odds: str,
-        units: str,
-    ) -> None:
-        """A straight pick."""
-        found = await Game.get(id=int(game))
-        american = Decimal(odds)
-        stake = Decimal(units).quantize(Decimal("0.01"))
-        to_win = (stake * 100 / -american if american < 0 else stake * american / 100).quantize(
-            Decimal("0.01")
-        )
-        async with in_transaction() as conn:
-            pick = await Pick.create(
-                guild_id=inter.guild_id, user_id=inter.author.id, interaction_id=inter.id,
-                kind="straight", league=league, stake=stake, to_win=to_win, stake_mode="risk",
-                odds_decimal=Decimal("1.9091"), using_db=conn,
-            )  # fmt: skip
-            leg = await Leg.create(
-                pick_id=pick.id, position=1, game_id=found.id, league=league,
-                matchup=found.matchup, market=market, side="home", selection=selection,
-                odds_format="american", odds_value=american, using_db=conn,
-            )  # fmt: skip
-        await inter.response.send_message(
-            f"Pick #{pick.id} placed: risk {stake}u to win {to_win}u. "
-            "No picks channel is set up (an admin can set one with /setup).",
-            embed=slip_embed(pick, [leg], OddsFormat.AMERICAN),
-            ephemeral=True,
-            allowed_mentions=disnake.AllowedMentions.none(),
-        )
-
-    return bot
-
-
-@asynccontextmanager
-async def bare(discord: LocalDiscord, url: str, data_dir: Path) -> AsyncIterator[None]:
-    await upgrade(url, [BETTING])
-    db = Database(url, retries=0)
-    await db.connect([BETTING])
-    try:
-        async with connect_bot(bare_bot(discord), discord):
-            yield
-    finally:
-        await db.close()
-
-
-@asynccontextmanager
-async def framework(discord: LocalDiscord, url: str, data_dir: Path) -> AsyncIterator[None]:
-    settings = {
-        "web": {"enabled": False},
-        "ratelimit": {"default": "1000000/60s", "commands": {}},
-        "logging": {"level": "WARNING"},
-    }
-    plugins = ["betting", *PLUGINS]
-    async with run_app(discord, data_dir, plugins=plugins, settings=settings, database_url=url):
-        yield
 
 
 async def offered_load(
@@ -219,34 +147,92 @@ async def postgres_database(admin: str) -> AsyncIterator[str]:
         await conn.close()
 
 
-Runner = Callable[[LocalDiscord, str, Path], Any]
+@dataclass
+class Bot:
+    """A running bot under test: the game to bet on and a reading of the bot's CPU time (s)."""
+
+    game: int
+    cpu: Callable[[], Awaitable[float]]
 
 
-async def measure(
-    kind: str, runner: Runner, url: str, args: argparse.Namespace
-) -> dict[str, float]:
+@asynccontextmanager
+async def bot_process(
+    kind: str, endpoint: DiscordEndpoint, url: str, data_dir: Path, plugins: list[str]
+) -> AsyncIterator[Bot]:
+    """The ``kind`` bot in its own process (``benchmarks/_bot_process.py``), connected to the
+    local Discord over loopback; yields once its commands are synced."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(BOT_PROCESS), kind, url, str(data_dir), ",".join(plugins),
+        json.dumps(dataclasses.asdict(endpoint)),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None
+    stdin, stdout = proc.stdin, proc.stdout
+
+    async def said() -> dict[str, float]:
+        while line := await stdout.readline():
+            if line.startswith(PREFIX.encode()):
+                message: dict[str, float] = json.loads(line[len(PREFIX) :])
+                return message
+        msg = f"The {kind} bot process stopped (exit code {await proc.wait()})"
+        raise RuntimeError(msg)
+
+    async def cpu() -> float:
+        stdin.write(b"cpu\n")
+        await stdin.drain()
+        return (await said())["cpu"]
+
+    try:
+        ready = await asyncio.wait_for(said(), BOT_READY_TIMEOUT)
+        yield Bot(int(ready["game"]), cpu)
+    finally:
+        stdin.close()
+        try:
+            await asyncio.wait_for(proc.wait(), 30)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+
+
+@asynccontextmanager
+async def bot_in_process(
+    kind: str, endpoint: DiscordEndpoint, url: str, data_dir: Path, plugins: list[str]
+) -> AsyncIterator[Bot]:
+    """The ``kind`` bot in this process and event loop (``--in-process``): its CPU time is the
+    whole process's, the local Discord's and the load generator's included."""
+
+    async def cpu() -> float:
+        return time.process_time()
+
+    async with bot_session(kind, endpoint, url, data_dir, plugins) as game:
+        yield Bot(game, cpu)
+
+
+async def measure(kind: str, url: str, args: argparse.Namespace) -> dict[str, float | None]:
+    start_bot = bot_in_process if args.in_process else bot_process
+    plugins = [name for name in args.plugins.split(",") if name]
     with tempfile.TemporaryDirectory() as tmp:
         url = url.replace("{tmp}", tmp)
         async with (
             LocalDiscord(make_world(args.members), spec=False) as discord,
-            runner(discord, url, Path(tmp)),
+            start_bot(kind, DiscordEndpoint.of(discord), url, Path(tmp), plugins) as bot,
         ):
-            game = await Game.create(
-                source="bench", external_id="1", league="NFL", home="Chiefs", away="Bills",
-                starts_at=datetime.now(UTC) + timedelta(days=1),
-            )  # fmt: skip
+            discord.world.find_command(discord.world.guild("Guild 0").id, "bet")  # synced
             members = actors(discord, args.members)
-            await offered_load(members, game.id, min(200, args.picks), args.rate)  # warm-up
+            await offered_load(members, bot.game, min(200, args.picks), args.rate)  # warm-up
+            bot_cpu = await bot.cpu()
             latencies, wall, cpu, failures = await offered_load(
-                members, game.id, args.picks, args.rate
+                members, bot.game, args.picks, args.rate
             )
+            bot_cpu = await bot.cpu() - bot_cpu
     return {
         "throughput": len(latencies) / wall,
         "p50": percentile(latencies, 50) * 1000,
         "p95": percentile(latencies, 95) * 1000,
         "p99": percentile(latencies, 99) * 1000,
         "mean": statistics.fmean(latencies) * 1000,
-        "cpu_us": cpu / len(latencies) * 1_000_000,
+        "cpu_us": bot_cpu / len(latencies) * 1_000_000,
+        "harness_us": None if args.in_process else cpu / len(latencies) * 1_000_000,
         "failures": failures,
     }
 
@@ -254,20 +240,52 @@ async def measure(
 async def child(args: argparse.Namespace) -> None:
     """One (database, bot) measurement, in its own process; prints one JSON line."""
     database, kind = args.child
-    runner = {"bare": bare, "framework": framework}[kind]
     if database == "postgres":
         async with postgres_database(args.postgres) as url:
-            result = await measure(kind, runner, url, args)
+            result = await measure(kind, url, args)
     else:
-        result = await measure(kind, runner, "sqlite://{tmp}/bench.sqlite3", args)
+        result = await measure(kind, "sqlite://{tmp}/bench.sqlite3", args)
     print(json.dumps(result))
+
+
+def run_pair(name: str, rate: float, args: argparse.Namespace) -> None:
+    """Bare then framework on database ``name`` at ``rate``, each in its own process; print both
+    rows and the framework's overhead."""
+    common = [
+        *("--picks", str(args.picks), "--members", str(args.members), "--rate", f"{rate:g}"),
+        *("--with", args.plugins, "--postgres", args.postgres),
+        *(["--in-process"] if args.in_process else []),
+    ]
+    results = {}
+    for kind in ("bare", "framework"):
+        argv = [sys.executable, __file__, *common, "--child", name, kind]
+        out = subprocess.run(argv, capture_output=True, text=True)
+        if out.returncode:
+            sys.exit(f"{name} {kind} failed:\n{out.stderr[-3000:]}")
+        results[kind] = r = json.loads(out.stdout.strip().splitlines()[-1])
+        harness = "-" if r["harness_us"] is None else f"{r['harness_us']:.0f}"
+        print(
+            f"{rate:7g} {name:9} {kind:10} {r['throughput']:8.1f} {r['p50']:8.1f} "
+            f"{r['p95']:8.1f} {r['p99']:8.1f} {r['cpu_us']:11.0f} {harness:>11} "
+            f"{int(r['failures'])}",
+            flush=True,
+        )
+    fw, base = results["framework"], results["bare"]
+    print(
+        f"{rate:7g} {name:9} overhead   p50 {fw['p50'] / base['p50'] - 1:+.0%}  "
+        f"p95 {fw['p95'] / base['p95'] - 1:+.0%}  p99 {fw['p99'] / base['p99'] - 1:+.0%}  "
+        f"CPU/pick {fw['cpu_us'] / base['cpu_us'] - 1:+.0%}",
+        flush=True,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--picks", type=int, default=10_000)
     parser.add_argument("--members", type=int, default=10_000)
-    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument(
+        "--rate", default="200", help="offered picks per second; several: comma-separated"
+    )
     parser.add_argument("--postgres", default=os.environ.get("DBSBM_TEST_POSTGRES_URL", ""))
     parser.add_argument(
         "--with",
@@ -275,45 +293,33 @@ def main() -> None:
         default="",
         help="more plugins for the framework bot, comma-separated (e.g. admin,audit,metrics)",
     )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run the bot in the load generator's process and event loop (the old mode)",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    PLUGINS.extend(name for name in args.plugins.split(",") if name)
+    rates = [float(rate) for rate in args.rate.split(",")]
     logger.remove()
     logger.add(sys.stderr, level="CRITICAL")
     if args.child:
+        args.rate = rates[0]
         asyncio.run(child(args))
         return
     databases = ["sqlite", *(["postgres"] if args.postgres else [])]
+    mode = "in the load generator's process" if args.in_process else "in its own process"
     print(
-        f"{args.picks} picks at {args.rate:g}/s offered, {args.members} members in {GUILDS} guilds;"
-        f" framework plugins: {', '.join(['betting', *PLUGINS])}"
+        f"{args.picks} picks per run, {args.members} members in {GUILDS} guilds; bot {mode};"
+        f" framework plugins: {', '.join(['betting', *filter(None, args.plugins.split(','))])}"
     )
     print(
-        f"{'database':9} {'bot':10} {'picks/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-        f"{'CPU us/pick':>11} fail"
+        f"{'offered':>7} {'database':9} {'bot':10} {'picks/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'CPU us/pick':>11} {'harness us':>11} fail"
     )
-    common = [
-        *("--picks", str(args.picks), "--members", str(args.members), "--rate", str(args.rate)),
-        *("--with", args.plugins),
-    ]
-    for name in databases:
-        results = {}
-        for kind in ("bare", "framework"):
-            argv = [sys.executable, __file__, *common, "--postgres", args.postgres]
-            out = subprocess.run([*argv, "--child", name, kind], capture_output=True, text=True)
-            if out.returncode:
-                sys.exit(f"{name} {kind} failed:\n{out.stderr[-3000:]}")
-            results[kind] = r = json.loads(out.stdout.strip().splitlines()[-1])
-            print(
-                f"{name:9} {kind:10} {r['throughput']:8.1f} {r['p50']:8.1f} {r['p95']:8.1f} "
-                f"{r['p99']:8.1f} {r['cpu_us']:11.0f} {int(r['failures'])}"
-            )
-        fw, base = results["framework"], results["bare"]
-        print(
-            f"{name:9} overhead   p50 {fw['p50'] / base['p50'] - 1:+.0%}  "
-            f"p99 {fw['p99'] / base['p99'] - 1:+.0%}  "
-            f"CPU/pick {fw['cpu_us'] / base['cpu_us'] - 1:+.0%}"
-        )
+    for rate in rates:
+        for name in databases:
+            run_pair(name, rate, args)
 
 
 if __name__ == "__main__":

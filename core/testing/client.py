@@ -3,6 +3,9 @@
 bot = commands.InteractionBot(**bot_kwargs(discord))
 async with connect_bot(bot, discord):
     ...
+
+``discord`` is a :class:`LocalDiscord` or, for a bot in another process than the local Discord,
+a :class:`DiscordEndpoint` (its address, token and owner, which ``DiscordEndpoint.of`` reads).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import disnake
@@ -23,8 +27,26 @@ READY_TIMEOUT = 5.0
 _ClientT = TypeVar("_ClientT", bound=disnake.Client)
 
 
+@dataclass(frozen=True)
+class DiscordEndpoint:
+    """What a bot needs to reach a local Discord, possibly running in another process."""
+
+    api_base: str
+    """What ``disnake.http.Route.BASE`` must be set to."""
+    token: str
+    owner_id: int
+    """The application's owner."""
+
+    @classmethod
+    def of(cls, discord: LocalDiscord | DiscordEndpoint) -> DiscordEndpoint:
+        """The endpoint of a started local Discord (an endpoint is returned as it is)."""
+        if isinstance(discord, DiscordEndpoint):
+            return discord
+        return cls(discord.api_base, discord.token, discord.owner.id)
+
+
 def bot_kwargs(
-    discord: LocalDiscord, *, with_owner: bool = True, **overrides: Any
+    discord: LocalDiscord | DiscordEndpoint, *, with_owner: bool = True, **overrides: Any
 ) -> dict[str, Any]:
     """The constructor arguments a bot needs for the local Discord; ``overrides`` win.
 
@@ -37,7 +59,7 @@ def bot_kwargs(
         "guild_ready_timeout": 0.05,
     }
     if with_owner:
-        kwargs["owner_ids"] = {discord.owner.id}
+        kwargs["owner_ids"] = {DiscordEndpoint.of(discord).owner_id}
     return {**kwargs, **overrides}
 
 
@@ -47,17 +69,18 @@ async def _identify_now(shard_id: int | None, *, initial: bool = False) -> None:
 
 @contextlib.asynccontextmanager
 async def connect_bot(
-    bot: _ClientT, discord: LocalDiscord, *, within: float = READY_TIMEOUT
+    bot: _ClientT, discord: LocalDiscord | DiscordEndpoint, *, within: float = READY_TIMEOUT
 ) -> AsyncIterator[_ClientT]:
     """Start ``bot`` against ``discord``; yields once it is ready and its commands are synced.
 
     Points ``disnake.http.Route.BASE`` at the local Discord while the bot runs and restores it
     on exit, when the bot is closed.
     """
+    endpoint = DiscordEndpoint.of(discord)
     previous_base = Route.BASE
-    Route.BASE = discord.api_base
+    Route.BASE = endpoint.api_base
     bot.before_identify_hook = _identify_now  # type: ignore[method-assign]
-    task = asyncio.create_task(bot.start(discord.token), name=f"bot on {discord.url}")
+    task = asyncio.create_task(bot.start(endpoint.token), name=f"bot on {endpoint.api_base}")
     try:
         ready = asyncio.create_task(bot.wait_until_ready())
         done, _ = await asyncio.wait({ready, task}, timeout=within, return_when="FIRST_COMPLETED")

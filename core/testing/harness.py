@@ -17,7 +17,7 @@ from typing import Any
 
 from core.app import App
 from core.settings import Settings
-from core.testing.client import bot_kwargs, connect_bot
+from core.testing.client import DiscordEndpoint, bot_kwargs, connect_bot
 from core.testing.server import LocalDiscord
 
 
@@ -32,7 +32,7 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_settings(
-    discord: LocalDiscord,
+    discord: LocalDiscord | DiscordEndpoint,
     data_dir: Path,
     *,
     plugins: Iterable[str] | None,
@@ -50,7 +50,10 @@ def test_settings(
             "url": database_url or f"sqlite://{data_dir}/test.sqlite3",
             "connect_retries": 0,
         },
-        "discord": {"owner_ids": [discord.owner.id], "guild_ready_timeout": 0.05},
+        "discord": {
+            "owner_ids": [DiscordEndpoint.of(discord).owner_id],
+            "guild_ready_timeout": 0.05,
+        },
         "web": {"port": 0},
         "reload": {"watch": False},
         "plugins": {name: {"enabled": wanted is None or name in wanted} for name in available},
@@ -60,7 +63,7 @@ def test_settings(
 
 @contextlib.asynccontextmanager
 async def run_app(
-    discord: LocalDiscord,
+    discord: LocalDiscord | DiscordEndpoint,
     data_dir: Path,
     *,
     plugins: Iterable[str] | None = None,
@@ -68,7 +71,8 @@ async def run_app(
     database_url: str | None = None,
     local_plugins: Path | bool | None = True,
 ) -> AsyncIterator[App]:
-    """Start an App with ``plugins`` on a fresh database and connect it to ``discord``.
+    """Start an App with ``plugins`` on a fresh database and connect it to ``discord`` (a
+    :class:`LocalDiscord`, or the :class:`DiscordEndpoint` of one in another process).
 
     Yields once the bot is ready and its commands are synced; closes everything on exit
     (plugins unloaded, connections closed). Plugins that failed to load are in
