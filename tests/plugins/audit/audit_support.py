@@ -69,9 +69,8 @@ class AuditWorld:
     @property
     def runtime(self) -> AuditRuntime:
         runtime = self.app.pm.get_plugin(RUNTIME_NAME)
-        # by name: a reload elsewhere in the session may have re-imported the module
-        assert type(runtime).__name__ == AuditRuntime.__name__
-        return runtime  # type: ignore[no-any-return]
+        assert isinstance(runtime, AuditRuntime)
+        return runtime
 
 
 async def load_probe(app: App) -> None:
