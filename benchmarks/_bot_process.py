@@ -7,12 +7,17 @@ loopback, as a deployed bot reaches Discord over the network. It talks to its pa
 on stdin/stdout: once its commands are synced it prints ``BENCH {"game": <id>}`` (the game to
 bet on, which it created); each ``cpu`` line it reads is answered with
 ``BENCH {"cpu": <seconds>}`` (this process's CPU time so far); it stops at end of input.
+
+With ``DBSBM_BENCH_PROFILE=<file>`` in its environment, it profiles itself (cProfile) between
+the first and the second ``cpu`` line (the measured load) and writes the stats to that file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import json
+import os
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -147,9 +152,18 @@ async def serve(kind: str, url: str, data_dir: Path, plugins: list[str], endpoin
         kind, DiscordEndpoint(**json.loads(endpoint)), url, data_dir, plugins
     ) as game:
         _say({"game": game})
+        profile_to = os.environ.get("DBSBM_BENCH_PROFILE", "")
+        profiler = cProfile.Profile() if profile_to else None
+        readings = 0
         while line := await asyncio.to_thread(sys.stdin.readline):
             if line.strip() == "cpu":
+                readings += 1
+                if profiler is not None and readings == 2:
+                    profiler.disable()
+                    profiler.dump_stats(profile_to)
                 _say({"cpu": time.process_time()})
+                if profiler is not None and readings == 1:
+                    profiler.enable()
 
 
 def main() -> None:
