@@ -13,9 +13,11 @@ from kit_bot import Seen, make_bot
 from core.testing.client import bot_kwargs, connect_bot
 from core.testing.driver import Actor
 from core.testing.server import LocalDiscord
+from core.testing.spec import default_spec_path
 from core.testing.state import World, snowflake
 
 Bot = tuple[commands.InteractionBot, Seen]
+HAVE_SPEC = default_spec_path().exists()
 
 
 async def test_login_and_guild_create(local_discord: LocalDiscord, kit_bot: Bot) -> None:
@@ -61,13 +63,13 @@ async def test_unknown_route_is_404_and_recorded(local_discord: LocalDiscord, ki
         await bot.http.request(Route("GET", "/no/such/route"))
     assert caught.value.text == "404: Not Found"
     assert local_discord.unknown_routes == ["GET /api/v10/no/such/route"]
-    assert [str(v).split(":")[0] for v in local_discord.spec_violations] == [
-        "GET /no/such/route (no such route in Discord's API)"
-    ]
+    expected = ["GET /no/such/route (no such route in Discord's API)"] if HAVE_SPEC else []
+    assert [str(v).split(":")[0] for v in local_discord.spec_violations] == expected
     local_discord.unknown_routes.clear()
     local_discord.spec_violations.clear()
 
 
+@pytest.mark.skipif(not HAVE_SPEC, reason="Discord's OpenAPI description is absent: no spec check")
 async def test_spec_check_catches_a_bad_body(local_discord: LocalDiscord, kit_bot: Bot) -> None:
     bot, _ = kit_bot
     channel = local_discord.guild.channel("general")
