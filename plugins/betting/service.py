@@ -54,6 +54,7 @@ class Betting:
         self.stats_cache = ctx.cache("stats")
         self.board_cache = ctx.cache("leaderboard")
         self.config_cache = ctx.cache("config")
+        self._defaults: dict[int, GuildConfig] = {}
 
     # --- guild set-up ----------------------------------------------------------------------
 
@@ -66,7 +67,12 @@ class Betting:
             return {} if found is None else {f: getattr(found, f) for f in CONFIG_FIELDS}
 
         fields = await self.config_cache.get_or_set(str(guild_id), stored)
-        return GuildConfig(**fields) if fields else self._default_config(guild_id)
+        if fields:
+            return GuildConfig(**fields)
+        default = self._defaults.get(guild_id)
+        if default is None:  # built once per guild: every pick of a guild without a row reads it
+            default = self._defaults[guild_id] = self._default_config(guild_id)
+        return default
 
     async def load_config(self, guild_id: int) -> GuildConfig:
         """The guild's stored set-up (or unsaved defaults) from the database, to edit and pass
