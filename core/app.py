@@ -72,7 +72,12 @@ class App:
         )
 
     async def claim_interaction(self, interaction_id: int) -> bool:
-        """True the first time any process sees ``interaction_id`` (shared through the cache)."""
+        """True the first time any process sees ``interaction_id`` (shared through the cache).
+
+        With the memory backend no other process shares the claim and the pipeline's own
+        de-duplication has already decided: ``True`` without touching the cache."""
+        if self.cache.backend == "memory":
+            return True
         return await self.cache.claim(f"interaction:{interaction_id}", ttl=900)
 
     async def _blocked(self, request: RateLimitRequest, decision: RateLimitDecision) -> None:

@@ -152,13 +152,7 @@ class Pipeline:
 
     async def on_command(self, inter: ApplicationCommandInteraction) -> None:
         await self._open.wait()
-        bot = self.app.bot
-        tables: dict[disnake.ApplicationCommandType, Mapping[str, Any]] = {
-            disnake.ApplicationCommandType.chat_input: bot.all_slash_commands,
-            disnake.ApplicationCommandType.user: bot.all_user_commands,
-            disnake.ApplicationCommandType.message: bot.all_message_commands,
-        }
-        command = tables.get(inter.data.type, {}).get(inter.data.name)
+        command = self._command_table(inter.data.type).get(inter.data.name)
         info = self._info(inter, "command", _qualified_name(inter.data), _options(inter.data))
         if command is None:
             await self._reply(inter, "This command is not available right now.")
@@ -171,6 +165,16 @@ class Pipeline:
                 raise exc.original from None
 
         await self.handle(inter, info, call)
+
+    def _command_table(self, kind: disnake.ApplicationCommandType) -> Mapping[str, Any]:
+        bot = self.app.bot
+        if kind is disnake.ApplicationCommandType.chat_input:
+            return bot.all_slash_commands
+        if kind is disnake.ApplicationCommandType.user:
+            return bot.all_user_commands
+        if kind is disnake.ApplicationCommandType.message:
+            return bot.all_message_commands
+        return {}
 
     async def on_autocomplete(self, inter: ApplicationCommandInteraction) -> None:
         await self._open.wait()
