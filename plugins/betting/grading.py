@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.recovery import UserError
@@ -53,6 +54,16 @@ def _settle(pick: Pick, legs: list[Leg]) -> tuple[Result, Decimal | None]:
     return result, settle(result, pick.stake, pick.to_win, full, paid)
 
 
+async def _locked_pick(conn: BaseDBAsyncClient, pick_id: int, guild_id: int) -> Pick:
+    """The guild's pick ``pick_id``, locked for the rest of the transaction ``conn``."""
+    pick = (
+        await Pick.filter(id=pick_id, guild_id=guild_id).using_db(conn).select_for_update().first()
+    )
+    if pick is None:
+        raise UserError(f"There is no pick #{pick_id} in this server.")
+    return pick
+
+
 async def grade(
     pick_id: int,
     guild_id: int,
@@ -68,14 +79,7 @@ async def grade(
     if result is Result.PENDING:
         raise UserError("A result is won, lost, push or void.")
     async with in_transaction() as conn:
-        pick = (
-            await Pick.filter(id=pick_id, guild_id=guild_id)
-            .using_db(conn)
-            .select_for_update()
-            .first()
-        )
-        if pick is None:
-            raise UserError(f"There is no pick #{pick_id} in this server.")
+        pick = await _locked_pick(conn, pick_id, guild_id)
         if pick.status == CANCELLED:
             raise UserError(f"Pick #{pick_id} was cancelled; it cannot be graded.")
         legs = await Leg.filter(pick_id=pick.id).using_db(conn).order_by("position")
@@ -129,14 +133,7 @@ async def grade(
 async def cancel(pick_id: int, guild_id: int, by: int, reason: str) -> Pick:
     """Mark a pending pick cancelled (kept, paying nothing, left out of every record)."""
     async with in_transaction() as conn:
-        pick = (
-            await Pick.filter(id=pick_id, guild_id=guild_id)
-            .using_db(conn)
-            .select_for_update()
-            .first()
-        )
-        if pick is None:
-            raise UserError(f"There is no pick #{pick_id} in this server.")
+        pick = await _locked_pick(conn, pick_id, guild_id)
         if pick.status != Result.PENDING:
             raise UserError(
                 f"Pick #{pick_id} is {pick.status}; only pending picks can be cancelled "
