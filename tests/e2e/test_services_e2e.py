@@ -31,11 +31,10 @@ from loguru import logger
 
 from core.app import App
 from core.events import CommandEvent, Outcome, SecurityEvent
-from core.testing import LocalDiscord
+from core.testing import FaultProxy, LocalDiscord
 from core.testing.driver import Actor, Callback
 from core.testing.events import EventRecorder
 from core.testing.harness import run_app
-from tests.web.support import TcpProxy
 
 ROOT = Path(__file__).resolve().parents[2]
 SECOND_PROCESS = E2E_PLUGINS / "services_probe" / "second_process.py"
@@ -405,7 +404,7 @@ async def test_commands_keep_working_when_redis_goes_away(
     local_discord: LocalDiscord, tmp_path: Path
 ) -> None:
     url = redis_test_url()
-    proxy = await TcpProxy.for_url(url).start()
+    proxy = await FaultProxy.for_url(url).start()
     sections = service_settings("redis", proxy.url(url))
     sections["cache"] |= {"breaker_failures": 2, "breaker_cooldown": 600}
     alice = local_discord.member("Alice")
@@ -483,7 +482,7 @@ async def test_the_next_command_succeeds_after_the_postgres_connection_drops(
     sink = logger.add(watch, level="WARNING")
     try:
         async with fresh_database("postgres", tmp_path) as direct_url:
-            proxy = await TcpProxy.for_url(direct_url).start()
+            proxy = await FaultProxy.for_url(direct_url).start()
             try:
                 async with run_app(
                     local_discord,
@@ -496,7 +495,7 @@ async def test_the_next_command_succeeds_after_the_postgres_connection_drops(
                     proxy.cut()
                     response = await alice.slash("svc", "bump", name="c")
                     await asyncio.wait_for(failed.wait(), 10)
-                    proxy.restore()
+                    await proxy.restore()
                     reply = await response.wait_reply()
                     assert reply.message is not None and reply.message.content == "c=2"
                     assert not reply.ephemeral

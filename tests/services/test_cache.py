@@ -15,14 +15,13 @@ from core.cache import Cache, dumps, loads
 from core.hooks import new_plugin_manager
 from core.hookspecs import hookimpl
 from core.settings import CacheSettings
+from core.testing import FaultProxy
 
 from .conftest import (
     CLOSED_PORT_URL,
     FakeClock,
-    RedisProxy,
     delete_prefix,
     new_prefix,
-    proxied_url,
 )
 
 MakeCache = Callable[..., Cache]
@@ -291,16 +290,16 @@ async def test_breaker_opens_and_commands_keep_working(mono: FakeClock) -> None:
 
 @pytest.mark.backend
 async def test_breaker_closes_after_outage_and_replays_invalidations(
-    redis_url: str, redis_prefix: str, redis_proxy: RedisProxy, mono: FakeClock
+    redis_url: str, redis_prefix: str, redis_proxy: FaultProxy, mono: FakeClock
 ) -> None:
-    url = proxied_url(redis_url, redis_proxy)
+    url = redis_proxy.url(redis_url)
     settings = CacheSettings(backend="redis", redis_url=url, breaker_failures=1, breaker_cooldown=5)
     cache = Cache(settings, prefix=redis_prefix, clock=mono)
     witness = Cache(CacheSettings(backend="redis", redis_url=redis_url), prefix=redis_prefix)
     ns = cache.namespace("n")
     try:
         await ns.set("stale", "old")
-        await redis_proxy.cut()
+        redis_proxy.cut()
         await ns.delete("stale")  # Redis unreachable: remembered for later
         assert cache.breaker_state == "open"
         await ns.set("outage", "memory only")

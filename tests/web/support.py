@@ -2,13 +2,12 @@
 
 ``running_app`` starts an :class:`~core.app.App` with only the chosen plugins enabled, a fresh
 database and the web server on a free loopback port, and connects its bot to the local Discord.
-``TcpProxy`` sits between the App and PostgreSQL or Redis so a test can take the backend "down".
+``core.testing.FaultProxy`` goes between the App and PostgreSQL or Redis to take the backend "down".
 ``fresh_postgres`` creates a throw-away PostgreSQL database beside the configured test one.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import secrets
@@ -73,73 +72,6 @@ async def running_app(
             yield app
     finally:
         await app.close()
-
-
-class TcpProxy:
-    """A loopback TCP proxy to ``target``; :meth:`cut` drops every connection and refuses new
-    ones (the backend looks down), :meth:`restore` accepts again."""
-
-    def __init__(self, target_host: str, target_port: int) -> None:
-        self.target = (target_host, target_port)
-        self.port = 0
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-        self._up = True
-
-    @classmethod
-    def for_url(cls, url: str) -> TcpProxy:
-        parts = urllib.parse.urlsplit(url)
-        return cls(parts.hostname or "127.0.0.1", parts.port or 0)
-
-    def url(self, url: str) -> str:
-        """``url`` with its host and port replaced by the proxy's."""
-        parts = urllib.parse.urlsplit(url)
-        netloc = parts.netloc.rsplit("@", 1)
-        host = f"127.0.0.1:{self.port}"
-        return urllib.parse.urlunsplit(
-            parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host)
-        )
-
-    async def start(self) -> TcpProxy:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if not self._up:
-            writer.close()
-            return
-        try:
-            up_reader, up_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            writer.close()
-            return
-        self._writers |= {writer, up_writer}
-
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(OSError, asyncio.CancelledError):
-                while data := await src.read(65536):
-                    dst.write(data)
-                    await dst.drain()
-            dst.close()
-
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-        self._writers -= {writer, up_writer}
-
-    def cut(self) -> None:
-        self._up = False
-        for writer in list(self._writers):
-            transport = writer.transport
-            transport.abort()
-
-    def restore(self) -> None:
-        self._up = True
-
-    async def close(self) -> None:
-        self.cut()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
 
 
 @contextlib.asynccontextmanager

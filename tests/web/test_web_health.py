@@ -12,8 +12,9 @@ from aiohttp import web
 from core.app import App
 from core.events import SecurityEvent
 from core.hookspecs import hookimpl
+from core.testing import FaultProxy
 from core.testing.server import LocalDiscord
-from tests.web.support import TcpProxy, backend_url, fresh_postgres, running_app
+from tests.web.support import backend_url, fresh_postgres, running_app
 
 
 async def get(app: App, path: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
@@ -94,7 +95,7 @@ async def test_plugin_health_checks_are_reported(
 @pytest.mark.backend
 async def test_postgres_down(local_discord: LocalDiscord, tmp_path: Path) -> None:
     async with fresh_postgres(backend_url("postgres")) as url:
-        proxy = await TcpProxy.for_url(url).start()
+        proxy = await FaultProxy.for_url(url).start()
         try:
             async with running_app(
                 local_discord, tmp_path, (), database={"url": proxy.url(url)}
@@ -103,7 +104,7 @@ async def test_postgres_down(local_discord: LocalDiscord, tmp_path: Path) -> Non
                 proxy.cut()
                 ready_status, ready = await get(app, "/health/ready")
                 status, body = await get(app, "/health/detailed")
-                proxy.restore()
+                await proxy.restore()
                 await app.db.reconnect()
                 recovered, _ = await get(app, "/health/ready")
         finally:
@@ -117,7 +118,7 @@ async def test_postgres_down(local_discord: LocalDiscord, tmp_path: Path) -> Non
 @pytest.mark.backend
 async def test_redis_down(local_discord: LocalDiscord, tmp_path: Path) -> None:
     url = backend_url("redis")
-    proxy = await TcpProxy.for_url(url).start()
+    proxy = await FaultProxy.for_url(url).start()
     redis = proxy.url(url)
     try:
         async with running_app(
