@@ -173,12 +173,11 @@ class FaultProxy:
 
     async def restore(self) -> None:
         """Back to a clean pass-through: listening on the same port, held bytes flowing, no
-        added latency. Does nothing once the proxy is closed."""
-        if self._closed:
-            return
+        added latency (a closed proxy stays closed)."""
         self._latency = 0.0
         self._flowing.set()
-        await self._listen()
+        if not self._closed:
+            await self._listen()
 
     @contextlib.asynccontextmanager
     async def fault(self, kind: str, seconds: float | None = None) -> AsyncIterator[None]:
