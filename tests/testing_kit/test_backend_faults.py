@@ -14,10 +14,12 @@ import asyncmy
 import asyncpg
 import pytest
 import redis.asyncio as aioredis
+from db_backends import fresh_database
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from core.testing.backends import FaultProxy, hold_sqlite_lock
+from core.testing import FaultProxy, LocalDiscord, hold_sqlite_lock
+from core.testing.harness import run_app
 from tests.web.support import backend_url
 
 SLOW = 5.0
@@ -375,3 +377,41 @@ async def test_sqlite_lock_reports_a_file_it_cannot_open(tmp_path: Path) -> None
     with pytest.raises(RuntimeError, match="could not lock"):
         async with hold_sqlite_lock(tmp_path / "missing" / "bot.sqlite3"):
             pass
+
+
+# --- the example of docs/TESTING_PLUGINS.md ("Faults in your backends") -------------------------
+
+
+@pytest.fixture
+async def postgres_url(tmp_path: Path) -> AsyncIterator[str]:
+    async with fresh_database("postgres", tmp_path) as url:
+        yield url
+
+
+@pytest.mark.backend
+async def test_hello_survives_a_dropped_connection(
+    local_discord: LocalDiscord, tmp_path: Path, postgres_url: str
+) -> None:
+    alice = local_discord.member("Alice")
+    async with (
+        FaultProxy.for_url(postgres_url) as proxy,
+        run_app(local_discord, tmp_path, plugins=["hello"], database_url=proxy.url(postgres_url)),
+    ):
+        reply = await (await alice.slash("hello", name="world")).wait_reply()
+        assert reply.message is not None and reply.message.content.endswith("(greeting #1)")
+
+        proxy.reset()  # every open connection to PostgreSQL gets a TCP RST
+        reply = await (await alice.slash("hello", name="again")).wait_reply()
+        assert reply.message is not None and reply.message.content.endswith("(greeting #2)")
+        assert proxy.stats.reset > 0
+
+        async with proxy.fault("latency", 0.05):  # each query and answer waits 50 ms
+            reply = await (await alice.slash("hello", name="slowly")).wait_reply()
+        assert reply.message is not None and reply.message.content.endswith("(greeting #3)")
+
+
+def test_the_docs_show_the_example_verbatim() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "TESTING_PLUGINS.md").read_text(encoding="utf-8")
+    own = Path(__file__).read_text(encoding="utf-8")
+    example = own[own.index("@pytest.mark.backend\nasync def test_hello_survives") :]
+    assert example[: example.index("\n\n\ndef ")] in docs
