@@ -134,10 +134,16 @@ class Denial:
 
 @dataclass(frozen=True, slots=True)
 class HealthResult:
-    """One component's health."""
+    """One component's health.
+
+    ``configured=False`` marks an optional component that is switched off because nobody set
+    it up (an external API without a key): it is reported as ``not_configured``, never as
+    failing, whatever ``healthy`` says; ``detail`` should name the setting that turns it on.
+    """
 
     component: str
     healthy: bool
     detail: str = ""
     duration_ms: float = 0.0
     data: dict[str, Any] = field(default_factory=dict)
+    configured: bool = True

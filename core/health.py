@@ -2,7 +2,9 @@
 
 The web server's ``/health/ready`` and ``/health/detailed`` and the admin plugin's ``/status`` all
 read from here. Every check is timed, bounded by :data:`CHECK_TIMEOUT` and never raises: a check
-that fails or hangs becomes an unhealthy :class:`~core.events.HealthResult` naming the reason.
+that fails or hangs becomes an unhealthy :class:`~core.events.HealthResult` naming the reason. A
+result with ``configured=False`` (an optional component nobody set up, such as an external API
+without a key) reads ``not_configured`` and does not make a report unhealthy.
 
 Example::
 
@@ -17,7 +19,7 @@ import asyncio
 import math
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from core.events import HealthResult
@@ -31,37 +33,52 @@ if TYPE_CHECKING:
 CHECK_TIMEOUT = 5.0  # seconds one component may take before it counts as unhealthy
 
 
+def status_of(result: HealthResult) -> str:
+    """``"ok"``, ``"unhealthy"`` or ``"not_configured"`` (an optional component left off)."""
+    if not result.configured:
+        return "not_configured"
+    return "ok" if result.healthy else "unhealthy"
+
+
 @dataclass(frozen=True, slots=True)
 class HealthReport:
-    """The health of several components; healthy only when every one of them is."""
+    """The health of several components; healthy when none of them fails (a component that is
+    not configured does not fail)."""
 
     components: tuple[HealthResult, ...]
     duration_ms: float
 
     @property
     def healthy(self) -> bool:
-        return all(c.healthy for c in self.components)
+        return not self.failing()
 
     def failing(self) -> list[str]:
         """The names of the unhealthy components."""
-        return [c.component for c in self.components if not c.healthy]
+        return [c.component for c in self.components if status_of(c) == "unhealthy"]
 
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict: overall status, the failing names and each component's result."""
-        return {
+    def to_json(self, *, detail: bool = True) -> dict[str, Any]:
+        """A JSON-ready dict: overall status, the failing names and each component's result.
+
+        Without ``detail`` each component has its status only: no detail text, timing or data
+        (for a client that may know whether the bot is ready, not why)."""
+        body: dict[str, Any] = {
             "status": "ok" if self.healthy else "unhealthy",
             "failing": self.failing(),
-            "duration_ms": round(self.duration_ms, 2),
-            "components": {
-                c.component: {
-                    "status": "ok" if c.healthy else "unhealthy",
-                    "detail": c.detail,
-                    "duration_ms": round(c.duration_ms, 2),
-                    **({"data": c.data} if c.data else {}),
-                }
-                for c in self.components
-            },
         }
+        if not detail:
+            body["components"] = {c.component: {"status": status_of(c)} for c in self.components}
+            return body
+        body["duration_ms"] = round(self.duration_ms, 2)
+        body["components"] = {
+            c.component: {
+                "status": status_of(c),
+                "detail": c.detail,
+                "duration_ms": round(c.duration_ms, 2),
+                **({"data": c.data} if c.data else {}),
+            }
+            for c in self.components
+        }
+        return body
 
 
 async def timed(component: str, check: Callable[[], Awaitable[HealthResult]]) -> HealthResult:
@@ -76,7 +93,7 @@ async def timed(component: str, check: Callable[[], Awaitable[HealthResult]]) ->
         ms = (time.perf_counter() - started) * 1000
         return HealthResult(component, False, f"{type(exc).__name__}: {exc}", ms)
     ms = result.duration_ms or (time.perf_counter() - started) * 1000
-    return HealthResult(component, result.healthy, result.detail, ms, result.data)
+    return replace(result, component=component, duration_ms=ms)
 
 
 def shard_latencies(bot: disnake.Client) -> dict[int, float | None]:
@@ -162,11 +179,7 @@ async def plugin_checks(app: App) -> list[HealthResult]:
             core = name.startswith("core.")
             if not core and component != name and not component.startswith(f"{name}."):
                 component = f"{name}.{component}"
-            out.append(
-                HealthResult(
-                    component, result.healthy, result.detail, result.duration_ms or ms, result.data
-                )
-            )
+            out.append(replace(result, component=component, duration_ms=result.duration_ms or ms))
         return out
 
     names = dict.fromkeys(i.plugin_name for i in app.pm.hook.dbsbm_health_check.get_hookimpls())

@@ -68,5 +68,6 @@ class WeatherHooks:
 
     @hookimpl
     def dbsbm_health_check(self) -> HealthResult | None:
-        """``weather.api``: unhealthy without a key or when the last WeatherAPI call failed."""
+        """``weather.api``: not configured without a key; unhealthy when the last WeatherAPI
+        call failed."""
         return None if self._handlers is None else self._handlers.service.health_result()

@@ -21,6 +21,7 @@ from plugins.weather.conditions import (
     hour_on_day,
     local_weekday_index,
 )
+from plugins.weather.settings import ENV_KEY
 from plugins.weather.when import When, weekday_number
 
 SEARCH_MIN_LENGTH = 3
@@ -160,10 +161,11 @@ class WeatherService:
         return [(label, query) for label, query in found]
 
     def health_result(self) -> HealthResult:
-        """``api``: healthy when a key is configured and the last call worked."""
+        """``api``: not configured without a key; else healthy while the last call worked."""
         data = {"last_call_at": self.health.at}
         if not self.client.configured:
-            return HealthResult("api", False, "no WeatherAPI key configured", data=data)
+            detail = f"not configured: set {ENV_KEY} (or api_key under [plugins.weather])"
+            return HealthResult("api", True, detail, data=data, configured=False)
         if self.health.ok is False:
             return HealthResult("api", False, f"last call failed: {self.health.detail}", data=data)
         return HealthResult("api", True, self.health.detail, data=data)

@@ -166,6 +166,21 @@ async def test_health_check_reports_key_and_last_call(
     assert GOOD_KEY not in str(results) and QUOTA_KEY not in str(results)
 
 
+async def test_without_a_key_health_reads_not_configured_and_stays_healthy(
+    bot_with: Any,
+) -> None:
+    """An optional API nobody configured must not make ``/health/detailed`` answer 503."""
+    from core.health import detailed
+
+    async with bot_with(api_key=None) as app:
+        report = await detailed(app)
+    body = report.to_json()
+    assert report.healthy and body["failing"] == [], body
+    api = body["components"]["weather.api"]
+    assert api["status"] == "not_configured"
+    assert "DBSBM_PLUGINS__WEATHER__API_KEY" in api["detail"]
+
+
 async def test_reload_keeps_weather_working_and_closes_the_old_session(
     weather_bot: App, alice: Actor, fake_api: FakeWeatherAPI
 ) -> None:

@@ -135,4 +135,5 @@ async def test_health_follows_the_last_call(make_service: Any, fake_api: FakeWea
     assert "HTTP 503" in result.detail
     await service.current("London")
     assert service.health_result().healthy
-    assert not make_service(api_key=None).health_result().healthy
+    unconfigured = make_service(api_key=None).health_result()
+    assert not unconfigured.configured and "DBSBM_PLUGINS__WEATHER__API_KEY" in unconfigured.detail
