@@ -4,12 +4,15 @@ Endpoints (status 200 when healthy, 503 when not; JSON bodies):
 
 - ``GET /health`` — liveness: the process answers; nothing else is touched.
 - ``GET /health/ready`` — ready to serve: the gateway is connected and the database answers.
+  A client beyond loopback without ``Authorization: Bearer <[web] token>`` gets the overall
+  status and each component's status only (no database URL, no error text).
 - ``GET /health/detailed`` — every component (database, cache with its circuit state, gateway
   latency per shard, each plugin's state and its own health checks) with status and timing. When
   the server is bound beyond loopback it needs ``Authorization: Bearer <[web] token>``.
 
 Every request counts against ``[ratelimit] web`` per client address (429 with ``Retry-After``
-beyond it, and a ``web_rate_limited`` security event).
+beyond it; refusals are reported as at most two security events per address and period, see
+:class:`~core.ratelimit.WebRateLimit`). Requests older than HTTP/1.0 are refused with 505.
 
 aiohttp freezes its router once the server starts, so plugin routes are kept in the server's own
 table and served by one dispatching handler; :meth:`WebServer.add_routes` returns the undo step
@@ -30,7 +33,7 @@ from loguru import logger
 from core import health
 from core.events import SecurityEvent
 from core.hooks import emit
-from core.ratelimit import web_rate_limit_middleware
+from core.ratelimit import WebRateLimit
 from core.settings import ConfigError
 
 if TYPE_CHECKING:
@@ -51,6 +54,14 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+@web.middleware
+async def refuse_http09(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse HTTP/0.9 (aiohttp's parser accepts a request line without a version as 0.9)."""
+    if request.version < (1, 0):
+        raise web.HTTPVersionNotSupported(text="HTTP/1.0 or later is required")
+    return await handler(request)
+
+
 def json_response(
     body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
@@ -67,6 +78,7 @@ class WebServer:
         self.app = app
         self.routes: dict[tuple[str, str], tuple[str, Handler]] = {}
         self._runner: web.AppRunner | None = None
+        self._limit: WebRateLimit | None = None
         self.port: int | None = None
 
     @property
@@ -111,7 +123,8 @@ class WebServer:
 
     async def _ready(self, request: web.Request) -> web.Response:
         report = await health.readiness(self.app)
-        return json_response(report.to_json(), 200 if report.healthy else 503)
+        detail = is_loopback(request.remote or "") or self._bearer_ok(request)
+        return json_response(report.to_json(detail=detail), 200 if report.healthy else 503)
 
     async def _detailed(self, request: web.Request) -> web.Response:
         refusal = await self._authorise(request)
@@ -135,19 +148,14 @@ class WebServer:
                 },
                 403,
             )
-        given = request.headers.get("Authorization", "")
-        scheme, _, value = given.partition(" ")
-        if scheme.lower() == "bearer" and hmac.compare_digest(
-            value.strip().encode(), token.encode()
-        ):
+        if self._bearer_ok(request):
             return None
-        await emit(
-            self.app.pm.hook.dbsbm_security_event,
-            event=SecurityEvent(
+        await self._security_event(
+            SecurityEvent(
                 kind="web_unauthorized",
                 detail=f"{request.method} {request.path}: missing or wrong bearer token",
                 client_address=request.remote,
-            ),
+            )
         )
         return json_response(
             {"status": "unauthorized", "detail": "send Authorization: Bearer <[web] token>"},
@@ -155,23 +163,27 @@ class WebServer:
             {"WWW-Authenticate": 'Bearer realm="dbsbm"'},
         )
 
+    def _bearer_ok(self, request: web.Request) -> bool:
+        """Whether the request carries ``Authorization: Bearer <[web] token>`` (a token is set)."""
+        settings = self.app.settings.web
+        token = settings.token.get_secret_value() if settings.token else ""
+        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+        return (
+            bool(token)
+            and scheme.lower() == "bearer"
+            and hmac.compare_digest(value.strip().encode(), token.encode())
+        )
+
     # --- lifecycle ---------------------------------------------------------------------
 
-    async def _rate_limited(self, address: str) -> None:
-        await emit(
-            self.app.pm.hook.dbsbm_security_event,
-            event=SecurityEvent(
-                kind="web_rate_limited",
-                detail=f"more than {self.app.settings.ratelimit.web} requests to the web server",
-                client_address=address,
-            ),
-        )
+    async def _security_event(self, event: SecurityEvent) -> None:
+        await emit(self.app.pm.hook.dbsbm_security_event, event=event)
 
     def make_app(self) -> web.Application:
-        limit = web_rate_limit_middleware(
-            self.app.limiter, self.app.settings.ratelimit.web, on_refused=self._rate_limited
+        self._limit = WebRateLimit(
+            self.app.limiter, self.app.settings.ratelimit.web, self._security_event
         )
-        application = web.Application(middlewares=[limit])
+        application = web.Application(middlewares=[refuse_http09, self._limit.middleware])
         application.router.add_get("/health", self._health)
         application.router.add_get("/health/ready", self._ready)
         application.router.add_get("/health/detailed", self._detailed)
@@ -198,6 +210,10 @@ class WebServer:
         logger.info("web server listening on {}", self.url)
 
     async def stop(self) -> None:
+        """Stop serving, then report the open rate-limit refusal windows."""
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._limit is not None:
+            await self._limit.close()
+            self._limit = None

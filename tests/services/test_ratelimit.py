@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from loguru import logger
 
-from core.events import InteractionInfo, RateLimitDecision, RateLimitRequest
+from core.events import InteractionInfo, RateLimitDecision, RateLimitRequest, SecurityEvent
 from core.hooks import acall, new_plugin_manager
 from core.hookspecs import hookimpl
 from core.ratelimit import (
@@ -20,10 +20,10 @@ from core.ratelimit import (
     LimitError,
     RateLimiter,
     RateLimitHooks,
+    WebRateLimit,
     block_event,
     denial_message,
     parse_limit,
-    web_rate_limit_middleware,
 )
 from core.settings import RateLimitSettings
 from core.testing import FaultProxy
@@ -362,17 +362,16 @@ async def test_limiter_returns_to_redis_after_an_outage(
 
 async def test_web_middleware_answers_429_with_retry_after(clock: FakeClock) -> None:
     limiter = RateLimiter(RateLimitSettings(), clock=clock)
-    refused: list[str] = []
+    events: list[SecurityEvent] = []
 
-    async def on_refused(address: str) -> None:
-        refused.append(address)
+    async def report(event: SecurityEvent) -> None:
+        events.append(event)
 
     async def hello(_: web.Request) -> web.Response:
         return web.Response(text="hi")
 
-    app = web.Application(
-        middlewares=[web_rate_limit_middleware(limiter, "2/60s", on_refused=on_refused)]
-    )
+    limit = WebRateLimit(limiter, "2/60s", report)
+    app = web.Application(middlewares=[limit.middleware])
     app.router.add_get("/", hello)
     async with TestClient(TestServer(app)) as client:
         for _ in range(2):
@@ -381,6 +380,9 @@ async def test_web_middleware_answers_429_with_retry_after(clock: FakeClock) -> 
         resp = await client.get("/")
         assert resp.status == 429 and resp.headers["Retry-After"] == "60"
         assert (await resp.json())["retry_after"] == 60
-        assert refused == ["127.0.0.1"]
+        assert [(e.kind, e.client_address) for e in events] == [("web_rate_limited", "127.0.0.1")]
         clock.advance(59.5)
         assert (await client.get("/")).status == 200
+    await limit.close()  # the refusal window is closed and its count reported
+    assert [e.kind for e in events] == ["web_rate_limited", "web_rate_limit_ended"]
+    assert events[1].data["refused"] == 1

@@ -8,6 +8,7 @@ database and the web server on a free loopback port, and connects its bot to the
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import secrets
@@ -19,6 +20,8 @@ from typing import Any
 import pytest
 
 from core.app import App
+from core.events import SecurityEvent
+from core.hookspecs import hookimpl
 from core.settings import Settings
 from core.testing.client import bot_kwargs, connect_bot
 from core.testing.server import LocalDiscord
@@ -72,6 +75,32 @@ async def running_app(
             yield app
     finally:
         await app.close()
+
+
+class SecurityLog:
+    """Collects security events (register it like any listener: ``app.pm.register(log)``)."""
+
+    def __init__(self) -> None:
+        self.events: list[SecurityEvent] = []
+        self._added = asyncio.Event()
+
+    @hookimpl
+    def dbsbm_security_event(self, event: SecurityEvent) -> None:
+        self.events.append(event)
+        self._added.set()
+
+    def kinds(self) -> list[str]:
+        return [e.kind for e in self.events]
+
+    async def wait_for(self, kind: str, within: float = 10.0) -> SecurityEvent:
+        """The first event of ``kind``, waiting up to ``within`` seconds for it."""
+        async with asyncio.timeout(within):
+            while True:
+                found = next((e for e in self.events if e.kind == kind), None)
+                if found is not None:
+                    return found
+                self._added.clear()
+                await self._added.wait()
 
 
 @contextlib.asynccontextmanager

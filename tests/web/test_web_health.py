@@ -10,27 +10,16 @@ import pytest
 from aiohttp import web
 
 from core.app import App
-from core.events import SecurityEvent
+from core.events import HealthResult
 from core.hookspecs import hookimpl
 from core.testing import FaultProxy
 from core.testing.server import LocalDiscord
-from tests.web.support import backend_url, fresh_postgres, running_app
+from tests.web.support import SecurityLog, backend_url, fresh_postgres, running_app
 
 
 async def get(app: App, path: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
     async with aiohttp.ClientSession() as http, http.get(app.web.url + path, **kwargs) as r:
         return r.status, await r.json()
-
-
-class SecurityLog:
-    """Collects security events (registered like any listener)."""
-
-    def __init__(self) -> None:
-        self.events: list[SecurityEvent] = []
-
-    @hookimpl
-    def dbsbm_security_event(self, event: SecurityEvent) -> None:
-        self.events.append(event)
 
 
 async def test_liveness_touches_nothing(local_discord: LocalDiscord, tmp_path: Path) -> None:
@@ -90,6 +79,22 @@ async def test_plugin_health_checks_are_reported(
     assert status == 503
     assert body["failing"] == ["feeds"]
     assert "feed unreachable" in body["components"]["feeds"]["detail"]
+
+
+async def test_a_component_not_configured_does_not_fail_the_report(
+    local_discord: LocalDiscord, tmp_path: Path
+) -> None:
+    class Optional:
+        @hookimpl
+        async def dbsbm_health_check(self) -> HealthResult:
+            return HealthResult("api", True, "not configured: set FEED_KEY", configured=False)
+
+    async with running_app(local_discord, tmp_path, ()) as app:
+        app.pm.register(Optional(), name="feeds")
+        status, body = await get(app, "/health/detailed")
+    assert (status, body["status"], body["failing"]) == (200, "ok", [])
+    feed = body["components"]["feeds.api"]
+    assert (feed["status"], feed["detail"]) == ("not_configured", "not configured: set FEED_KEY")
 
 
 @pytest.mark.backend
@@ -191,9 +196,11 @@ async def test_web_rate_limit_per_address(local_discord: LocalDiscord, tmp_path:
                 async with http.get(app.web.url + "/health") as r:
                     statuses.append(r.status)
                     retry_after = r.headers.get("Retry-After")
+        assert log.kinds() == ["web_rate_limited"]
     assert statuses == [200, 200, 429]
     assert retry_after is not None and int(retry_after) > 0
-    assert [e.kind for e in log.events] == ["web_rate_limited"]
+    assert log.kinds() == ["web_rate_limited", "web_rate_limit_ended"]  # closed at shutdown
+    assert log.events[1].data["refused"] == 1
 
 
 async def test_plugin_routes_come_and_go(local_discord: LocalDiscord, tmp_path: Path) -> None:
