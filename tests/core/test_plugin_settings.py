@@ -34,6 +34,33 @@ async def test_bad_plugin_setting_names_file_and_key(
     assert str(err.value).startswith(f"{tmp_path / 'config.toml'}: {expected}")
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        (
+            "DBSBM_PLUGINS__WEATHER__ATTEMPTS",
+            "many",
+            "environment variable DBSBM_PLUGINS__WEATHER__ATTEMPTS: Input should be a valid "
+            "integer, unable to parse string as an integer (got 'many')",
+        ),
+        (
+            "DBSBM_PLUGINS__WEATHER__ATTEMTPS",
+            "2",
+            "environment variable DBSBM_PLUGINS__WEATHER__ATTEMTPS: unknown setting",
+        ),
+    ],
+)
+async def test_bad_plugin_setting_from_a_variable_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    app = app_with(tmp_path, "[plugins.weather]\nattempts = 3\n")
+    app.plugins.scan()
+    with pytest.raises(ConfigError) as err:
+        app.plugins.prepare("weather")
+    assert str(err.value) == expected
+
+
 async def test_unknown_key_in_a_plugin_section_is_refused(tmp_path: Path) -> None:
     app = app_with(tmp_path, "[plugins.metrics]\nenabled = true\ncolour = 'red'\n")
     app.plugins.scan()
