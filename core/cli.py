@@ -16,13 +16,21 @@ from pathlib import Path
 from typing import Any
 
 import disnake
+from loguru import logger
 
 from core import __version__
 from core.app import App
 from core.database import DatabaseError
 from core.logging import setup_logging
 from core.plugin import PluginError
-from core.settings import ConfigError, Settings, load_settings, settings_summary
+from core.plugin_manager import Prepared
+from core.settings import (
+    ConfigError,
+    Settings,
+    load_settings,
+    settings_summary,
+    unknown_variables,
+)
 from core.testing.script import GRAMMAR as SANDBOX_GRAMMAR
 
 Handler = Callable[[App, argparse.Namespace], Awaitable[int]]
@@ -130,29 +138,23 @@ async def cmd_plugins_list(app: App, args: argparse.Namespace) -> int:
 
 async def cmd_check(app: App, args: argparse.Namespace) -> int:
     results: list[tuple[str, bool, str]] = []
-    prepared = []
     try:
         prepared = app.prepare_enabled()
+    except ConfigError as exc:
+        results.append(("config and plugins", False, str(exc)))
+        # Connecting would create the SQLite file (and data folder) of a config being fixed.
+        results.append(("database", False, "not checked: the config is invalid"))
+    else:
         failed = [n for n, r in app.plugins.records.items() if r.error]
         detail = f"{len(prepared)} plugins ready" + (
             f"; failed: {', '.join(failed)}" if failed else ""
         )
         results.append(("config and plugins", not failed, detail))
-    except ConfigError as exc:
-        results.append(("config and plugins", False, str(exc)))
-    app.db.retries = 0
-    try:
-        await app.db.connect(app.app_specs(prepared))
-        health = await app.db.ping()
-        results.append(("database", health.healthy, f"{app.db.masked_url}: {health.detail}"))
-    except DatabaseError as exc:
-        results.append(("database", False, str(exc)))
+        results.append(("database", *await _check_database(app, prepared)))
     cache_health = await app.cache.health()
     results.append(("cache", cache_health.healthy, cache_health.detail))
     token = app.settings.discord.token
     if token is not None and token.get_secret_value():
-        import disnake
-
         http = disnake.http.HTTPClient(loop=asyncio.get_running_loop())
         try:
             user = await http.static_login(token.get_secret_value())
@@ -168,9 +170,42 @@ async def cmd_check(app: App, args: argparse.Namespace) -> int:
     return 0 if all(ok for _, ok, _ in results) else 1
 
 
+async def _check_database(app: App, prepared: list[Prepared]) -> tuple[bool, str]:
+    """Connect once (no retries) and ping: (healthy, detail)."""
+    app.db.retries = 0
+    try:
+        await app.db.connect(app.app_specs(prepared))
+        health = await app.db.ping()
+    except DatabaseError as exc:
+        return False, str(exc)
+    return health.healthy, f"{app.db.masked_url}: {health.detail}"
+
+
 async def cmd_config_show(app: App, args: argparse.Namespace) -> int:
+    """Print the effective settings; exit 2 if an enabled plugin's settings are invalid."""
     print(json.dumps(settings_summary(app.settings), indent=2, default=str))
-    return 0
+    errors = _plugin_settings_errors(app)
+    for error in errors:
+        print(f"error: {error}", file=sys.stderr)
+    return 2 if errors else 0
+
+
+def _plugin_settings_errors(app: App) -> list[str]:
+    """Why the plugin sections are invalid: an unknown plugin, or each enabled plugin's bad
+    settings. A plugin that fails to import is ``dbsbm plugins list``'s and ``check``'s to say."""
+    try:
+        app.plugins.scan()
+    except ConfigError as exc:
+        return [str(exc)]
+    errors = []
+    for name in app.plugins.enabled_names():
+        try:
+            app.plugins.prepare(name)
+        except ConfigError as exc:
+            errors.append(str(exc))
+        except PluginError:
+            continue
+    return errors
 
 
 # --- parser and dispatch ---------------------------------------------------------------
@@ -268,6 +303,8 @@ def _main(argv: list[str]) -> int:
     known, _ = pre.parse_known_args(argv)
     settings = load_settings(known.config)
     setup_logging(settings.logging)
+    for warning in unknown_variables():
+        logger.warning(warning)
     parser = build_parser(_plugin_clis(settings, known.config))
     args = parser.parse_args(argv)
     if getattr(args, "sandbox", False):

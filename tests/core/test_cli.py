@@ -1,5 +1,6 @@
 """The dbsbm command line, run as a real process: help, plugins list, config show, check, run
-without a token, bad config, and migrate creating every plugin's tables on each database."""
+without a token, bad config (named where it was set), variables that name no setting, and
+migrate creating every plugin's tables on each database."""
 
 from __future__ import annotations
 
@@ -136,10 +137,82 @@ async def test_migrate_creates_every_plugins_tables(kind: str, workdir: Path) ->
 
 
 def test_bad_rate_limit_is_a_config_error(workdir: Path) -> None:
-    result = dbsbm("plugins", "list", cwd=workdir, env={"DBSBM_RATELIMIT__DEFAULT": "5/60x"})
+    config = workdir / "config.toml"
+    config.write_text(config.read_text().replace('default = "10/60s"', 'default = "5/60x"'))
+    result = dbsbm("plugins", "list", cwd=workdir)
     assert result.returncode == 2
     assert result.stderr.strip().startswith("error: config.toml: [ratelimit] default:")
     assert "Traceback" not in result.stderr
+
+
+def test_a_bad_variable_is_named_not_config_toml(workdir: Path) -> None:
+    result = dbsbm("check", cwd=workdir, env={"DBSBM_DATABASE__POOL_SIZE": "abc"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: environment variable DBSBM_DATABASE__POOL_SIZE: Input should be a valid "
+        "integer, unable to parse string as an integer (got 'abc')"
+    )
+    (workdir / ".env").write_text("DBSBM_DATABASE__POOL_SIZE=abc\n", encoding="utf-8")
+    result = dbsbm("check", cwd=workdir)
+    assert result.stderr.strip().startswith("error: .env: DBSBM_DATABASE__POOL_SIZE: ")
+
+
+def test_variables_that_name_no_setting_are_warned_about_at_start(workdir: Path) -> None:
+    (workdir / ".env").write_text(
+        "DBSBM_CACHE__DEFAULT_TTL=60\nDBSBM_WEATHER_KEY=k\nPOSTGRES_PASSWORD=pw\n",
+        encoding="utf-8",
+    )
+    env = {
+        "DBSBM_DATABSE__URL": "postgres://bot@db/bot",
+        "DBSBM_DISCORD__TOKEN": "abc.def.ghi",
+        "DBSBM_CONFIG": "config.toml",
+        "DBSBM_DISCORD_SPEC": str(workdir / "openapi.json"),
+        "DBSBM_TEST_SOMETHING": "1",
+        "DBSBM_BENCH_PROFILE": str(workdir / "bot.prof"),
+    }
+    result = dbsbm("config", "show", cwd=workdir, env=env)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "WARNING" in line]
+    assert len(warnings) == 2, result.stderr
+    assert warnings[0].endswith(
+        "environment variable DBSBM_DATABSE__URL matches no setting and is ignored "
+        "(did you mean DBSBM_DATABASE__URL?)"
+    )
+    assert warnings[1].endswith(".env: DBSBM_WEATHER_KEY matches no setting and is ignored")
+    assert '"default_ttl": 60' in result.stdout and "sqlite://" in result.stdout
+
+
+def test_config_show_fails_when_plugin_settings_are_invalid(workdir: Path) -> None:
+    env = {"DBSBM_PLUGINS__WEATHER__ATTEMPTS": "many", "DBSBM_PLUGINS__METRICS__PATH": "5"}
+    ok = dbsbm("config", "show", cwd=workdir, env={"DBSBM_PLUGINS__WEATHER__ATTEMPTS": "2"})
+    assert ok.returncode == 0, ok.stderr
+    result = dbsbm("config", "show", cwd=workdir, env=env)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [  # every invalid plugin, one line each
+        "error: environment variable DBSBM_PLUGINS__METRICS__PATH: String should match pattern "
+        "'^/[A-Za-z0-9/_.-]*$' (got '5')",
+        "error: environment variable DBSBM_PLUGINS__WEATHER__ATTEMPTS: Input should be a valid "
+        "integer, unable to parse string as an integer (got 'many')",
+    ]
+    (workdir / "config.toml").write_text("[plugins.wether]\n", encoding="utf-8")
+    result = dbsbm("config", "show", cwd=workdir)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: config.toml: [plugins.wether]: unknown plugin")
+
+
+def test_check_with_an_invalid_config_creates_no_database(workdir: Path) -> None:
+    before = sorted(workdir.rglob("*"))
+    env = {"DBSBM_PLUGINS__WEATHER__ATTEMPTS": "many"}
+    result = dbsbm("check", cwd=workdir, env=env)
+    assert result.returncode == 1
+    assert "FAIL  config and plugins: environment variable DBSBM_PLUGINS__WEATHER__ATTEMPTS" in (
+        result.stdout
+    )
+    assert "FAIL  database: not checked: the config is invalid" in result.stdout
+    assert sorted(workdir.rglob("*")) == before  # no data folder, no SQLite file
+    ok = dbsbm("check", cwd=workdir)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert (workdir / "data" / "dbsbm.sqlite3").exists()
 
 
 def test_web_port_in_use_is_a_config_error(workdir: Path) -> None:
