@@ -83,8 +83,9 @@ class App:
     async def _blocked(self, request: RateLimitRequest, decision: RateLimitDecision) -> None:
         await emit(self.pm.hook.dbsbm_security_event, event=block_event(request, decision))
 
-    async def reconnect_database(self) -> None:
-        await self.db.reconnect()
+    async def reconnect_database(self, within: float | None = None) -> bool:
+        """Whether the database answers again within ``within`` seconds (error recovery)."""
+        return await self.db.recover(within)
 
     def app_specs(self, prepared: list[Prepared]) -> list[AppSpec]:
         return [

@@ -61,6 +61,10 @@ _SCHEME_DIALECT = {
 }
 
 
+PROBE_INTERVAL = 1.0
+"""Seconds between probes of a database that stopped answering, at most (they start faster)."""
+
+
 class DatabaseError(Exception):
     """A database problem worded for the operator."""
 
@@ -181,10 +185,24 @@ def tortoise_config(
     }
 
 
+def root_cause(exc: BaseException) -> BaseException:
+    """The innermost exception of ``exc``'s chain (``__cause__``, else an unsuppressed
+    ``__context__``). Cycle-safe: a chain that loops back (re-raising a wrapped exception inside
+    the ``except`` that caught its wrapper makes one) ends where it would repeat."""
+    seen = {id(exc)}
+    while True:
+        inner = exc.__cause__
+        if inner is None and not exc.__suppress_context__:
+            inner = exc.__context__
+        if inner is None or id(inner) in seen:
+            return exc
+        seen.add(id(inner))
+        exc = inner
+
+
 def _one_line(exc: BaseException) -> str:
     """The root cause of ``exc`` on one line (tortoise wraps driver errors, e.g. MySQL's)."""
-    while (inner := exc.__cause__ or exc.__context__) is not None:
-        exc = inner
+    exc = root_cause(exc)
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
@@ -217,7 +235,10 @@ class Database:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.on_retry = on_retry
+        self.down_since: float | None = None
+        """When (``time.monotonic()``) the server stopped answering; ``None`` while it answers."""
         self._ctx: TortoiseContext | None = None
+        self._probe: asyncio.Task[None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Any, **kwargs: Any) -> Database:
@@ -287,18 +308,69 @@ class Database:
 
     async def close(self) -> None:
         """Close every connection and release the global ORM context (safe to call twice)."""
+        probe, self._probe = self._probe, None
+        if probe is not None:
+            probe.cancel()
+            await asyncio.gather(probe, return_exceptions=True)
         ctx, self._ctx = self._ctx, None
         if ctx is not None:
             await ctx.close_connections()
 
-    async def reconnect(self) -> None:
-        """Close and reopen the connections of the live context, keeping the registered apps.
+    async def recover(self, within: float | None = None) -> bool:
+        """Wait until the server answers again, at most ``within`` seconds (``None``: the
+        connect timeout); ``True`` when it does.
 
-        For error recovery after the server restarted or a pool broke; retries like
-        :meth:`connect`. Queries running on the old connections fail and may be retried.
+        For error recovery after a lost connection. The drivers' pools replace broken
+        connections by themselves, so connections are closed only when the probe's own query
+        fails at once (not when it is slow: that would fail every other interaction's running
+        query during a stall). One probe runs however many callers wait, and it goes on after
+        they gave up, every :data:`PROBE_INTERVAL` seconds at most, until the server answers:
+        an outage under load costs one ``SELECT 1`` per interval, not a connection per
+        interaction, and :attr:`down_since` tells health checks about it.
         """
-        await self.context.connections.close_all(discard=True)
-        await self._wait_until_reachable()
+        if self._ctx is None:
+            return False
+        if self._probe is None or self._probe.done():
+            # in the caller's context: tortoise keeps the connections in a context variable
+            self._probe = asyncio.create_task(self._probe_until_up(), name="database probe")
+        try:
+            await asyncio.wait_for(
+                asyncio.shield(self._probe),
+                timeout=self.connect_timeout if within is None else max(0.0, within),
+            )
+        except TimeoutError:
+            return False
+        return True
+
+    async def _probe_until_up(self) -> None:
+        delay = PROBE_INTERVAL / 4
+        while True:
+            try:
+                if self.dialect == "sqlite":  # one connection, no pool to replace it when lost
+                    await self.context.connections.close_all(discard=True)
+                await asyncio.wait_for(self._select_one(), timeout=self.connect_timeout)
+            except Exception as exc:
+                if not isinstance(exc, TimeoutError):  # a dead connection, not a slow one
+                    await self.context.connections.close_all(discard=True)
+                if self.down_since is None:
+                    self.down_since = time.monotonic()
+                    logger.warning(
+                        "the database at {} does not answer: {}; probing every {:g}s at most",
+                        self.masked_url,
+                        _mask_text(_one_line(exc), self.url),
+                        PROBE_INTERVAL,
+                    )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, PROBE_INTERVAL)
+                continue
+            if self.down_since is not None:
+                logger.info(
+                    "the database at {} answers again after {:.1f}s",
+                    self.masked_url,
+                    time.monotonic() - self.down_since,
+                )
+                self.down_since = None
+            return
 
     async def ping(self) -> HealthResult:
         """Run ``SELECT 1``; never raises (a failure is an unhealthy result)."""

@@ -21,6 +21,7 @@ class Outcome(StrEnum):
     RATE_LIMITED = "rate_limited"
     DENIED = "denied"  # a permission or guild switch refused it
     DUPLICATE = "duplicate"  # the same interaction delivered twice
+    UNANSWERED = "unanswered"  # not acknowledged within Discord's 3 s (the member saw it fail)
 
 
 @dataclass(frozen=True, slots=True)

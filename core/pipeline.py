@@ -8,6 +8,7 @@ Every application command, autocomplete, component and modal interaction passes 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import time
 from collections import OrderedDict
@@ -35,7 +36,8 @@ from core.events import (
 from core.hooks import acall, emit
 from core.logging import current_interaction
 from core.ratelimit import denial_message
-from core.recovery import Degraded, HandledFailure, UserError, run_with_recovery
+from core.recovery import Degraded, HandledFailure, UserError, new_error_id, run_with_recovery
+from core.responder import InteractionExpired, Responder, answers_publicly
 from core.validation import ValidationError
 
 if TYPE_CHECKING:
@@ -44,7 +46,10 @@ if TYPE_CHECKING:
     from core.app import App
     from core.plugin import ComponentHandler
 
-AUTO_DEFER_AFTER = 2.2  # seconds: Discord drops an interaction not answered within 3 s
+AUTO_DEFER_AFTER = 2.2  # seconds after receipt: Discord drops an interaction not answered in 3 s
+DATABASE_BUDGET = 2.5
+"""Seconds after receipt within which recovery from a lost database must have decided, so that
+a member whose pick could not be stored is told so (with an error id) within Discord's 3 s."""
 DEDUPE_SIZE = 20_000
 INTERNAL_ERROR = "Something went wrong on our side. Error id: `{error_id}` (tell an admin)."
 
@@ -151,9 +156,12 @@ class Pipeline:
     # --- entry points (called by the bot) ------------------------------------------------
 
     async def on_command(self, inter: ApplicationCommandInteraction) -> None:
+        received = asyncio.get_running_loop().time()
         await self._open.wait()
         command = self._command_table(inter.data.type).get(inter.data.name)
-        info = self._info(inter, "command", _qualified_name(inter.data), _options(inter.data))
+        name = _qualified_name(inter.data)
+        Responder.install(inter, received=received, public=_public(command, name))
+        info = self._info(inter, "command", name, _options(inter.data))
         if command is None:
             await self._reply(inter, "This command is not available right now.")
             return
@@ -161,8 +169,10 @@ class Pipeline:
         async def call() -> None:
             try:
                 await command.invoke(inter)
+                return
             except (commands.CommandInvokeError, commands.ConversionError) as exc:
-                raise exc.original from None
+                original = exc.original
+            raise original from None  # outside the except block: no __context__ cycle
 
         await self.handle(inter, info, call)
 
@@ -177,7 +187,9 @@ class Pipeline:
         return {}
 
     async def on_autocomplete(self, inter: ApplicationCommandInteraction) -> None:
+        received = asyncio.get_running_loop().time()
         await self._open.wait()
+        Responder.install(inter, received=received, public=False)
         command = self.app.bot.all_slash_commands.get(inter.data.name)
         if command is None:
             return
@@ -185,20 +197,25 @@ class Pipeline:
         try:
             inter.application_command = command
             await command._call_relevant_autocompleter(inter)
+        except InteractionExpired:
+            logger.warning("autocomplete of /{} was not answered within 3 s", inter.data.name)
         except Exception:
             logger.opt(exception=True).warning("autocomplete of /{} failed", inter.data.name)
             if not inter.response.is_done():
-                await inter.response.autocomplete(choices=[])
+                with contextlib.suppress(InteractionExpired, disnake.HTTPException):
+                    await inter.response.autocomplete(choices=[])
         finally:
             current_interaction.reset(token)
 
     async def on_component(self, inter: MessageInteraction | ModalInteraction) -> None:
+        received = asyncio.get_running_loop().time()
         custom_id = inter.data.custom_id
         prefix, sep, rest = custom_id.partition(":")
         await self._open.wait()  # before the lookup: a reload removes and re-adds prefixes
         if not sep or prefix not in self._components:
             return  # a disnake View or wait_for() owns it
         plugin, handler = self._components[prefix]
+        Responder.install(inter, received=received, public=False)
         kind = "modal" if isinstance(inter, ModalInteraction) else "component"
         values = getattr(inter.data, "values", None)  # a modal's data is a dict: .values()
         options = {"values": list(values) if isinstance(values, list) else []}
@@ -296,12 +313,23 @@ class Pipeline:
         call: Callable[[], Awaitable[Any]],
         started: float,
     ) -> None:
-        deferrer = asyncio.get_running_loop().call_later(
-            AUTO_DEFER_AFTER, lambda: asyncio.ensure_future(self._auto_defer(inter))
+        responder = _responder(inter)
+        loop = asyncio.get_running_loop()
+        deferrer = loop.call_at(
+            responder.received + AUTO_DEFER_AFTER,
+            lambda: asyncio.ensure_future(self._auto_defer(responder)),
         )
         hook = self.app.pm.hook
         try:
-            await run_with_recovery(self.app.pm, info, call, reconnect=self.app.reconnect_database)
+            await run_with_recovery(
+                self.app.pm,
+                info,
+                call,
+                reconnect=self.app.reconnect_database,
+                deadline=responder.received + DATABASE_BUDGET,
+            )
+        except InteractionExpired as exc:
+            await self._unanswered(info, started, exc)
         except ValidationError as exc:
             await self._reply(inter, exc.user_message)
             await emit(
@@ -324,7 +352,7 @@ class Pipeline:
             await self._reply(inter, text)
             event = CommandEvent(
                 info=info,
-                outcome=Outcome.FAILED,
+                outcome=Outcome.UNANSWERED if responder.expired else Outcome.FAILED,
                 latency=time.perf_counter() - started,
                 error_id=failure.error_id,
                 error_type=type(failure.original).__name__,
@@ -336,6 +364,27 @@ class Pipeline:
         finally:
             deferrer.cancel()
 
+    async def _unanswered(
+        self, info: InteractionInfo, started: float, exc: InteractionExpired
+    ) -> None:
+        """The interaction could not be acknowledged in time: log it and count it as failed."""
+        error_id = new_error_id()
+        logger.error(
+            "error {} — interaction {} (/{}) was not acknowledged within Discord's 3 s; "
+            "the member saw it fail",
+            error_id,
+            info.interaction_id,
+            info.command,
+        )
+        event = CommandEvent(
+            info=info,
+            outcome=Outcome.UNANSWERED,
+            latency=time.perf_counter() - started,
+            error_id=error_id,
+            error_type=type(exc).__name__,
+        )
+        await emit(self.app.pm.hook.dbsbm_command_failed, event=event)
+
     async def _completed(
         self, info: InteractionInfo, outcome: Outcome, started: float, message: str | None = None
     ) -> None:
@@ -345,24 +394,38 @@ class Pipeline:
         await emit(self.app.pm.hook.dbsbm_command_completed, event=event)
 
     @staticmethod
-    async def _auto_defer(inter: Interaction) -> None:
-        if inter.response.is_done():
-            return
+    async def _auto_defer(responder: Responder) -> None:
         try:
-            if isinstance(inter, MessageInteraction):
-                await inter.response.defer()
-            else:
-                await inter.response.defer(with_message=True)
-        except (disnake.HTTPException, disnake.InteractionResponded):
-            pass
+            await responder.auto_defer()
+        except (disnake.HTTPException, InteractionExpired):
+            pass  # the handler's own answer meets the same fate and is counted there
 
     @staticmethod
     async def _reply(inter: Interaction, text: str) -> None:
-        """Send an ephemeral message, as the response or as a followup."""
+        """Send an ephemeral message: the answer, the end of a defer, or a followup."""
+        if _responder(inter).expired:
+            return
         try:
-            if inter.response.is_done():
-                await inter.followup.send(text, ephemeral=True)
-            else:
-                await inter.response.send_message(text, ephemeral=True)
-        except disnake.HTTPException:
+            await inter.send(text, ephemeral=True)
+        except (disnake.HTTPException, InteractionExpired):
             logger.opt(exception=True).warning("could not reply to interaction {}", inter.id)
+
+
+def _responder(inter: Interaction) -> Responder:
+    """The interaction's responder (installed when the pipeline received it)."""
+    response = inter.response
+    if not isinstance(response, Responder):
+        response = Responder.install(
+            inter, received=asyncio.get_running_loop().time(), public=False
+        )
+    return response
+
+
+def _public(command: Any, name: str) -> bool:
+    """Whether ``command`` (or the sub-command ``name`` names) declares public answers."""
+    if command is None:
+        return False
+    node = command
+    for part in name.split(" ")[1:]:
+        node = getattr(node, "children", {}).get(part, node)
+    return answers_publicly(node) or answers_publicly(command)

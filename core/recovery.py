@@ -28,7 +28,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import aiohttp
 from loguru import logger
@@ -36,6 +36,7 @@ from loguru import logger
 from core.events import InteractionInfo, RecoveryAction, RecoveryKind
 from core.hooks import acall
 from core.hookspecs import hookimpl
+from core.responder import InteractionExpired
 from core.validation import ValidationError
 
 if TYPE_CHECKING:
@@ -52,6 +53,9 @@ MAX_DELAY = 30.0
 """Upper bound of one backoff sleep, seconds."""
 
 Sleep = Callable[[float], Awaitable[None]]
+Reconnect = Callable[[float | None], Awaitable[bool]]
+"""Wait (at most the given seconds; ``None``: the database's own bound) until the database
+answers again; ``True`` when it does."""
 
 
 def new_error_id() -> str:
@@ -201,15 +205,20 @@ async def run_with_recovery(
     info: InteractionInfo | None,
     call: Callable[[], Awaitable[T]],
     *,
-    reconnect: Callable[[], Awaitable[None]] | None = None,
+    reconnect: Reconnect | None = None,
+    deadline: float | None = None,
     sleep: Sleep = asyncio.sleep,
 ) -> T:
     """Run ``call()``; on an exception ask the recovery hook what to do and do it.
 
-    RETRY sleeps (backoff with jitter) and calls again; RECONNECT_DATABASE awaits ``reconnect``
-    first; DEGRADE raises :class:`Degraded`; FAIL — or running out of attempts — raises
-    :class:`HandledFailure` with a fresh error id after logging the traceback under that id.
-    :class:`~core.validation.ValidationError` and :class:`UserError` are re-raised untouched.
+    RETRY sleeps (backoff with jitter) and calls again; RECONNECT_DATABASE waits for
+    ``reconnect`` to find the database answering, then calls again; DEGRADE raises
+    :class:`Degraded`; FAIL — or running out of attempts — raises :class:`HandledFailure` with a
+    fresh error id after logging the traceback under that id. ``deadline`` (on the event loop's
+    clock) bounds recovery from a lost database: no backoff or wait runs past it, and the
+    failure is raised instead, so the member hears back in time.
+    :class:`~core.validation.ValidationError`, :class:`UserError` and
+    :class:`~core.responder.InteractionExpired` are re-raised untouched.
     Attempts are bounded by the action's ``max_attempts`` (never more than 10). Each attempt
     runs in a fresh copy of the caller's context, so what a failed attempt left in context
     variables (a transaction whose ``BEGIN`` failed stays bound in tortoise) is not inherited
@@ -224,13 +233,18 @@ async def run_with_recovery(
         attempt += 1
         try:
             return await _InContext(once(), contextvars.copy_context())
-        except (ValidationError, UserError):
+        except (ValidationError, UserError, InteractionExpired):
             raise
         except Exception as error:
             action = await _ask(pm, error, info, attempt)
             limit = min(action.max_attempts, MAX_ATTEMPTS_CAP)
             retryable = action.kind in (RecoveryKind.RETRY, RecoveryKind.RECONNECT_DATABASE)
             if not retryable or attempt >= limit:
+                _raise_final(action, error, info, attempt)
+            delay = backoff_delay(attempt, action.base_delay)
+            database = action.kind is RecoveryKind.RECONNECT_DATABASE
+            left = _left(deadline)
+            if database and left is not None and left <= delay:
                 _raise_final(action, error, info, attempt)
             logger.warning(
                 "{}: {} on attempt {}/{} ({}: {}), will {}",
@@ -242,12 +256,25 @@ async def run_with_recovery(
                 error,
                 action.kind.value,
             )
-            await sleep(backoff_delay(attempt, action.base_delay))
-            if action.kind is RecoveryKind.RECONNECT_DATABASE and reconnect is not None:
-                try:
-                    await reconnect()
-                except Exception as exc:
-                    logger.warning("{}: database reconnect failed: {!r}", _where(info), exc)
+            await sleep(delay)
+            if database and reconnect is not None and not await _reconnected(reconnect, deadline):
+                _raise_final(action, error, info, attempt)
+
+
+def _left(deadline: float | None) -> float | None:
+    return None if deadline is None else deadline - asyncio.get_running_loop().time()
+
+
+async def _reconnected(reconnect: Reconnect, deadline: float | None) -> bool:
+    """Whether the database answers again before ``deadline``."""
+    left = _left(deadline)
+    if left is not None and left <= 0:
+        return False
+    try:
+        return await reconnect(left)
+    except Exception as exc:
+        logger.warning("database reconnect failed: {!r}", exc)
+        return False
 
 
 class _InContext(Awaitable[T]):
@@ -288,7 +315,7 @@ async def _ask(
 
 def _raise_final(
     action: RecoveryAction, error: Exception, info: InteractionInfo | None, attempt: int
-) -> None:
+) -> NoReturn:
     error_id = new_error_id()
     message = action.user_message or GENERIC_MESSAGE
     outcome = "degraded" if action.kind is RecoveryKind.DEGRADE else "failed"

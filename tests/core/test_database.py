@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from loguru import logger
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 if str(FIXTURES) not in sys.path:
@@ -23,7 +24,9 @@ from core.database import (  # noqa: E402
     Database,
     DatabaseError,
     DatabaseUnavailable,
+    _one_line,
     mask_url,
+    root_cause,
     tortoise_config,
 )
 from core.migrations import make_migrations, migration_transaction, upgrade  # noqa: E402
@@ -103,9 +106,7 @@ async def test_connect_ping_reconnect_close(url: str, tmp_path: Path) -> None:
         assert health.healthy and health.component == "database" and health.duration_ms >= 0
         assert health.data["dialect"] == db.dialect
         assert set(db.labels()) == {"core", "sample_b"}
-        old = db.connection
-        await db.reconnect()
-        assert db.connection is not old and (await db.ping()).healthy
+        assert await db.recover(1.0) and db.down_since is None and (await db.ping()).healthy
     finally:
         await db.close()
     await db.close()  # twice is fine
@@ -210,3 +211,37 @@ async def test_register_replace_unregister_app_while_other_app_queries(tmp_path:
         sys.path.remove(str(package))
         sys.modules.pop(module_name, None)
         await db.close()
+
+
+def _cycle() -> ValueError:
+    """A chain that loops: A's context is B and B's context is A (no suppression)."""
+    a, b = ValueError("the real reason"), RuntimeError("wrapper")
+    a.__context__, b.__context__ = b, a
+    return a
+
+
+def test_exception_chain_walks_are_cycle_safe() -> None:
+    error = _cycle()
+    assert root_cause(error) is error.__context__
+    assert _one_line(error) == "RuntimeError: wrapper"
+    lines: list[str] = []
+    sink = logger.add(lines.append, level="ERROR", diagnose=False, backtrace=False)
+    try:
+        logger.opt(exception=error).error("logged")  # loguru's formatter walks the chain too
+    finally:
+        logger.remove(sink)
+    assert len(lines) == 1 and "the real reason" in lines[0]
+
+
+def test_root_cause_follows_causes_and_respects_from_none() -> None:
+    try:
+        try:
+            raise KeyError("driver")
+        except KeyError as inner:
+            raise ValueError("orm") from inner
+    except ValueError as outer:
+        assert type(root_cause(outer)) is KeyError
+        try:
+            raise LookupError("shown alone") from None
+        except LookupError as alone:
+            assert root_cause(alone) is alone

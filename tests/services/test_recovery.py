@@ -18,6 +18,7 @@ from core.events import InteractionInfo, RecoveryAction, RecoveryKind
 from core.hooks import new_plugin_manager
 from core.hookspecs import hookimpl
 from core.recovery import (
+    DATABASE_MESSAGE,
     Degraded,
     HandledFailure,
     RecoveryHooks,
@@ -105,9 +106,10 @@ async def test_retry_is_bounded_with_growing_backoff(pm: Any) -> None:
 async def test_reconnect_callback_then_success(pm: Any) -> None:
     reconnects = 0
 
-    async def reconnect() -> None:
+    async def reconnect(within: float | None) -> bool:
         nonlocal reconnects
         reconnects += 1
+        return True
 
     call = Flaky(DBConnectionError("connection lost"), ConnectionResetError())
     result = await run_with_recovery(pm, INFO, call, reconnect=reconnect, sleep=Sleeps())
@@ -155,14 +157,44 @@ async def test_cancelling_the_caller_cancels_the_attempt(pm: Any) -> None:
     assert cleaned.is_set()
 
 
-async def test_failing_reconnect_still_bounded(pm: Any) -> None:
-    async def reconnect() -> None:
+async def test_failing_reconnect_ends_recovery_at_once(pm: Any) -> None:
+    """A database still down after the reconnect's wait is not tried again: the member hears
+    back now, with the database message and an error id."""
+    waits: list[float | None] = []
+
+    async def reconnect(within: float | None) -> bool:
+        waits.append(within)
         raise ConnectionRefusedError("db still down")
 
     call = Flaky(*[DBConnectionError("down")] * 10)
-    with pytest.raises(HandledFailure):
+    with pytest.raises(HandledFailure) as info:
         await run_with_recovery(pm, INFO, call, reconnect=reconnect, sleep=Sleeps())
-    assert call.calls == 3
+    assert call.calls == 1 and waits == [None]
+    assert info.value.user_message == DATABASE_MESSAGE
+
+
+async def test_database_recovery_never_waits_past_the_deadline(pm: Any) -> None:
+    """The reconnect is given what is left of the deadline; a deadline too close for the
+    backoff fails at once."""
+    loop = asyncio.get_running_loop()
+    waits: list[float | None] = []
+
+    async def reconnect(within: float | None) -> bool:
+        waits.append(within)
+        return True
+
+    call = Flaky(DBConnectionError("down"))
+    assert await run_with_recovery(
+        pm, INFO, call, reconnect=reconnect, deadline=loop.time() + 5.0, sleep=Sleeps()
+    )
+    assert len(waits) == 1 and waits[0] is not None and 4.0 < waits[0] <= 5.0
+
+    call = Flaky(DBConnectionError("down"))
+    with pytest.raises(HandledFailure):
+        await run_with_recovery(
+            pm, INFO, call, reconnect=reconnect, deadline=loop.time() + 0.01, sleep=Sleeps()
+        )
+    assert call.calls == 1 and len(waits) == 1
 
 
 async def test_fail_logs_traceback_under_the_error_id_and_hides_it(pm: Any) -> None:
