@@ -7,17 +7,21 @@
     clicked = await alice.click(edited, "Confirm")
 
 Every ``wait_*`` waits on the local Discord's events (never polls) and fails with
-:class:`BotDidNotAnswer` after ``within`` seconds.
+:class:`BotDidNotAnswer` after ``within`` seconds. The defaults follow Discord's deadlines, not a
+guess at the bot's speed: an answer (the callback) must come within 3 s, and a deferred answer
+counts as one; its content may follow later (``FINISH_WITHIN``), as the pipeline's automatic
+defer makes it do on a busy machine.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from core.testing.interactions import BotDidNotAnswer, InteractionRecord
+from core.testing.rest import LOADING
 from core.testing.state import (
     ALL_PERMISSIONS,
     EPHEMERAL,
@@ -34,7 +38,10 @@ from core.testing.state import (
 if TYPE_CHECKING:
     from core.testing.server import LocalDiscord
 
-DEFAULT_TIMEOUT = 2.0
+DEFAULT_TIMEOUT = 3.0
+"""Discord's deadline for the first answer to an interaction, seconds."""
+FINISH_WITHIN = 30.0
+"""How long :meth:`Response.wait_reply` waits for a deferred answer's content, seconds."""
 _SUBCOMMAND, _GROUP = 1, 2
 _STRING, _INTEGER, _BOOLEAN, _USER, _CHANNEL, _ROLE, _MENTIONABLE, _NUMBER, _ATTACHMENT = (
     3,
@@ -236,8 +243,26 @@ class Response:
     def interaction_id(self) -> int:
         return self.record.id
 
-    async def wait_reply(self, within: float = DEFAULT_TIMEOUT) -> Callback:
-        """Wait for the bot's callback."""
+    async def wait_reply(
+        self, within: float = DEFAULT_TIMEOUT, finish_within: float = FINISH_WITHIN
+    ) -> Callback:
+        """Wait for the bot's answer: its callback, and when that is a deferred message, the
+        content that replaces the "thinking" message (``Callback.message`` is then the finished
+        message, and ``deferred`` stays true)."""
+        callback = await self.wait_callback(within)
+        if callback.type == 5:
+            await self.record.wait_until(self._finished, finish_within, "finish a deferred reply")
+            return replace(callback, message=self.message or self.followups[0])
+        return callback
+
+    def _finished(self) -> bool | None:
+        original = self._discord.world.messages.get(self.record.original_id or 0)
+        if original is not None:
+            return True if not int(original.get("flags") or 0) & LOADING else None
+        return True if self.record.original_deleted and self.record.followup_ids else None
+
+    async def wait_callback(self, within: float = DEFAULT_TIMEOUT) -> Callback:
+        """Wait for the bot's callback alone (a deferred one is returned as it is)."""
         raw = await self.record.wait_until(lambda: self.record.callback, within, "answer")
         data = raw["data"]
         modal = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -94,6 +95,14 @@ def straight_options() -> list[disnake.Option]:
         ),
         text("note", "An optional note shown on the slip", inputs.NOTE_MAX_LENGTH, required=False),
     ]
+
+
+def _units_chart(series: Sequence[tuple[str, str]], title: str) -> bytes:
+    """The /stats chart, run in a worker thread: matplotlib is imported there on the first call
+    (half a second, more on a busy machine), so the event loop never waits for it."""
+    from plugins.betting.chart import cumulative_units_png
+
+    return cumulative_units_png(series, title)
 
 
 def build_commands(betting: Betting) -> list[Any]:
@@ -374,12 +383,8 @@ def build_commands(betting: Betting) -> list[Any]:
         )
         kwargs: dict[str, Any] = {}
         if record.series:
-            # imported here: matplotlib costs half a second at start-up, and only /stats needs it;
-            # drawn in a thread so the event loop keeps serving other members meanwhile
-            from plugins.betting.chart import cumulative_units_png
-
             title = f"{who.display_name}: cumulative units"
-            png = await asyncio.to_thread(cumulative_units_png, record.series, title)
+            png = await asyncio.to_thread(_units_chart, record.series, title)
             kwargs["file"] = disnake.File(io.BytesIO(png), filename="units.png")
             embed.set_image(url="attachment://units.png")
         await inter.send(embed=embed, allowed_mentions=disnake.AllowedMentions.none(), **kwargs)
