@@ -315,7 +315,8 @@ def _set_by(loc: Sequence[str | int]) -> SetBy | None:
     Without one, a variable that sets a key inside ``loc``; ``None`` when no variable did.
     """
     want = tuple(str(p).lower() for p in loc)
-    ordered = sorted(_variables(), key=lambda v: (v.in_dotenv, -len(v.path)))
+    read = [v for v in _variables() if _is_read(v)]
+    ordered = sorted(read, key=lambda v: (v.in_dotenv, -len(v.path)))
     for var in ordered:
         depth = len(var.path)
         if depth <= len(want) and var.path == want[:depth] and _holds(var.value, loc[depth:]):
@@ -351,17 +352,19 @@ def unknown_variables() -> list[str]:
     :data:`NOT_SETTINGS_PREFIXES`) are not reported. A misspelt key inside a known section
     (``DBSBM_DATABASE__POOLSIZE``) is not here: validation refuses it, like in config.toml.
     """
-    fields = Settings.model_fields
     out = []
     for var in _variables():
         upper = var.name.upper()
-        if upper in NOT_SETTINGS or upper.startswith(NOT_SETTINGS_PREFIXES):
-            continue
-        top = fields.get(var.path[0])
-        if top is not None and (len(var.path) == 1 or _has_keys(top)):
+        if upper in NOT_SETTINGS or upper.startswith(NOT_SETTINGS_PREFIXES) or _is_read(var):
             continue
         out.append(f"{var.where} matches no setting and is ignored{_did_you_mean(var.name)}")
     return out
+
+
+def _is_read(var: Variable) -> bool:
+    """Whether the settings read ``var``: it names a setting, or a key inside a section."""
+    top = Settings.model_fields.get(var.path[0])
+    return top is not None and (len(var.path) == 1 or _has_keys(top))
 
 
 def _setting_variables() -> list[str]:

@@ -180,6 +180,9 @@ def test_the_source_that_won_is_named(own_dir: Path) -> None:
     assert config_error().startswith("config.toml: [web] port:")
     # a variable setting the section as JSON, without the bad key, is not blamed for it
     assert config_error(DBSBM_WEB='{"host": "0.0.0.0"}').startswith("config.toml: [web] port:")
+    # nor is one that the settings ignore (it names no setting)
+    write(own_dir, "[databse]\nurl = 'sqlite://x'\n")
+    assert config_error(DBSBM_DATABSE__URL="sqlite://y").startswith("config.toml: databse:")
 
 
 def test_source_of_a_section_names_a_variable_inside_it(
