@@ -110,7 +110,7 @@ async def test_postgres_down(local_discord: LocalDiscord, tmp_path: Path) -> Non
                 ready_status, ready = await get(app, "/health/ready")
                 status, body = await get(app, "/health/detailed")
                 await proxy.restore()
-                await app.db.reconnect()
+                assert await app.db.recover()
                 recovered, _ = await get(app, "/health/ready")
         finally:
             await proxy.close()
