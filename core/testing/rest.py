@@ -21,6 +21,8 @@ API_PREFIX = "/api/v10"
 LOADING = 1 << 7
 _BODY: web.RequestKey[Any] = web.RequestKey("body", object)
 _UPLOADS: web.RequestKey[dict[int, StoredFile]] = web.RequestKey("uploads", dict)
+#: The local Discord's clock when the request arrived (before any fault delays it).
+_RECEIVED: web.RequestKey[float] = web.RequestKey("received", float)
 #: Routes authorised by the interaction token instead of the bot token.
 _TOKEN_ROUTES = ("/interactions/", "/webhooks/")
 
@@ -105,6 +107,7 @@ class _Api:
         if not request.path.startswith(API_PREFIX + "/"):
             response: web.StreamResponse = await handler(request)
             return response
+        request[_RECEIVED] = self.d.clock.now()
         path = request.path[len(API_PREFIX) :]
         body, uploads = await _read_body(request)
         record = RecordedRequest(
@@ -247,6 +250,10 @@ class _Api:
             record.rejected_callbacks += 1
             await record.notify()
             return error_reply(400, "Interaction has already been acknowledged.", 40060)
+        if self._past_callback_deadline(record, request):
+            record.late_callbacks.append(request[_RECEIVED] - record.created_at)
+            await record.notify()
+            return error_reply(404, "Unknown interaction", 10062)
         body: dict[str, Any] = request[_BODY]
         kind, data = body["type"], body.get("data") or {}
         if kind in (4, 5):
@@ -289,13 +296,28 @@ class _Api:
             },
         )
 
-    def _webhook(self, request: web.Request) -> InteractionRecord | web.Response:
+    def _past_callback_deadline(self, record: InteractionRecord, request: web.Request) -> bool:
+        deadline = self.d.callback_deadline
+        return deadline is not None and request[_RECEIVED] - record.created_at > deadline
+
+    async def _webhook(self, request: web.Request) -> InteractionRecord | web.Response:
+        """The interaction of a webhook route; its token is invalid after the token lifetime,
+        or once the callback deadline passed without a callback (as on Discord)."""
         if _id(request, "application_id") != self.world.application_id:
             return error_reply(404, "Unknown Webhook", 10015)
-        return self._interaction(request)
+        record = self._interaction(request)
+        if isinstance(record, web.Response):
+            return record
+        lifetime = self.d.token_lifetime
+        expired = lifetime is not None and request[_RECEIVED] - record.created_at > lifetime
+        if expired or (record.callback is None and self._past_callback_deadline(record, request)):
+            record.expired_token_uses += 1
+            await record.notify()
+            return error_reply(401, "Invalid Webhook Token", 50027)
+        return record
 
     async def followup(self, request: web.Request) -> web.Response:
-        record = self._webhook(request)
+        record = await self._webhook(request)
         if isinstance(record, web.Response):
             return record
         original = self.world.messages.get(record.original_id or 0)
@@ -314,10 +336,10 @@ class _Api:
             return json_reply(message)
         return no_content()
 
-    def _webhook_message(
+    async def _webhook_message(
         self, request: web.Request
     ) -> tuple[InteractionRecord, dict[str, Any]] | web.Response:
-        record = self._webhook(request)
+        record = await self._webhook(request)
         if isinstance(record, web.Response):
             return record
         ref = request.match_info["message_id"]
@@ -330,11 +352,11 @@ class _Api:
         return record, message
 
     async def get_webhook_message(self, request: web.Request) -> web.Response:
-        found = self._webhook_message(request)
+        found = await self._webhook_message(request)
         return found if isinstance(found, web.Response) else json_reply(found[1])
 
     async def edit_webhook_message(self, request: web.Request) -> web.Response:
-        found = self._webhook_message(request)
+        found = await self._webhook_message(request)
         if isinstance(found, web.Response):
             return found
         record, message = found
@@ -347,7 +369,7 @@ class _Api:
         return json_reply(message)
 
     async def delete_webhook_message(self, request: web.Request) -> web.Response:
-        found = self._webhook_message(request)
+        found = await self._webhook_message(request)
         if isinstance(found, web.Response):
             return found
         record, message = found

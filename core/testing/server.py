@@ -19,7 +19,7 @@ from aiohttp import web
 
 from core.testing.faults import Faults
 from core.testing.gateway import Gateway
-from core.testing.interactions import BotDidNotAnswer, InteractionRecord
+from core.testing.interactions import BotDidNotAnswer, Clock, InteractionRecord
 from core.testing.rest import API_PREFIX, RecordedRequest, build_app
 from core.testing.spec import SpecChecker, SpecViolation, default_spec_path
 from core.testing.state import EPHEMERAL, MANAGE_GUILD, Channel, Guild, User, World
@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 #: Command routes whose non-GET requests count as command writes.
 _COMMAND_ROUTE = "/applications/"
+#: Discord's deadlines: a callback within 3 s of the interaction, its token valid for 15 minutes.
+CALLBACK_DEADLINE = 3.0
+TOKEN_LIFETIME = 15 * 60.0
 
 
 def default_world() -> World:
@@ -51,6 +54,12 @@ class LocalDiscord:
 
     ``shards`` is what ``GET /gateway/bot`` recommends; ``spec`` is the OpenAPI file to check
     requests against (None: :func:`default_spec_path`; False switches the check off).
+
+    Discord's deadlines are enforced on :attr:`clock`, counted from the moment INTERACTION_CREATE
+    is sent: a callback later than ``callback_deadline`` seconds gets 404 Unknown interaction
+    (10062), and a webhook call (followup, @original) with a token older than ``token_lifetime``
+    gets 401 Invalid Webhook Token (50027). None switches a deadline off; both are attributes a
+    test may change at any time, and ``clock.advance(seconds)`` ages every interaction at once.
     """
 
     def __init__(
@@ -59,10 +68,15 @@ class LocalDiscord:
         *,
         shards: int = 1,
         spec: Path | Literal[False] | None = default_spec_path(),
+        callback_deadline: float | None = CALLBACK_DEADLINE,
+        token_lifetime: float | None = TOKEN_LIFETIME,
     ) -> None:
         self.world = world if world is not None else default_world()
         self.token = "local." + secrets.token_urlsafe(24)
         self.shards = shards
+        self.callback_deadline = callback_deadline
+        self.token_lifetime = token_lifetime
+        self.clock = Clock()
         self.url = ""
         self.gateway = Gateway(self.world, self.token, lambda: self.gateway_url)
         self.faults = Faults(self.gateway)
@@ -162,6 +176,11 @@ class LocalDiscord:
             if r.method != "GET" and r.path.startswith(_COMMAND_ROUTE) and "/commands" in r.path
         )
 
+    @property
+    def late_interactions(self) -> list[InteractionRecord]:
+        """The interactions whose callback was refused for coming after the deadline."""
+        return [r for r in self.interactions.values() if r.late_callbacks]
+
     def check_spec(self, method: str, path: str, body: Any) -> None:
         if self._spec is not None and (violation := self._spec.check(method, path, body)):
             self.spec_violations.append(violation)
@@ -223,6 +242,7 @@ class LocalDiscord:
         guild_id = int(payload["guild_id"]) if payload.get("guild_id") else None
         deliveries = 1 + self.faults.duplicate_deliveries
         self.faults.duplicate_deliveries = 0
+        record.created_at = self.clock.now()
         for _ in range(deliveries):
             if not await self.gateway.dispatch("INTERACTION_CREATE", payload, guild_id):
                 msg = "No bot is connected to the local Discord (for this guild's shard)"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
 import disnake
@@ -19,6 +21,22 @@ class Seen:
     """What the bot's handlers saw, for tests to check."""
 
     interaction_ids: list[int] = field(default_factory=list)
+    #: Set by a test to let the ``late`` and ``later`` handlers go on.
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    #: What each step of a released handler got: "ok" or Discord's error code.
+    outcomes: asyncio.Queue[list[str | int]] = field(default_factory=asyncio.Queue)
+
+
+async def outcome(step: Awaitable[object]) -> str | int:
+    """What Discord answered a request: "ok" or its error code ("timed out": disnake's
+    :class:`~disnake.InteractionTimedOut`, for a callback refused with 10062)."""
+    try:
+        await step
+    except disnake.InteractionTimedOut:
+        return "timed out"
+    except disnake.HTTPException as exc:
+        return exc.code
+    return "ok"
 
 
 def make_bot(discord: LocalDiscord, **overrides: object) -> tuple[commands.InteractionBot, Seen]:
@@ -117,6 +135,35 @@ def make_bot(discord: LocalDiscord, **overrides: object) -> tuple[commands.Inter
         await second.delete()
         await inter.delete_original_message()
         await followup.edit(content="gone")
+
+    @bot.slash_command()
+    async def announce(inter: disnake.ApplicationCommandInteraction) -> None:
+        """Defer publicly, then follow up twice asking for ephemeral messages."""
+        await inter.response.defer()
+        await inter.followup.send("result", ephemeral=True)
+        await inter.followup.send("just for you", ephemeral=True)
+
+    @bot.slash_command()
+    async def late(inter: disnake.ApplicationCommandInteraction) -> None:
+        """Answer once released; when the answer is refused, try a followup."""
+        await seen.release.wait()
+        steps = [await outcome(inter.response.send_message("late"))]
+        if steps != ["ok"]:
+            steps.append(await outcome(inter.followup.send("late followup")))
+        await seen.outcomes.put(steps)
+
+    @bot.slash_command()
+    async def later(inter: disnake.ApplicationCommandInteraction) -> None:
+        """Defer; once released, follow up, then read, edit and delete @original."""
+        await inter.response.defer()
+        await seen.release.wait()
+        steps = [
+            await outcome(inter.followup.send("later")),
+            await outcome(inter.original_message()),
+            await outcome(inter.edit_original_message("edited")),
+            await outcome(inter.delete_original_message()),
+        ]
+        await seen.outcomes.put(steps)
 
     @bot.slash_command()
     async def report(inter: disnake.ApplicationCommandInteraction) -> None:

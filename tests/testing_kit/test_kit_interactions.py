@@ -99,7 +99,9 @@ async def test_defer_followups_edit_and_delete(
     reply = await response.wait_reply()
     assert reply.deferred and reply.ephemeral
     first = await response.wait_followup()
-    assert first.content == "working"  # the first followup replaces the "thinking" message
+    # the first followup replaces the "thinking" message and keeps the defer's ephemeral flag
+    assert reply.message is not None and first.id == reply.message.id
+    assert first.content == "working" and first.ephemeral
     assert (await response.wait_followup()).content == "step 2"
     assert (await response.wait_edit()).content == "done (working)"
     await response.wait_deleted()
