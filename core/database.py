@@ -61,6 +61,9 @@ _SCHEME_DIALECT = {
 }
 
 
+SQLITE_BUSY_TIMEOUT_MS = 2000
+"""How long a SQLite write waits for a lock another process holds before it fails (short
+enough that the member hears back within Discord's 3 s)."""
 PROBE_INTERVAL = 1.0
 """Seconds between probes of a database that stopped answering, at most (they start faster)."""
 
@@ -132,7 +135,8 @@ def connection_config(url: str, pool_size: int = 10, connect_timeout: float = 10
 
     PostgreSQL (asyncpg) takes ``minsize``/``maxsize`` and ``timeout``; MySQL/MariaDB (asyncmy)
     ``minsize``/``maxsize`` and ``connect_timeout``; values given in the URL's query win. For
-    SQLite files the parent folder is created and WAL journaling is on (tortoise's default).
+    SQLite files the parent folder is created, WAL journaling is on (tortoise's default) and a
+    write waits at most :data:`SQLITE_BUSY_TIMEOUT_MS` for another process's lock.
     """
     dialect = dialect_of(url)
     try:
@@ -155,6 +159,7 @@ def connection_config(url: str, pool_size: int = 10, connect_timeout: float = 10
                     " (check [database] url and data_dir)"
                 ) from None
         creds.setdefault("journal_mode", "WAL")
+        creds.setdefault("busy_timeout", SQLITE_BUSY_TIMEOUT_MS)
     return info
 
 

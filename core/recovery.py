@@ -47,6 +47,7 @@ T = TypeVar("T")
 GENERIC_MESSAGE = "Something went wrong on our side while handling that. Please try again later."
 DATABASE_MESSAGE = "The database is not reachable right now. Please try again in a minute."
 SERVICE_MESSAGE = "An outside service is not answering right now. Please try again in a minute."
+BUSY_MESSAGE = "The database is busy right now; nothing was saved. Please try again in a minute."
 MAX_ATTEMPTS_CAP = 10
 """No hook answer can make :func:`run_with_recovery` try more often than this."""
 MAX_DELAY = 30.0
@@ -135,6 +136,7 @@ _CONNECTION_WORDS = (
     "refused",
 )
 _MYSQL_CONNECTION_CODES = {2002, 2003, 2006, 2013, 2055}
+_BUSY_WORDS = ("database is locked", "database is busy", "database table is locked")
 _AIOSQLITE_CLOSED = "no active connection"
 """aiosqlite's ``ValueError`` for a connection closed under the ORM (e.g. by a reconnect that a
 concurrent interaction's recovery started); tortoise passes it through untranslated."""
@@ -143,6 +145,14 @@ concurrent interaction's recovery started); tortoise passes it through untransla
 def is_external_error(error: BaseException) -> bool:
     """A timeout or an aiohttp client error (an outside API did not answer in time)."""
     return isinstance(error, asyncio.TimeoutError | aiohttp.ClientError)
+
+
+def is_busy_error(error: BaseException) -> bool:
+    """Another process holds the database's lock (SQLite's ``database is locked``): waiting
+    longer would only outlast Discord's deadline, and the write was not made."""
+    return isinstance(error, _WORDED_ERRORS) and any(
+        w in str(error).lower() for w in _BUSY_WORDS
+    )
 
 
 def is_connection_error(error: BaseException) -> bool:
@@ -160,10 +170,13 @@ def is_connection_error(error: BaseException) -> bool:
 
 
 def default_action(error: BaseException) -> RecoveryAction:
-    """The core's policy: external timeouts → retry with backoff; lost database connections →
-    reconnect and retry; anything else → fail with a generic message."""
+    """The core's policy: external timeouts → retry with backoff; a database locked by another
+    process → fail at once, saying so; lost database connections → reconnect and retry;
+    anything else → fail with a generic message."""
     if is_external_error(error):  # before OSError: TimeoutError and ClientOSError are OSErrors
         return RecoveryAction(RecoveryKind.RETRY, SERVICE_MESSAGE, max_attempts=3, base_delay=0.5)
+    if is_busy_error(error):  # before the connection words: "locked" is not a lost link
+        return RecoveryAction(RecoveryKind.FAIL, BUSY_MESSAGE, max_attempts=1)
     if is_connection_error(error):
         return RecoveryAction(
             RecoveryKind.RECONNECT_DATABASE, DATABASE_MESSAGE, max_attempts=3, base_delay=0.2
@@ -216,7 +229,9 @@ async def run_with_recovery(
     :class:`Degraded`; FAIL — or running out of attempts — raises :class:`HandledFailure` with a
     fresh error id after logging the traceback under that id. ``deadline`` (on the event loop's
     clock) bounds recovery from a lost database: no backoff or wait runs past it, and the
-    failure is raised instead, so the member hears back in time.
+    failure is raised instead, so the member hears back in time — unless the connection was
+    lost during a commit (:func:`during_commit`): then recovery waits for the database, since
+    only a retry can tell whether the write was made.
     :class:`~core.validation.ValidationError`, :class:`UserError` and
     :class:`~core.responder.InteractionExpired` are re-raised untouched.
     Attempts are bounded by the action's ``max_attempts`` (never more than 10). Each attempt
@@ -243,6 +258,8 @@ async def run_with_recovery(
                 _raise_final(action, error, info, attempt)
             delay = backoff_delay(attempt, action.base_delay)
             database = action.kind is RecoveryKind.RECONNECT_DATABASE
+            if database and during_commit(error):
+                deadline = None  # stored or not is unknown: wait for the database to tell
             left = _left(deadline)
             if database and left is not None and left <= delay:
                 _raise_final(action, error, info, attempt)
@@ -259,6 +276,27 @@ async def run_with_recovery(
             await sleep(delay)
             if database and reconnect is not None and not await _reconnected(reconnect, deadline):
                 _raise_final(action, error, info, attempt)
+
+
+def during_commit(error: BaseException) -> bool:
+    """Whether ``error`` (or an error it chains to) was raised inside a commit, whose outcome
+    is then unknown: the server may have committed before the connection was lost. A retry
+    (which a write keyed by the interaction id makes safe) tells the member the truth, where
+    answering "failed" at once could be wrong."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        exc = pending.pop()
+        if exc is None or id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        tb = exc.__traceback__
+        while tb is not None:
+            if "commit" in tb.tb_frame.f_code.co_name.lower():
+                return True
+            tb = tb.tb_next
+        pending += [exc.__cause__, exc.__context__]
+    return False
 
 
 def _left(deadline: float | None) -> float | None:

@@ -128,8 +128,19 @@ async def place(
         existing = await Pick.filter(interaction_id=interaction_id).first()
         if existing is None:
             raise
-        raise UserError(f"This pick was already placed as #{existing.id}.") from None
+        legs_of = await Leg.filter(pick_id=existing.id).order_by("position")
+        raise AlreadyPlaced(existing, legs_of) from None
     return pick, stored
+
+
+class AlreadyPlaced(Exception):
+    """This interaction's pick is stored already: an earlier attempt's commit went through
+    although its answer was lost (a cut connection), or the interaction was delivered twice."""
+
+    def __init__(self, pick: Pick, legs: list[Leg]) -> None:
+        super().__init__(f"pick #{pick.id} is stored already")
+        self.pick = pick
+        self.legs = legs
 
 
 async def set_slip(pick: Pick, channel_id: int, message_id: int) -> None:

@@ -113,21 +113,25 @@ class Betting:
         checked: Sequence[Game] = (),
     ) -> tuple[Pick, list[Leg]]:
         """Place a pick (see :func:`plugins.betting.picks.place`) and report it; return the
-        pick and its legs."""
-        pick, stored = await picks.place(
-            guild_id=guild_id,
-            user_id=user_id,
-            interaction_id=interaction_id,
-            kind=kind,
-            legs=legs,
-            amount=amount,
-            stake_mode=stake_mode,
-            note=note,
-            now=utcnow(),
-            manual_game=manual_game,
-            draft_id=draft_id,
-            checked=checked,
-        )
+        pick and its legs. A retry of an interaction whose pick is stored already (its first
+        attempt's commit went through, its answer did not) returns that pick."""
+        try:
+            pick, stored = await picks.place(
+                guild_id=guild_id,
+                user_id=user_id,
+                interaction_id=interaction_id,
+                kind=kind,
+                legs=legs,
+                amount=amount,
+                stake_mode=stake_mode,
+                note=note,
+                now=utcnow(),
+                manual_game=manual_game,
+                draft_id=draft_id,
+                checked=checked,
+            )
+        except picks.AlreadyPlaced as placed:  # reported now: the first attempt ended at commit
+            pick, stored = placed.pick, placed.legs
         await self.invalidate(guild_id)
         await self.ctx.action(
             "bet.placed",
@@ -197,6 +201,8 @@ class Betting:
         author's confirmation), or why it could not be posted."""
         if config.picks_channel_id is None:
             return "No picks channel is set up (an admin can set one with /setup)."
+        if pick.message_id is not None:  # a retry of the same interaction: posted already
+            return f"Posted in <#{pick.channel_id}>."
         channel = self.ctx.bot.get_channel(config.picks_channel_id)
         if not isinstance(channel, disnake.TextChannel | disnake.Thread):
             return "The picks channel is gone; ask an admin to run /setup again."
@@ -208,7 +214,16 @@ class Betting:
         except disnake.HTTPException as exc:
             self.ctx.log.warning("cannot post slip of pick {}: {}", pick.id, exc)
             return f"I could not post the slip in {channel.mention} (check my permissions)."
-        await picks.set_slip(pick, channel.id, message.id)
+        try:
+            await picks.set_slip(pick, channel.id, message.id)
+        except Exception as exc:  # the pick is stored and its slip posted: the command stands
+            self.ctx.log.warning(
+                "pick {}: could not remember its slip message {} ({!r}); it will not be "
+                "updated when graded",
+                pick.id,
+                message.id,
+                exc,
+            )
         return f"Posted in {channel.mention}."
 
     async def refresh_slip(self, pick: Pick) -> None:

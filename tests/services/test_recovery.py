@@ -18,6 +18,7 @@ from core.events import InteractionInfo, RecoveryAction, RecoveryKind
 from core.hooks import new_plugin_manager
 from core.hookspecs import hookimpl
 from core.recovery import (
+    BUSY_MESSAGE,
     DATABASE_MESSAGE,
     Degraded,
     HandledFailure,
@@ -26,6 +27,7 @@ from core.recovery import (
     UserError,
     backoff_delay,
     default_action,
+    during_commit,
     new_error_id,
     parse_retry_after,
     retrying,
@@ -86,11 +88,17 @@ def test_error_ids_are_short_and_unique() -> None:
         (ConnectionRefusedError(111, "refused"), RecoveryKind.RECONNECT_DATABASE),
         (OSError("network unreachable"), RecoveryKind.RECONNECT_DATABASE),
         (OperationalError("no such column: units"), RecoveryKind.FAIL),
+        (OperationalError("database is locked"), RecoveryKind.FAIL),
         (KeyError("x"), RecoveryKind.FAIL),
     ],
 )
 def test_default_classification(error: BaseException, kind: RecoveryKind) -> None:
     assert default_action(error).kind is kind
+
+
+def test_a_locked_database_says_nothing_was_saved() -> None:
+    action = default_action(OperationalError("database is locked"))
+    assert action.user_message == BUSY_MESSAGE and "nothing was saved" in action.user_message
 
 
 async def test_retry_is_bounded_with_growing_backoff(pm: Any) -> None:
@@ -301,3 +309,19 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("soon") is None
     http_date = "Wed, 21 Oct 2015 07:28:00 GMT"
     assert parse_retry_after(http_date, now=1445412470.0) == pytest.approx(10.0)
+
+
+def test_an_error_inside_a_commit_is_in_doubt_and_the_walk_is_cycle_safe() -> None:
+    def commit() -> None:
+        raise ConnectionResetError("reset by peer")
+
+    try:
+        try:
+            commit()
+        except ConnectionResetError as lost:
+            raise DBConnectionError("lost") from lost
+    except DBConnectionError as wrapped:
+        assert during_commit(wrapped)
+    cyclic_a, cyclic_b = DBConnectionError("a"), ConnectionResetError("b")
+    cyclic_a.__context__, cyclic_b.__context__ = cyclic_b, cyclic_a
+    assert not during_commit(cyclic_a)

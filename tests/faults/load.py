@@ -1,0 +1,313 @@
+"""Members placing picks at a steady rate while a fault runs, and the count of what happened.
+
+One :class:`PickLoad` is the betting bot (the real disnake client on the local Discord, in this
+process) on a chosen database and cache, with many members. :meth:`PickLoad.run` sends
+``/bet straight`` at ``rate`` per second for ``seconds`` while ``fault`` runs from ``fault_at``,
+waits for every answer, then reads the database back and returns a :class:`Tally`: what members
+were told, what was stored, and every broken promise (:meth:`Tally.problems`). The fault tests
+and ``benchmarks/faults.py`` both use it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from core.app import App
+from core.testing.driver import Actor
+from core.testing.harness import run_app
+from core.testing.interactions import BotDidNotAnswer
+from core.testing.server import LocalDiscord
+from plugins.betting.models import Game, Pick
+
+ERROR_WITHIN = 3.0
+"""A member whose pick was not stored hears so, with an error id, within this many seconds."""
+FINISH_WITHIN = 60.0
+"""How long a deferred answer may take to arrive (a 30 s stall holds every pick that long)."""
+
+Fault = Callable[[], contextlib.AbstractAsyncContextManager[None]]
+
+
+@dataclass
+class Sent:
+    """One pick a member sent, and what they were told."""
+
+    interaction_id: int
+    at: float  # seconds after the load started
+    answer: str = "unanswered"  # ok | error | other | unanswered | undelivered
+    answered_in: float | None = None  # seconds from sending to the final answer
+    text: str = ""
+
+
+@dataclass
+class Tally:
+    """The outcome of one load run (one row of ``benchmarks/faults.py``'s table)."""
+
+    fault: str
+    backend: str
+    sends: list[Sent] = field(default_factory=list)
+    stored: Counter[int] = field(default_factory=Counter)  # picks per interaction id
+    fault_window: tuple[float, float] = (0.0, 0.0)
+    health_during: list[int] = field(default_factory=list)  # /health/ready statuses seen
+    late_callbacks: int = 0
+
+    @property
+    def delivered(self) -> list[Sent]:
+        return [s for s in self.sends if s.answer != "undelivered"]
+
+    def count(self, answer: str) -> int:
+        return sum(s.answer == answer for s in self.sends)
+
+    @property
+    def lost(self) -> int:
+        """Acknowledged to the member but not stored."""
+        return sum(s.answer == "ok" and not self.stored[s.interaction_id] for s in self.sends)
+
+    @property
+    def duplicated(self) -> int:
+        return sum(n - 1 for n in self.stored.values() if n > 1)
+
+    @property
+    def false_errors(self) -> int:
+        """Told something went wrong, for a pick that was stored."""
+        return sum(s.answer == "error" and self.stored[s.interaction_id] > 0 for s in self.sends)
+
+    @property
+    def slow_errors(self) -> int:
+        """Not stored, and told so later than :data:`ERROR_WITHIN` (or not at all)."""
+        return sum(
+            not self.stored[s.interaction_id]
+            and s.answer == "error"
+            and (s.answered_in or 0) > ERROR_WITHIN
+            for s in self.sends
+        )
+
+    @property
+    def unstored_unclear(self) -> int:
+        """Not stored and given no clear error (silence, or an answer that is neither)."""
+        return sum(
+            not self.stored[s.interaction_id] and s.answer in ("unanswered", "other", "ok")
+            for s in self.delivered
+        )
+
+    @property
+    def recovered_after(self) -> float | None:
+        """Seconds from the fault's end to the first pick sent after which every pick was
+        acknowledged (``None``: the bot never served normally again)."""
+        end = self.fault_window[1]
+        after = [s for s in self.delivered if s.at >= end]
+        first_ok = None
+        for sent in after:
+            if sent.answer != "ok":
+                first_ok = None
+            elif first_ok is None:
+                first_ok = sent.at
+        return None if first_ok is None else max(0.0, first_ok - end)
+
+    def problems(self, *, recover_within: float = 2.0) -> list[str]:
+        """Every promise of issue 13's item 1 that this run broke."""
+        found = []
+        if self.lost:
+            found.append(f"{self.lost} acknowledged pick(s) were not stored")
+        if self.duplicated:
+            found.append(f"{self.duplicated} pick(s) were stored twice")
+        if self.false_errors:
+            found.append(f"{self.false_errors} member(s) were told of an error for a stored pick")
+        if self.unstored_unclear:
+            found.append(f"{self.unstored_unclear} unstored pick(s) got no clear error")
+        if self.slow_errors:
+            found.append(f"{self.slow_errors} error reply(ies) came after {ERROR_WITHIN:g}s")
+        if self.late_callbacks:
+            found.append(f"{self.late_callbacks} callback(s) came after Discord's deadline")
+        recovered = self.recovered_after
+        if recovered is None or recovered > recover_within:
+            found.append(f"the bot served normally again only after {recovered} s")
+        return found
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "fault": self.fault,
+            "backend": self.backend,
+            "sent": len(self.sends),
+            "acknowledged": self.count("ok"),
+            "stored": sum(1 for n in self.stored.values() if n),
+            "lost": self.lost,
+            "duplicated": self.duplicated,
+            "false errors": self.false_errors,
+            "error replies": self.count("error"),
+            "unanswered": self.count("unanswered"),
+            "undelivered": self.count("undelivered"),
+            "recovered (s)": self.recovered_after,
+        }
+
+
+def classify(text: str) -> str:
+    if "placed:" in text:
+        return "ok"
+    if "error id `" in text:
+        return "error"
+    return "other"
+
+
+class PickLoad:
+    """The betting bot with ``members`` members, ready for :meth:`run`."""
+
+    def __init__(self, discord: LocalDiscord, app: App, members: list[Actor], game: Game) -> None:
+        self.discord = discord
+        self.app = app
+        self.members = members
+        self.game = game
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def started(
+        cls,
+        data_dir: Path,
+        *,
+        database_url: str | None = None,
+        cache_url: str | None = None,
+        members: int = 60,
+    ) -> AsyncIterator[PickLoad]:
+        settings: dict[str, Any] = {
+            "web": {"host": "127.0.0.1", "port": 0},
+            "ratelimit": {"default": "100000/60s", "commands": {}},
+            "database": {"connect_timeout": 2.0},
+            "plugins": {"betting": {"leaderboard_min_picks": 1}},
+        }
+        if cache_url is not None:
+            settings["cache"] = {"backend": "redis", "url": cache_url}
+        async with LocalDiscord() as discord:
+            guild = discord.guild
+            names = [f"member{i}" for i in range(members)]
+            for name in names:
+                guild.add_member(name)
+            async with run_app(
+                discord, data_dir, plugins=["betting"], settings=settings, database_url=database_url
+            ) as app:
+                assert app.plugins.is_loaded("betting"), app.plugins.records["betting"].error
+                admin = discord.member("Alice")
+                reply = await (await admin.slash("setup", picks_channel="picks")).wait_reply()
+                assert reply.message is not None and "saved" in reply.message.content
+                game = await Game.create(
+                    source="api-sports",
+                    external_id="load-game",
+                    league="NFL",
+                    home="Chiefs",
+                    away="Bills",
+                    starts_at=datetime.now(UTC) + timedelta(hours=6),
+                )
+                yield cls(discord, app, [discord.member(n) for n in names], game)
+
+    async def _send(self, actor: Actor, sent: Sent, started: float) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            response = await actor.slash(
+                "bet",
+                "straight",
+                league="NFL",
+                game=str(self.game.id),
+                market="moneyline",
+                selection="Chiefs",
+                odds="-110",
+                units="1",
+            )
+        except RuntimeError:  # no bot session to deliver to (a gateway fault)
+            sent.answer = "undelivered"
+            return
+        sent.interaction_id = response.interaction_id
+        try:
+            reply = await response.wait_reply(finish_within=FINISH_WITHIN)
+        except BotDidNotAnswer:
+            return
+        sent.answered_in = loop.time() - started - sent.at
+        sent.text = reply.message.content if reply.message is not None else ""
+        sent.answer = classify(sent.text)
+
+    async def _health(self) -> int:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{self.app.web.url}/health/ready") as resp,
+        ):
+            return resp.status
+
+    async def run(
+        self,
+        name: str,
+        backend: str,
+        *,
+        rate: float,
+        seconds: float,
+        fault: Fault,
+        fault_at: float,
+        fault_for: float,
+        during: Callable[[], Awaitable[None]] | None = None,
+    ) -> Tally:
+        """Send picks at ``rate``/s for ``seconds``; run ``fault`` from ``fault_at`` for
+        ``fault_for`` seconds (``during`` is awaited inside it, e.g. a health probe)."""
+        tally = Tally(name, backend)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        tasks: list[asyncio.Task[None]] = []
+
+        async def apply() -> None:
+            await asyncio.sleep(fault_at)
+            async with fault():
+                tally.fault_window = (loop.time() - started, 0.0)
+                await asyncio.sleep(fault_for / 2)
+                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                    async with asyncio.timeout(fault_for / 2):
+                        tally.health_during.append(await self._health())
+                if during is not None:
+                    await during()
+                await asyncio.sleep(max(0.0, fault_at + fault_for - (loop.time() - started)))
+            tally.fault_window = (tally.fault_window[0], loop.time() - started)
+
+        faulting = asyncio.create_task(apply())
+        total = int(rate * seconds)
+        for i in range(total):
+            delay = started + i / rate - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)  # pacing the load, not waiting for an event
+            sent = Sent(0, loop.time() - started)
+            tally.sends.append(sent)
+            actor = self.members[i % len(self.members)]
+            tasks.append(asyncio.create_task(self._send(actor, sent, started)))
+        await faulting
+        await asyncio.gather(*tasks)
+        ids = [s.interaction_id for s in tally.sends if s.interaction_id]
+        rows = await Pick.filter(interaction_id__in=ids).values_list("interaction_id", flat=True)
+        tally.stored = Counter(int(r) for r in rows)
+        tally.late_callbacks = sum(
+            len(r.late_callbacks) for r in self.discord.interactions.values()
+        )
+        return tally
+
+
+def print_table(tallies: list[Tally]) -> None:
+    """The benchmark's table: one row per fault and backend."""
+    rows = [t.row() for t in tallies]
+    if not rows:
+        return
+    heads = list(rows[0])
+    cells = [[_cell(row[h]) for h in heads] for row in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(heads)]
+    print(" | ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)))
+    print("-|-".join("-" * w for w in widths))
+    for line in cells:
+        print(" | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "never"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
