@@ -150,9 +150,7 @@ def is_external_error(error: BaseException) -> bool:
 def is_busy_error(error: BaseException) -> bool:
     """Another process holds the database's lock (SQLite's ``database is locked``): waiting
     longer would only outlast Discord's deadline, and the write was not made."""
-    return isinstance(error, _WORDED_ERRORS) and any(
-        w in str(error).lower() for w in _BUSY_WORDS
-    )
+    return isinstance(error, _WORDED_ERRORS) and any(w in str(error).lower() for w in _BUSY_WORDS)
 
 
 def is_connection_error(error: BaseException) -> bool:
