@@ -107,10 +107,8 @@ async def offered_load(
             "bet", "straight", league="NFL", game=str(game_id), market="moneyline",
             selection="Chiefs", odds="-110", units="1",
         )  # fmt: skip
-        reply = await response.wait_reply(within=60)
+        reply = await response.wait_reply(within=60, finish_within=60)  # a deferred one: its end
         message = reply.message
-        if reply.deferred:  # the pipeline deferred it (slow): the answer is the followup
-            message = await response.wait_followup(within=60)
         latencies.append(time.perf_counter() - started)
         if message is None or "placed" not in message.content:
             failures += 1

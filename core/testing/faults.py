@@ -162,7 +162,7 @@ class Faults:
         """Send op 9 INVALID SESSION with ``d: false``; the bot should IDENTIFY again."""
 
         async def invalidate(shard: int | None) -> None:
-            await self._gateway.send_op(9, False, shard)
+            await self._gateway.invalidate(shard)
 
         return await self._expect_reconnect(invalidate, shard)
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import zlib
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +17,8 @@ from aiohttp import WSMsgType, web
 from core.testing.state import World
 
 HEARTBEAT_INTERVAL_MS = 41250
+HISTORY = 10_000
+"""Dispatches a session keeps for RESUME."""
 
 
 def shard_of(guild_id: int, shard_count: int) -> int:
@@ -54,16 +58,21 @@ class GatewaySession:
     shard: tuple[int, int]
     seq: int = 0
     connection: _Connection | None = None
-    #: Dispatches made while no connection was open; replayed on RESUME.
-    backlog: list[dict[str, Any]] = field(default_factory=list)
+    #: The latest dispatches, kept as Discord keeps them: a RESUME replays every one after the
+    #: client's last sequence number, including those sent to a connection that was closing.
+    history: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=HISTORY))
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         self.seq += 1
         payload = {"op": 0, "t": event, "s": self.seq, "d": data}
-        if self.connection is None:
-            self.backlog.append(payload)
-        else:
-            await self.connection.send(payload)
+        self.history.append(payload)
+        if self.connection is not None:
+            with contextlib.suppress(ConnectionError, RuntimeError):  # closing: RESUME replays
+                await self.connection.send(payload)
+
+    def after(self, seq: int) -> list[dict[str, Any]]:
+        """The kept dispatches after sequence number ``seq``."""
+        return [p for p in self.history if p["s"] > seq]
 
 
 class Gateway:
@@ -122,6 +131,14 @@ class Gateway:
         """Send a raw opcode to every connected session (or those of one shard)."""
         for connection in self._connections(shard):
             await connection.send({"op": op, "d": data})
+
+    async def invalidate(self, shard: int | None = None) -> None:
+        """Send op 9 INVALID SESSION (not resumable) and forget the sessions, as Discord does:
+        nothing is dispatched to them any more and a RESUME of one is refused."""
+        for session in self._sessions(shard):
+            del self.sessions[session.id]
+            if session.connection is not None:
+                await session.connection.send({"op": 9, "d": False})
 
     def drop(self, shard: int | None = None) -> None:
         """Cut the connections (of one shard) without a close frame."""
@@ -191,8 +208,7 @@ class Gateway:
             await connection.send({"op": 9, "d": False})
             return None
         session.connection = connection
-        backlog, session.backlog = session.backlog, []
-        for payload in backlog:
+        for payload in session.after(int(data.get("seq") or 0)):
             await connection.send(payload)
         await session.dispatch("RESUMED", {"_trace": ["local-discord"]})
         await self._handshake_done("RESUME")
