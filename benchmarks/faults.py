@@ -29,10 +29,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "fixtures"))
 
-from loguru import logger  # noqa: E402
+from loguru import logger
 
-from core.testing import FaultProxy, hold_sqlite_lock  # noqa: E402
-from tests.faults.load import Fault, PickLoad, Tally, print_table  # noqa: E402
+from core.testing import FaultProxy, hold_sqlite_lock
+from tests.faults.load import Fault, PickLoad, Tally, print_table
 
 
 @dataclass(frozen=True)
