@@ -72,6 +72,10 @@ class InteractionExpired(Exception):
         self.interaction_id = interaction_id
 
 
+PUBLIC: dict[str, Any] = {"public": True}
+"""A command's ``extras`` when its answers are meant for the channel (its defer is public)."""
+
+
 def answers_publicly(command: Any) -> bool:
     """Whether a command (or sub-command) declares ``extras={"public": True}``."""
     extras = getattr(command, "extras", None) or {}

@@ -19,6 +19,7 @@ from disnake.interactions import ApplicationCommandInteraction, MessageInteracti
 
 from core import validation
 from core.recovery import UserError
+from core.responder import PUBLIC
 from core.validation import ValidationError
 from plugins.betting import access, boards, flow, games, inputs, replies
 from plugins.betting.legs import LegSpec
@@ -358,7 +359,7 @@ def build_commands(betting: Betting) -> list[Any]:
 
     # --- records -----------------------------------------------------------------------------
 
-    @commands.slash_command(contexts=GUILD_ONLY)
+    @commands.slash_command(contexts=GUILD_ONLY, extras=PUBLIC)
     async def stats(
         inter: ApplicationCommandInteraction,
         member: disnake.Member | None = None,
@@ -391,7 +392,7 @@ def build_commands(betting: Betting) -> list[Any]:
 
     stats.autocomplete("league")(league_choices)
 
-    @commands.slash_command(contexts=GUILD_ONLY)
+    @commands.slash_command(contexts=GUILD_ONLY, extras=PUBLIC)
     async def leaderboard(
         inter: ApplicationCommandInteraction,
         period: str = commands.Param(default=Period.ALL.value, choices=PERIODS),

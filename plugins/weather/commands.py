@@ -22,6 +22,7 @@ from disnake.interactions.message import MessageInteraction
 from disnake.interactions.modal import ModalInteraction
 
 from core.recovery import UserError
+from core.responder import PUBLIC
 from core.validation import ValidationError, escape_markdown, free_text, safe_allowed_mentions
 from plugins.weather import games, views
 from plugins.weather.client import WeatherAPIError
@@ -220,6 +221,7 @@ def build_commands(handlers: WeatherCommands) -> list[Any]:
     @commands.slash_command(
         name="weather",
         description="Weather at an upcoming game's venue, or anywhere",
+        extras=PUBLIC,
     )
     async def weather(
         inter: ApplicationCommandInteraction,
