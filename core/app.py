@@ -18,6 +18,7 @@ from core.cache import Cache
 from core.database import AppSpec, Database
 from core.events import RateLimitDecision, RateLimitRequest
 from core.hooks import emit, new_plugin_manager
+from core.logging import hide_secrets
 from core.migrations import upgrade
 from core.pipeline import Pipeline
 from core.plugin import DependencyError, PluginError
@@ -40,6 +41,7 @@ class App:
         local_plugins: Path | bool | None = True,
         bot_kwargs: dict[str, Any] | None = None,
     ):
+        hide_secrets(settings)  # every App's logs, whoever starts it (CLI, sandbox, tests)
         self.settings = settings
         self.config_file = config_path(config_file)
         self.pm = new_plugin_manager()

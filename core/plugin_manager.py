@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 import plugins as local_plugins
 from core.hooks import acall, emit, flatten
+from core.logging import hide_secrets, redact
 from core.plugin import DependencyError, Plugin, PluginContext, PluginError
 from core.settings import ConfigError, describe_validation_error
 
@@ -204,7 +205,9 @@ class PluginManager:
     def validate_settings(
         self, plugin: Plugin, section: dict[str, Any] | None = None
     ) -> BaseModel | None:
-        """Validate the plugin's ``[plugins.<name>]`` section with its settings model."""
+        """Validate the plugin's ``[plugins.<name>]`` section with its settings model; from
+        then on the model's secrets are redacted from the logs (:func:`~core.logging.hide_secrets`).
+        """
         if section is None:
             section = self.app.settings.plugin_section(plugin.name)
         if plugin.settings_model is None:
@@ -216,11 +219,13 @@ class PluginManager:
                 )
             return None
         try:
-            return plugin.settings_model.model_validate(section)
+            settings = plugin.settings_model.model_validate(section)
         except ValidationError as exc:
             raise ConfigError(
                 describe_validation_error(exc, self.app.config_file, ("plugins", plugin.name))
             ) from None
+        hide_secrets(settings)  # catches SecretStr fields whatever their names
+        return settings
 
     # --- activation and unloading ----------------------------------------------------------
 
@@ -308,9 +313,11 @@ class PluginManager:
         return errors
 
     def fail(self, name: str, error: str) -> None:
-        """Record that ``name`` could not be loaded (the others still load)."""
+        """Record that ``name`` could not be loaded (the others still load). The reason is kept
+        with known secrets redacted, as every place that shows it (health, sandbox, admin) may
+        be read by others."""
         record = self.records[name]
-        record.state, record.error = PluginState.FAILED, error
+        record.state, record.error = PluginState.FAILED, redact(error)
         logger.error("plugin {} not loaded: {}", name, error)
 
     def is_loaded(self, name: str) -> bool:

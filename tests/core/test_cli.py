@@ -1,10 +1,12 @@
 """The dbsbm command line, run as a real process: help, plugins list, config show, check, run
-without a token, bad config (named where it was set), variables that name no setting, and
-migrate creating every plugin's tables on each database."""
+without a token, bad config (named where it was set), variables that name no setting, secrets
+kept out of the logs (the sandbox with a plugin failing on its secret), and migrate creating every
+plugin's tables on each database."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -213,6 +215,74 @@ def test_check_with_an_invalid_config_creates_no_database(workdir: Path) -> None
     ok = dbsbm("check", cwd=workdir)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert (workdir / "data" / "dbsbm.sqlite3").exists()
+
+
+SECRETIVE_PLUGIN = '''
+"""Its setup fails at a webhook, with the webhook's secret URL and the bot token in the error."""
+
+from loguru import logger
+from pydantic import BaseModel, SecretStr
+
+from core.plugin import Plugin
+
+
+class Settings(BaseModel):
+    webhook: SecretStr  # a secret whose name says nothing of it
+
+
+async def setup(ctx):
+    webhook = ctx.settings.webhook.get_secret_value()
+    token = ctx.app.settings.discord.token.get_secret_value()
+    try:
+        raise ConnectionRefusedError(f"{webhook} refused the bot token {token}")
+    except ConnectionRefusedError:
+        logger.exception("the webhook is unreachable")
+    raise RuntimeError(f"the webhook {webhook} refused the bot token {token}")
+
+
+plugin = Plugin(name="secretive", version="1.0", settings_model=Settings, setup=setup)
+'''
+
+
+def install_plugin(site: Path, name: str, code: str) -> None:
+    """An installed third-party plugin: a package and its distribution's entry point."""
+    (site / f"{name}_plugin").mkdir(parents=True)
+    (site / f"{name}_plugin" / "__init__.py").write_text(code, encoding="utf-8")
+    dist = site / f"{name}-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(f"[dbsbm.plugins]\n{name} = {name}_plugin:plugin\n")
+
+
+def test_plugin_secrets_and_the_token_never_reach_the_logs(workdir: Path) -> None:
+    """The sandbox (the real App on the local Discord) with a plugin whose setup logs and raises
+    an error holding its SecretStr setting and the Discord token: the log file, standard error
+    and the transcript name the failure, never the secrets."""
+    site = workdir / "site"
+    install_plugin(site, "secretive", SECRETIVE_PLUGIN)
+    off = "".join(f"[plugins.{name}]\nenabled = false\n" for name in FIRST_PARTY)
+    (workdir / "config.toml").write_text(f"{off}[plugins.secretive]\nenabled = true\n")
+    (workdir / "script.txt").write_text("# the bot runs without the plugin\n", encoding="utf-8")
+    webhook, token = "hook-" + secrets.token_hex(8), "bot." + secrets.token_hex(12)
+    env = {
+        "PYTHONPATH": str(site),
+        "DBSBM_DISCORD__TOKEN": token,
+        "DBSBM_PLUGINS__SECRETIVE__WEBHOOK": webhook,
+    }
+    result = dbsbm("sandbox", "--script", "script.txt", cwd=workdir, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    log = (workdir / "data" / "sandbox" / "sandbox.log").read_text(encoding="utf-8")
+    failure = (
+        "plugin secretive not loaded: plugin 'secretive' failed to load: RuntimeError: "
+        "the webhook ******** refused the bot token ********"
+    )
+    for text in (log, result.stderr):
+        assert failure in text, text
+    assert "the webhook is unreachable\nTraceback (most recent call last)" in log
+    assert "ConnectionRefusedError: ******** refused the bot token ********" in log
+    assert "not loaded: secretive: plugin 'secretive' failed to load" in result.stdout
+    for text in (log, result.stderr, result.stdout):
+        assert webhook not in text and token not in text
 
 
 def test_web_port_in_use_is_a_config_error(workdir: Path) -> None:

@@ -204,8 +204,7 @@ async def test_a_database_cut_during_a_command_logs_no_secret(
                         "discord": {"token": local_discord.token},
                         "web": {"token": web_token},
                     },
-                ) as app:
-                    hide_secrets(app.settings)
+                ) as app:  # the App hides its settings' secrets by itself
                     app.pm.register(failures, name="test.failures")
                     alice = local_discord.member("Alice")
                     await (await alice.slash("svc", "bump", name="c")).wait_reply()
