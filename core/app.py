@@ -26,7 +26,7 @@ from core.plugin_manager import PluginManager, PluginState, Prepared
 from core.ratelimit import LimitError, RateLimiter, RateLimitHooks, block_event
 from core.recovery import RecoveryHooks
 from core.reloader import Reloader
-from core.settings import ConfigError, Settings, config_path
+from core.settings import ConfigError, Settings, config_path, source_of
 from core.web import WebServer
 
 
@@ -56,7 +56,7 @@ class App:
         try:
             self.limiter = RateLimiter(settings.ratelimit, on_block=self._blocked)
         except LimitError as exc:
-            raise ConfigError(f"{self.config_file}: {exc}") from None
+            raise ConfigError(f"{source_of(exc.loc, self.config_file)}: {exc.reason}") from None
         self.web = WebServer(self)
         self.reloader = Reloader(self)
         self.pm.register(RateLimitHooks(self.limiter), name="core.ratelimit")

@@ -13,7 +13,7 @@ import importlib
 import importlib.metadata
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -28,7 +28,7 @@ import plugins as local_plugins
 from core.hooks import acall, emit, flatten
 from core.logging import hide_secrets, redact
 from core.plugin import DependencyError, Plugin, PluginContext, PluginError
-from core.settings import ConfigError, describe_validation_error
+from core.settings import ConfigError, describe_validation_error, source_of
 
 if TYPE_CHECKING:
     from disnake.ext.commands import InvokableApplicationCommand
@@ -123,18 +123,24 @@ class PluginManager:
     def scan(self) -> None:
         """Discover plugins and record each as available or disabled per the settings."""
         sources = self.discover()
-        unknown = sorted(set(self.app.settings.plugins) - set(sources))
-        if unknown:
-            raise ConfigError(
-                f"{self.app.config_file}: [plugins.{unknown[0]}]: unknown plugin "
-                f"{unknown[0]!r} (installed: {', '.join(sorted(sources)) or 'none'})"
-            )
+        self.refuse_unknown(self.app.settings.plugins, sources)
         for name, source in sources.items():
             if name in self.records:
                 self.records[name].source = source
                 continue
             state = PluginState.AVAILABLE if self.enabled(name, source) else PluginState.DISABLED
             self.records[name] = PluginRecord(source=source, state=state)
+
+    def refuse_unknown(self, sections: Iterable[str], sources: dict[str, PluginSource]) -> None:
+        """Raise :class:`ConfigError` for the first plugin section naming no plugin of
+        ``sources``, against where the section was set (config file or variable)."""
+        unknown = sorted(set(sections) - set(sources))
+        if unknown:
+            where = source_of(("plugins", unknown[0]), self.app.config_file)
+            raise ConfigError(
+                f"{where}: unknown plugin {unknown[0]!r} "
+                f"(installed: {', '.join(sorted(sources)) or 'none'})"
+            )
 
     def enabled(self, name: str, source: PluginSource | None = None) -> bool:
         """Whether config enables ``name``: local plugins are on unless turned off, installed
@@ -213,8 +219,9 @@ class PluginManager:
         if plugin.settings_model is None:
             if section:
                 key = next(iter(section))
+                where = source_of(("plugins", plugin.name, key), self.app.config_file)
                 raise ConfigError(
-                    f"{self.app.config_file}: [plugins.{plugin.name}] {key}: unknown key "
+                    f"{where}: unknown key "
                     f"(plugin {plugin.name!r} takes no settings besides 'enabled')"
                 )
             return None

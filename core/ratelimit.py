@@ -73,7 +73,13 @@ _REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError, asyncio.Timeout
 
 
 class LimitError(ValueError):
-    """A limit string that cannot be read; the message names the value and the expected form."""
+    """A limit string that cannot be read; the message names the setting, the value and the
+    expected form. ``reason`` is the message after the setting; ``loc`` is the setting's place
+    in the settings (``("ratelimit", "default")``), empty for a limit that is no setting."""
+
+    def __init__(self, setting: str, reason: str, loc: tuple[str, ...] = ()) -> None:
+        super().__init__(f"{setting}: {reason}")
+        self.reason, self.loc = reason, loc
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,20 +98,26 @@ _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 @lru_cache(maxsize=256)
-def parse_limit(text: str, setting: str = "limit") -> Limit:
+def parse_limit(text: str, setting: str | tuple[str, ...] = "limit") -> Limit:
     """Read ``"<count>/<period><unit>"``: ``"5/60s"``, ``"3/1m"``, ``"100/1h"``, ``"1000/1d"``
     (units ms, s, m, h, d; ``"10/m"`` means per minute). ``setting`` names where it came from
-    in the error message."""
+    in the error message: a label, or the setting's place in the settings
+    (``("ratelimit", "default")``, shown ``[ratelimit] default`` and kept as the error's ``loc``).
+    """
+    loc = setting if isinstance(setting, tuple) else ()
+    label = f"[{loc[0]}] {'.'.join(loc[1:])}" if loc else str(setting)
     match = _LIMIT_RE.match(text) if isinstance(text, str) else None
     if match is None or (match.group(2) is None and match.group(3) is None):
         raise LimitError(
-            f"{setting}: invalid rate limit {text!r}; expected '<count>/<period><unit>' "
-            "such as '5/60s', '3/1m' or '100/1h' (units: ms, s, m, h, d)"
+            label,
+            f"invalid rate limit {text!r}; expected '<count>/<period><unit>' "
+            "such as '5/60s', '3/1m' or '100/1h' (units: ms, s, m, h, d)",
+            loc,
         )
     count = int(match.group(1))
     period = float(match.group(2) or 1) * _UNITS[match.group(3) or "s"]
     if count < 1 or period <= 0:
-        raise LimitError(f"{setting}: invalid rate limit {text!r}; count and period must be > 0")
+        raise LimitError(label, f"invalid rate limit {text!r}; count and period must be > 0", loc)
     return Limit(count, period)
 
 
@@ -347,13 +359,13 @@ class RateLimiter:
         self._settings = settings
         self._on_block = on_block
         self._clock = clock
-        self._default = parse_limit(settings.default, "[ratelimit] default")
+        self._default = parse_limit(settings.default, ("ratelimit", "default"))
         self._commands = {
-            name.strip(): parse_limit(text, f"[ratelimit] commands.{name}")
+            name.strip(): parse_limit(text, ("ratelimit", "commands", name))
             for name, text in settings.commands.items()
         }
         self._shared = [
-            (scope, parse_limit(text, f"[ratelimit] {scope}"))
+            (scope, parse_limit(text, ("ratelimit", scope)))
             for scope, text in (
                 ("guild", settings.guild),
                 ("channel", settings.channel),
@@ -361,7 +373,7 @@ class RateLimiter:
             )
             if text is not None
         ]
-        parse_limit(settings.web, "[ratelimit] web")
+        parse_limit(settings.web, ("ratelimit", "web"))
         self._policy = BlockPolicy(
             settings.block_after, settings.block_window, settings.block_seconds
         )
@@ -557,7 +569,7 @@ class WebRateLimit:
 
     def __init__(self, limiter: RateLimiter, limit: str, report: Report) -> None:
         self._limiter, self._text, self._report = limiter, limit, report
-        self._period = parse_limit(limit, "[ratelimit] web").period
+        self._period = parse_limit(limit, ("ratelimit", "web")).period
         self._open: dict[str, _Refusals] = {}
         self._reports: set[asyncio.Task[None]] = set()
 

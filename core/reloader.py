@@ -509,13 +509,7 @@ class Reloader:
     def _check_config(self, new: Settings) -> Settings:
         """Validate the plugin sections of ``new`` against the installed plugins."""
         plugins = self.app.plugins
-        sources = plugins.discover()
-        unknown = sorted(set(new.plugins) - set(sources))
-        if unknown:
-            raise ConfigError(
-                f"{self.app.config_file}: [plugins.{unknown[0]}]: unknown plugin {unknown[0]!r} "
-                f"(installed: {', '.join(sorted(sources))})"
-            )
+        plugins.refuse_unknown(new.plugins, plugins.discover())
         for name in plugins.loaded():
             plugin = plugins.records[name].plugin
             if plugin is not None and new.plugin_enabled(name, default=True):

@@ -96,9 +96,19 @@ def test_bad_config_is_one_line_and_exit_2(workdir: Path) -> None:
     result = dbsbm("plugins", "list", cwd=workdir)
     assert result.returncode == 2
     assert result.stderr.strip().startswith(
-        "error: config.toml: [plugins.bogus]: unknown plugin 'bogus'"
+        "error: config.toml: [plugins] bogus: unknown plugin 'bogus' (installed: admin, "
     )
     assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_plugin_from_a_variable_names_the_variable(workdir: Path) -> None:
+    result = dbsbm("check", cwd=workdir, env={"DBSBM_PLUGINS__BOGUS__ENABLED": "true"})
+    expected = (
+        "FAIL  config and plugins: environment variable DBSBM_PLUGINS__BOGUS__ENABLED: "
+        "unknown plugin 'bogus' (installed: admin, "
+    )
+    assert expected in result.stdout, result.stdout + result.stderr
+    assert result.returncode == 1
 
 
 def test_check_reports_each_component(workdir: Path) -> None:
@@ -143,8 +153,30 @@ def test_bad_rate_limit_is_a_config_error(workdir: Path) -> None:
     config.write_text(config.read_text().replace('default = "10/60s"', 'default = "5/60x"'))
     result = dbsbm("plugins", "list", cwd=workdir)
     assert result.returncode == 2
-    assert result.stderr.strip().startswith("error: config.toml: [ratelimit] default:")
+    assert result.stderr.strip().startswith(
+        "error: config.toml: [ratelimit] default: invalid rate limit '5/60x'; expected "
+    )
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "where"),
+    [
+        ("DBSBM_RATELIMIT__DEFAULT", "5/60x", "environment variable DBSBM_RATELIMIT__DEFAULT"),
+        (
+            "DBSBM_RATELIMIT__COMMANDS",
+            '{"bet": "0/60s"}',
+            "environment variable DBSBM_RATELIMIT__COMMANDS: bet",
+        ),
+    ],
+)
+def test_a_bad_rate_limit_from_a_variable_names_the_variable(
+    workdir: Path, name: str, value: str, where: str
+) -> None:
+    result = dbsbm("plugins", "list", cwd=workdir, env={name: value})
+    assert result.returncode == 2
+    limit = value if name.endswith("DEFAULT") else "0/60s"
+    assert result.stderr.strip().startswith(f"error: {where}: invalid rate limit {limit!r}; ")
 
 
 def test_a_bad_variable_is_named_not_config_toml(workdir: Path) -> None:
@@ -199,7 +231,7 @@ def test_config_show_fails_when_plugin_settings_are_invalid(workdir: Path) -> No
     (workdir / "config.toml").write_text("[plugins.wether]\n", encoding="utf-8")
     result = dbsbm("config", "show", cwd=workdir)
     assert result.returncode == 2
-    assert result.stderr.startswith("error: config.toml: [plugins.wether]: unknown plugin")
+    assert result.stderr.startswith("error: config.toml: [plugins] wether: unknown plugin")
 
 
 def test_check_with_an_invalid_config_creates_no_database(workdir: Path) -> None:

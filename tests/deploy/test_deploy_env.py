@@ -59,8 +59,11 @@ def test_a_misspelt_dbsbm_variable_in_dotenv_is_still_an_error(
 ) -> None:
     (tmp_path / ".env").write_text("POSTGRES_PASSWORD=x\nDBSBM_DISCORD__TOKN=abc\n")
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(ConfigError, match="tokn"):
+    with pytest.raises(ConfigError) as err:
         load_settings()
+    assert str(err.value) == (
+        ".env: DBSBM_DISCORD__TOKN: unknown setting (did you mean DBSBM_DISCORD__TOKEN?)"
+    )
 
 
 def test_compose_variables_are_documented_and_documented_ones_are_used() -> None:
