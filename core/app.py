@@ -146,11 +146,14 @@ class App:
         self.started = True
 
     async def close(self) -> None:
-        """Unload plugins (reverse order), stop the web server, close the bot and connections."""
+        """Stop the web server, unload plugins (reverse order), close the bot and connections.
+
+        The web server stops first: no request arrives while plugins unload, and the security
+        events of its closing rate-limit windows still reach the plugins' listeners (audit)."""
         await self.reloader.stop()
+        await self.web.stop()
         for name in reversed(self.plugins.loaded()):
             await self.plugins.unload(name)
-        await self.web.stop()
         if not self.bot.is_closed():
             await self.bot.close()
         await self.cache.close()
