@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,6 +22,8 @@ from typing import Any
 import aiohttp
 
 from core.app import App
+from core.events import CommandEvent, Outcome
+from core.hookspecs import hookimpl
 from core.testing.driver import Actor
 from core.testing.harness import run_app
 from core.testing.interactions import BotDidNotAnswer
@@ -58,6 +60,11 @@ class Tally:
     fault_window: tuple[float, float] = (0.0, 0.0)
     health_during: list[int] = field(default_factory=list)  # /health/ready statuses seen
     late_callbacks: int = 0
+    #: What the pipeline reported for each interaction sent (``Outcome`` values, in order; a
+    #: duplicate delivery adds ``"duplicate"``).
+    outcomes: dict[int, list[str]] = field(default_factory=dict)
+    #: Callbacks the local Discord refused because the interaction was answered already.
+    rejected_callbacks: int = 0
 
     @property
     def delivered(self) -> list[Sent]:
@@ -97,6 +104,39 @@ class Tally:
             not self.stored[s.interaction_id] and s.answer in ("unanswered", "other", "ok")
             for s in self.delivered
         )
+
+    @property
+    def silent(self) -> int:
+        """Delivered and never answered, and not counted as unanswered by the bot either."""
+        return sum(
+            s.answer == "unanswered"
+            and Outcome.UNANSWERED not in self.outcomes.get(s.interaction_id, [])
+            for s in self.delivered
+        )
+
+    @property
+    def counted_unanswered(self) -> int:
+        """Delivered, not acknowledged in time, and counted so by the bot (``UNANSWERED``)."""
+        return sum(
+            Outcome.UNANSWERED in self.outcomes.get(s.interaction_id, []) for s in self.delivered
+        )
+
+    @property
+    def duplicate_deliveries(self) -> int:
+        """Deliveries the pipeline recognised as repeats and ignored."""
+        return sum(o.count(Outcome.DUPLICATE) for o in self.outcomes.values())
+
+    def service_problems(self, *, recover_within: float = 2.0) -> list[str]:
+        """Every promise of issue 13's item 5 that this run broke: :meth:`problems`, and no
+        delivered interaction left silently unanswered, none answered twice."""
+        found = self.problems(recover_within=recover_within)
+        if self.silent:
+            found.append(
+                f"{self.silent} delivered interaction(s) got no answer and were not counted"
+            )
+        if self.rejected_callbacks:
+            found.append(f"{self.rejected_callbacks} interaction(s) were answered twice")
+        return found
 
     @property
     def recovered_after(self) -> float | None:
@@ -157,6 +197,21 @@ def classify(text: str) -> str:
     return "other"
 
 
+class Outcomes:
+    """Every outcome the pipeline reports, by interaction id (a listener on ``app.pm``)."""
+
+    def __init__(self) -> None:
+        self.by_id: defaultdict[int, list[str]] = defaultdict(list)
+
+    @hookimpl
+    def dbsbm_command_completed(self, event: CommandEvent) -> None:
+        self.by_id[event.info.interaction_id].append(event.outcome)
+
+    @hookimpl
+    def dbsbm_command_failed(self, event: CommandEvent) -> None:
+        self.by_id[event.info.interaction_id].append(event.outcome)
+
+
 class PickLoad:
     """The betting bot with ``members`` members, ready for :meth:`run`."""
 
@@ -165,6 +220,8 @@ class PickLoad:
         self.app = app
         self.members = members
         self.game = game
+        self.outcomes = Outcomes()
+        app.pm.register(self.outcomes)
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -174,8 +231,11 @@ class PickLoad:
         *,
         database_url: str | None = None,
         cache_url: str | None = None,
+        ratelimit_url: str | None = None,
         members: int = 60,
     ) -> AsyncIterator[PickLoad]:
+        """``cache_url`` / ``ratelimit_url``: a Redis URL for the cache / the command rate
+        limiter (default: both in memory)."""
         settings: dict[str, Any] = {
             "web": {"host": "127.0.0.1", "port": 0},
             "ratelimit": {"default": "100000/60s", "commands": {}},
@@ -183,7 +243,9 @@ class PickLoad:
             "plugins": {"betting": {"leaderboard_min_picks": 1}},
         }
         if cache_url is not None:
-            settings["cache"] = {"backend": "redis", "url": cache_url}
+            settings["cache"] = {"backend": "redis", "redis_url": cache_url}
+        if ratelimit_url is not None:
+            settings["ratelimit"].update(backend="redis", redis_url=ratelimit_url)
         async with LocalDiscord() as discord:
             guild = discord.guild
             names = [f"member{i}" for i in range(members)]
@@ -288,7 +350,71 @@ class PickLoad:
         tally.late_callbacks = sum(
             len(r.late_callbacks) for r in self.discord.interactions.values()
         )
+        tally.outcomes = {i: list(self.outcomes.by_id.get(i, ())) for i in ids}
+        sent_ids = set(ids)
+        tally.rejected_callbacks = sum(
+            r.rejected_callbacks for r in self.discord.interactions.values() if r.id in sent_ids
+        )
         return tally
+
+
+@contextlib.asynccontextmanager
+async def repeated(action: Callable[[], Awaitable[object]], every: float) -> AsyncIterator[None]:
+    """A fault made of ``action`` (a gateway fault, say) done at once and then every ``every``
+    seconds while the block runs; the action under way when the block ends is finished (and its
+    error, if any, raised) before the block is left."""
+    stop = asyncio.Event()
+
+    async def loop() -> None:
+        while not stop.is_set():
+            await action()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every)
+
+    task = asyncio.create_task(loop())
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+@contextlib.asynccontextmanager
+async def rest_storm(
+    discord: LocalDiscord,
+    pattern: str,
+    *,
+    method: str = "POST",
+    retry_after: float,
+    is_global: bool = False,
+    burst: float | None = None,
+    pause: float = 0.0,
+) -> AsyncIterator[None]:
+    """The local Discord answers 429 (``retry_after``, global or per route) to every request to
+    ``pattern`` while the block runs, or in bursts: 429s for ``burst`` seconds, then ``pause``
+    seconds of normal answers, over and over. Every other REST fault is switched off at the end."""
+
+    def storm() -> None:
+        discord.faults.rate_limit(
+            method, pattern, retry_after=retry_after, is_global=is_global, times=10**9
+        )
+
+    async def rhythm() -> None:
+        while burst is not None:
+            await asyncio.sleep(burst)  # the storm's rhythm, not a wait for an event
+            discord.faults.clear()
+            await asyncio.sleep(pause)
+            storm()
+
+    storm()
+    task = asyncio.create_task(rhythm())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        discord.faults.clear()
 
 
 def print_table(tallies: list[Tally]) -> None:
