@@ -151,7 +151,13 @@ async def backend(
     if kind == "redis":
         async with (
             FaultProxy.for_url(args.redis) as proxy,
-            PickLoad.started(tmp, cache_url=proxy.url(args.redis), members=args.members) as load,
+            PickLoad.started(
+                tmp,
+                cache_url=proxy.url(args.redis),
+                ratelimit_url=proxy.url(args.redis),
+                members=args.members,
+                check_requests=False,
+            ) as load,
         ):
             yield load, proxy, db_path
         return
@@ -159,12 +165,16 @@ async def backend(
     os.environ.setdefault("DBSBM_TEST_MYSQL_URL", args.mysql)
     async with fresh_database(kind, tmp) as url:
         if kind == "sqlite":
-            async with PickLoad.started(tmp, database_url=url, members=args.members) as load:
+            async with PickLoad.started(
+                tmp, database_url=url, members=args.members, check_requests=False
+            ) as load:
                 yield load, None, db_path
             return
         async with (
             FaultProxy.for_url(url) as proxy,
-            PickLoad.started(tmp, database_url=proxy.url(url), members=args.members) as load,
+            PickLoad.started(
+                tmp, database_url=proxy.url(url), members=args.members, check_requests=False
+            ) as load,
         ):
             yield load, proxy, db_path
 

@@ -30,6 +30,7 @@ followup's ephemeral flag, which is why a mismatch deletes the thinking message 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,9 @@ if TYPE_CHECKING:
 ACK_DEADLINE = 2.7
 """Seconds after receipt by which a callback must have completed: Discord's 3 s, less a margin
 for the gateway's delivery and the callback's way back."""
+
+MAX_DELIVERY_LAG = 1.0
+"""The most of Discord's 3 s that an interaction's delivery is assumed to have taken, seconds."""
 
 #: What a handler's ``send_message`` may carry that an edit of the thinking message keeps.
 _EDITABLE = frozenset(
@@ -112,7 +116,14 @@ class Responder(InteractionResponse):
 
     @classmethod
     def install(cls, inter: Interaction, *, received: float, public: bool) -> Responder:
-        """Make a new responder the interaction's ``response`` and guard its ``followup``."""
+        """Make a new responder the interaction's ``response`` and guard its ``followup``.
+
+        Discord's 3 s run from the interaction's creation, which its id records; the time it
+        spent reaching the bot (a busy event loop reads the gateway late) is taken off the
+        budget, at most :data:`MAX_DELIVERY_LAG` (beyond that the clocks disagree)."""
+        since_receipt = asyncio.get_running_loop().time() - received
+        lag = time.time() - inter.created_at.timestamp() - since_receipt
+        received -= min(max(lag, 0.0), MAX_DELIVERY_LAG)
         responder = cls(inter, received=received, public=public)
         payload: WebhookPayload = {
             "id": inter.application_id,

@@ -233,9 +233,11 @@ class PickLoad:
         cache_url: str | None = None,
         ratelimit_url: str | None = None,
         members: int = 60,
+        check_requests: bool = True,
     ) -> AsyncIterator[PickLoad]:
         """``cache_url`` / ``ratelimit_url``: a Redis URL for the cache / the command rate
-        limiter (default: both in memory)."""
+        limiter (default: both in memory). ``check_requests=False`` turns the local Discord's
+        OpenAPI check of every request off (test tooling, not the bot's cost: benchmarks)."""
         settings: dict[str, Any] = {
             "web": {"host": "127.0.0.1", "port": 0},
             "ratelimit": {"default": "100000/60s", "commands": {}},
@@ -246,7 +248,7 @@ class PickLoad:
             settings["cache"] = {"backend": "redis", "redis_url": cache_url}
         if ratelimit_url is not None:
             settings["ratelimit"].update(backend="redis", redis_url=ratelimit_url)
-        async with LocalDiscord() as discord:
+        async with LocalDiscord(**({} if check_requests else {"spec": False})) as discord:
             guild = discord.guild
             names = [f"member{i}" for i in range(members)]
             for name in names:
