@@ -7,9 +7,11 @@ installs a :class:`Responder` as the interaction's ``response`` and a :class:`_F
 ``followup``; together they make every answer go through one lock and one set of rules:
 
 - Every callback (defer, message, update, modal, autocomplete) is bounded by the interaction's
-  deadline. One that cannot complete in time (Discord answering 5xx while disnake retries, say)
-  is abandoned and raises :class:`InteractionExpired`; the pipeline counts the interaction as
-  unanswered. The bot never spends the 3 s on retries Discord would refuse anyway.
+  deadline. One that Discord refuses for now (429, 5xx) is tried again while time is left; one
+  that cannot complete in time is abandoned and raises :class:`InteractionExpired`, and the
+  pipeline counts the interaction as unanswered. The bot never spends time past the 3 s on
+  retries Discord would refuse anyway, and never turns a refused callback into an error reply
+  for work that was done.
 - The automatic defer and a handler's answer never race: whichever takes the lock first
   answers; the other sees the answer.
 - After an automatic defer, the handler's first answer (``inter.send``,
@@ -35,7 +37,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from disnake import InteractionResponded, InteractionType, WebhookType
+from disnake import HTTPException, InteractionResponded, InteractionType, WebhookType
 from disnake.interactions import Interaction, InteractionResponse
 from disnake.utils import MISSING
 from disnake.webhook.async_ import Webhook
@@ -47,6 +49,8 @@ ACK_DEADLINE = 2.7
 """Seconds after receipt by which a callback must have completed: Discord's 3 s, less a margin
 for the gateway's delivery and the callback's way back."""
 
+RETRY_PAUSE = 0.05
+"""Seconds between a refused callback (429, 5xx) and the next try, within the deadline."""
 MAX_DELIVERY_LAG = 1.0
 """The most of Discord's 3 s that an interaction's delivery is assumed to have taken, seconds."""
 
@@ -143,19 +147,29 @@ class Responder(InteractionResponse):
         return self._deferred is not None
 
     async def _ack(self, callback: Callable[[], Awaitable[None]]) -> None:
-        remaining = self.deadline - asyncio.get_running_loop().time()
-        if remaining <= 0:
-            self.expired = True
-            raise InteractionExpired(self._parent.id)
-        limit = asyncio.timeout(remaining)
-        try:
-            async with limit:
-                await callback()
-        except TimeoutError:
-            if not limit.expired():
-                raise
-            self.expired = True
-            raise InteractionExpired(self._parent.id) from None
+        """Run a callback before the deadline. Discord refusing it for now (429, 5xx: disnake
+        gives up after its own retries) is tried again while time is left, since disnake marks
+        a response done only once it succeeded; at the deadline it is abandoned."""
+        loop = asyncio.get_running_loop()
+        while True:
+            remaining = self.deadline - loop.time()
+            if remaining <= 0:
+                self.expired = True
+                raise InteractionExpired(self._parent.id)
+            limit = asyncio.timeout(remaining)
+            try:
+                async with limit:
+                    await callback()
+                return
+            except TimeoutError:
+                if not limit.expired():
+                    raise
+                self.expired = True
+                raise InteractionExpired(self._parent.id) from None
+            except HTTPException as exc:
+                if exc.status != 429 and exc.status < 500:
+                    raise
+            await asyncio.sleep(min(RETRY_PAUSE, max(0.0, self.deadline - loop.time())))
 
     # --- the pipeline's side --------------------------------------------------------------
 
