@@ -216,6 +216,15 @@ async def run(args: argparse.Namespace) -> list[Tally]:
                     )
                     tallies.append(tally)
                     print(f"  {kind:8} {scenario.name}: {tally.problems() or 'all promises kept'}")
+                    if args.detail:
+                        for sent in tally.sends:
+                            if sent.answer != "ok":
+                                stored = tally.stored[sent.interaction_id]
+                                print(
+                                    f"    sent at {sent.at:6.2f}s: {sent.answer:11} after "
+                                    f"{sent.answered_in or 0:5.2f}s, stored {stored}: "
+                                    f"{sent.text[:70]!r}"
+                                )
     return tallies
 
 
@@ -226,6 +235,7 @@ def main() -> None:
     parser.add_argument("--lead", type=float, default=3.0, help="seconds before the fault")
     parser.add_argument("--after", type=float, default=5.0, help="seconds after the fault")
     parser.add_argument("--only", default="", help="comma-separated parts of scenario names")
+    parser.add_argument("--detail", action="store_true", help="print every pick not acknowledged")
     parser.add_argument("--postgres", default=os.environ.get("DBSBM_TEST_POSTGRES_URL", ""))
     parser.add_argument("--mysql", default=os.environ.get("DBSBM_TEST_MYSQL_URL", ""))
     parser.add_argument("--redis", default=os.environ.get("DBSBM_TEST_REDIS_URL", ""))
