@@ -62,8 +62,8 @@ _SCHEME_DIALECT = {
 
 
 SQLITE_BUSY_TIMEOUT_MS = 2000
-"""How long a SQLite write waits for a lock another process holds before it fails (short
-enough that the member hears back within Discord's 3 s)."""
+"""How long one SQLite statement waits for a lock another process holds before it fails with
+``database is locked`` (and error recovery tries it again)."""
 PROBE_INTERVAL = 1.0
 """Seconds between probes of a database that stopped answering, at most (they start faster)."""
 

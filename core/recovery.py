@@ -148,8 +148,8 @@ def is_external_error(error: BaseException) -> bool:
 
 
 def is_busy_error(error: BaseException) -> bool:
-    """Another process holds the database's lock (SQLite's ``database is locked``): waiting
-    longer would only outlast Discord's deadline, and the write was not made."""
+    """Another process holds the database's lock (SQLite's ``database is locked``); the write
+    was not made and can be tried again once the lock is gone."""
     return isinstance(error, _WORDED_ERRORS) and any(w in str(error).lower() for w in _BUSY_WORDS)
 
 
@@ -169,12 +169,13 @@ def is_connection_error(error: BaseException) -> bool:
 
 def default_action(error: BaseException) -> RecoveryAction:
     """The core's policy: external timeouts → retry with backoff; a database locked by another
-    process → fail at once, saying so; lost database connections → reconnect and retry;
-    anything else → fail with a generic message."""
+    process → retry until the lock is gone (the member waits on the automatic defer; after
+    eight tries, about half a minute, the member is told nothing was saved); lost database
+    connections → reconnect and retry; anything else → fail with a generic message."""
     if is_external_error(error):  # before OSError: TimeoutError and ClientOSError are OSErrors
         return RecoveryAction(RecoveryKind.RETRY, SERVICE_MESSAGE, max_attempts=3, base_delay=0.5)
     if is_busy_error(error):  # before the connection words: "locked" is not a lost link
-        return RecoveryAction(RecoveryKind.FAIL, BUSY_MESSAGE, max_attempts=1)
+        return RecoveryAction(RecoveryKind.RETRY, BUSY_MESSAGE, max_attempts=8, base_delay=0.1)
     if is_connection_error(error):
         return RecoveryAction(
             RecoveryKind.RECONNECT_DATABASE, DATABASE_MESSAGE, max_attempts=3, base_delay=0.2

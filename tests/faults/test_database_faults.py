@@ -75,7 +75,8 @@ async def test_sqlite_locked_by_another_process_under_load(tmp_path: Path) -> No
             fault_for=FAULT_FOR,
         )
     check(tally)
-    assert tally.count("error") > 0, "the lock was never felt: the test proves nothing"
+    slowest = max(s.answered_in or 0.0 for s in tally.sends)
+    assert slowest > FAULT_FOR / 2, "the lock was never felt: the test proves nothing"
     assert all("nothing was saved" in s.text for s in tally.sends if s.answer == "error")
 
 

@@ -88,7 +88,7 @@ def test_error_ids_are_short_and_unique() -> None:
         (ConnectionRefusedError(111, "refused"), RecoveryKind.RECONNECT_DATABASE),
         (OSError("network unreachable"), RecoveryKind.RECONNECT_DATABASE),
         (OperationalError("no such column: units"), RecoveryKind.FAIL),
-        (OperationalError("database is locked"), RecoveryKind.FAIL),
+        (OperationalError("database is locked"), RecoveryKind.RETRY),
         (KeyError("x"), RecoveryKind.FAIL),
     ],
 )
@@ -96,9 +96,11 @@ def test_default_classification(error: BaseException, kind: RecoveryKind) -> Non
     assert default_action(error).kind is kind
 
 
-def test_a_locked_database_says_nothing_was_saved() -> None:
+def test_a_locked_database_is_waited_for_then_says_nothing_was_saved() -> None:
     action = default_action(OperationalError("database is locked"))
     assert action.user_message == BUSY_MESSAGE and "nothing was saved" in action.user_message
+    waits = [backoff_delay(n, action.base_delay) for n in range(1, action.max_attempts)]
+    assert 6.0 < sum(waits) < 30.0  # outlasts a lock of seconds, not a stuck one
 
 
 async def test_retry_is_bounded_with_growing_backoff(pm: Any) -> None:
