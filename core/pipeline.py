@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from core.plugin import ComponentHandler
 
 AUTO_DEFER_AFTER = 2.2  # seconds after receipt: Discord drops an interaction not answered in 3 s
-DATABASE_BUDGET = 2.5
+DATABASE_BUDGET = 2.0
 """Seconds after receipt within which recovery from a lost database must have decided, so that
 a member whose pick could not be stored is told so (with an error id) within Discord's 3 s."""
 DEDUPE_SIZE = 20_000

@@ -84,8 +84,8 @@ async def test_sqlite_locked_by_another_process_under_load(tmp_path: Path) -> No
 async def test_database_stalls_under_load_never_report_a_stored_pick_as_failed(
     tmp_path: Path,
 ) -> None:
-    """Connections hang for 2.2 s (the pipeline's auto-defer moment), twice: every pick is
-    answered and stored; the deferred ones are finished, none is told something went wrong."""
+    """Connections hang for 2.2 s (the pipeline's auto-defer moment), twice: nobody is told
+    something went wrong for a stored pick, the deferred answers are finished, nothing is lost."""
     async with (
         fresh_database("postgres", tmp_path) as url,
         FaultProxy.for_url(url) as proxy,
@@ -105,4 +105,5 @@ async def test_database_stalls_under_load_never_report_a_stored_pick_as_failed(
         ]
     for tally in tallies:
         check(tally)
-        assert tally.count("ok") == len(tally.sends), tally.row()
+        slowest = max(s.answered_in or 0.0 for s in tally.sends)
+        assert slowest > 2.0, "the stall was never felt: the test proves nothing"
