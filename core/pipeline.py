@@ -257,21 +257,32 @@ class Pipeline:
     async def handle(
         self, inter: Interaction, info: InteractionInfo, call: Callable[[], Awaitable[Any]]
     ) -> None:
-        """Run ``call`` for ``inter`` through checks, limits and recovery, then emit events."""
+        """Run ``call`` for ``inter`` through checks, limits and recovery, then emit events.
+
+        The automatic defer is due :data:`AUTO_DEFER_AFTER` seconds after the interaction was
+        created, whether the time goes to the handler or to the checks before it (a stalled
+        Redis holds the duplicate claim and the rate limit)."""
         token = current_interaction.set(inter.id)
         started = time.perf_counter()
         plugin = info.plugin or "core"
         self._enter(plugin)
         running = running_plugin.set(plugin)
+        responder = _responder(inter)
+        deferrer = asyncio.get_running_loop().call_at(
+            responder.received + AUTO_DEFER_AFTER,
+            lambda: asyncio.ensure_future(self._auto_defer(responder)),
+        )
         try:
             outcome, message = await self._gate(inter, info)
             if outcome is Outcome.OK:
                 await self._invoke(inter, info, call, started)
                 return
+            deferrer.cancel()  # a duplicate must not answer for the first delivery
             if message:
                 await self._reply(inter, message)
             await self._completed(info, outcome, started, message=message)
         finally:
+            deferrer.cancel()
             self._leave(plugin)
             running_plugin.reset(running)
             current_interaction.reset(token)
@@ -314,11 +325,6 @@ class Pipeline:
         started: float,
     ) -> None:
         responder = _responder(inter)
-        loop = asyncio.get_running_loop()
-        deferrer = loop.call_at(
-            responder.received + AUTO_DEFER_AFTER,
-            lambda: asyncio.ensure_future(self._auto_defer(responder)),
-        )
         hook = self.app.pm.hook
         try:
             await run_with_recovery(
@@ -361,8 +367,6 @@ class Pipeline:
             await emit(hook.dbsbm_command_failed, event=event)
         else:
             await self._completed(info, Outcome.OK, started)
-        finally:
-            deferrer.cancel()
 
     async def _unanswered(
         self, info: InteractionInfo, started: float, exc: InteractionExpired
