@@ -46,7 +46,9 @@ if TYPE_CHECKING:
     from core.app import App
     from core.plugin import ComponentHandler
 
-AUTO_DEFER_AFTER = 2.2  # seconds after receipt: Discord drops an interaction not answered in 3 s
+AUTO_DEFER_AFTER = 1.5
+"""Seconds after an interaction's creation at which the pipeline defers it if unanswered:
+Discord refuses a first answer after 3 s, and a defer from a busy event loop can take a while."""
 DATABASE_BUDGET = 2.0
 """Seconds after receipt within which recovery from a lost database must have decided, so that
 a member whose pick could not be stored is told so (with an error id) within Discord's 3 s."""

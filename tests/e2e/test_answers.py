@@ -2,7 +2,7 @@
 Discord's 3 s deadline is never spent on retries (:mod:`core.responder`).
 
 The ``answers`` plugin's commands wait until the test releases them, so the pipeline defers
-first (at 2.2 s, as it does for any slow handler); the test then looks at what members see.
+first (at 1.5 s, as it does for any slow handler); the test then looks at what members see.
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ async def test_sqlite_locked_by_another_process_under_load(tmp_path: Path) -> No
 async def test_database_stalls_under_load_never_report_a_stored_pick_as_failed(
     tmp_path: Path,
 ) -> None:
-    """Connections hang for 2.2 s (the pipeline's auto-defer moment), twice: nobody is told
+    """Connections hang for 2.2 s (past the pipeline's automatic defer), twice: nobody is told
     something went wrong for a stored pick, the deferred answers are finished, nothing is lost."""
     async with (
         fresh_database("postgres", tmp_path) as url,
