@@ -213,6 +213,8 @@ class Betting:
             )
         except disnake.HTTPException as exc:
             self.ctx.log.warning("cannot post slip of pick {}: {}", pick.id, exc)
+            if exc.status == 429 or exc.status >= 500:
+                return f"I could not post the slip in {channel.mention}: Discord is busy."
             return f"I could not post the slip in {channel.mention} (check my permissions)."
         try:
             await picks.set_slip(pick, channel.id, message.id)

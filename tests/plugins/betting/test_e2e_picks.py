@@ -304,3 +304,18 @@ async def test_author_cannot_cancel_after_start(world: BetWorld) -> None:
     refused = await (await world.bob.slash("bet", "cancel", id=1)).wait_reply()
     assert "has started: only a grader" in refused.message.content
     assert (await Pick.get(id=1)).status == "pending"
+
+
+async def test_a_slip_discord_keeps_refusing_is_reported_as_busy_not_permissions(
+    world: BetWorld,
+) -> None:
+    """The picks channel answers 429 more often than disnake retries: the pick stands and the
+    member is told Discord was busy, not to check the bot's permissions."""
+    await setup_guild(world)
+    game = await add_game()
+    world.discord.faults.rate_limit("POST", "/channels/{channel_id}/messages", times=10)
+    reply = await straight(world.bob, game)
+    assert reply.message is not None
+    assert "Pick #1 placed" in reply.message.content
+    assert "Discord is busy" in reply.message.content and "permissions" not in reply.message.content
+    assert await Pick.filter(id=1).exists()
