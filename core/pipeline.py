@@ -50,8 +50,9 @@ AUTO_DEFER_AFTER = 1.5
 """Seconds after an interaction's creation at which the pipeline defers it if unanswered:
 Discord refuses a first answer after 3 s, and a defer from a busy event loop can take a while."""
 DATABASE_BUDGET = 2.0
-"""Seconds after receipt within which recovery from a lost database must have decided, so that
-a member whose pick could not be stored is told so (with an error id) within Discord's 3 s."""
+"""Seconds after an interaction's creation within which recovery from a lost database must have
+decided, so that a member whose pick could not be stored is told so (with an error id) within
+Discord's 3 s."""
 DEDUPE_SIZE = 20_000
 INTERNAL_ERROR = "Something went wrong on our side. Error id: `{error_id}` (tell an admin)."
 
