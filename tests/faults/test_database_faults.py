@@ -107,3 +107,29 @@ async def test_database_stalls_under_load_never_report_a_stored_pick_as_failed(
         check(tally)
         slowest = max(s.answered_in or 0.0 for s in tally.sends)
         assert slowest > 2.0, "the stall was never felt: the test proves nothing"
+
+
+@pytest.mark.backend
+async def test_a_long_database_stall_under_load_reports_no_stored_pick_as_failed(
+    tmp_path: Path,
+) -> None:
+    """Connections hang for 8 s, four times the connect timeout (``benchmarks/faults.py`` runs
+    30 s): the picks held are deferred and finished; whatever is told of an error was not
+    stored, and nothing acknowledged is lost."""
+    async with (
+        fresh_database("postgres", tmp_path) as url,
+        FaultProxy.for_url(url) as proxy,
+        PickLoad.started(tmp_path, database_url=proxy.url(url)) as load,
+    ):
+        tally = await load.run(
+            "stall 8 s",
+            "postgres",
+            rate=20.0,
+            seconds=12.0,
+            fault=lambda: proxy.fault("stall"),
+            fault_at=1.0,
+            fault_for=8.0,
+        )
+    check(tally)
+    slowest = max(s.answered_in or 0.0 for s in tally.sends)
+    assert slowest > 6.0, "the stall was never felt: the test proves nothing"
