@@ -138,8 +138,9 @@ _CONNECTION_WORDS = (
 _MYSQL_CONNECTION_CODES = {2002, 2003, 2006, 2013, 2055}
 _BUSY_WORDS = ("database is locked", "database is busy", "database table is locked")
 _AIOSQLITE_CLOSED = "no active connection"
-"""aiosqlite's ``ValueError`` for a connection closed under the ORM (e.g. by a reconnect that a
-concurrent interaction's recovery started); tortoise passes it through untranslated."""
+"""aiosqlite's ``ValueError`` for a connection closed under the ORM (e.g. by the recovery probe,
+which reopens SQLite's one connection while other interactions use it); tortoise passes it
+through untranslated."""
 
 
 def is_external_error(error: BaseException) -> bool:
