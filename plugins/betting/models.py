@@ -25,6 +25,10 @@ class GuildConfig(Model):
     self_grading = fields.BooleanField(default=False)
     odds_format = fields.CharField(max_length=8, default="american")
     stake_mode = fields.CharField(max_length=4, default="risk")
+    max_odds = fields.DecimalField(max_digits=12, decimal_places=2, default=Decimal("1001"))
+    """The highest combined decimal odds a pick may have (1001: American +100000)."""
+    max_payout = fields.DecimalField(max_digits=14, decimal_places=2, default=Decimal("10000"))
+    """The most units a pick may win."""
     updated_by = fields.BigIntField(null=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -41,12 +45,16 @@ class Game(Model):
     source = fields.CharField(max_length=16)
     external_id = fields.CharField(max_length=64, null=True)
     league = fields.CharField(max_length=64, db_index=True)
+    sport = fields.CharField(max_length=24, null=True)  # an API-Sports sport; null: manual
     home = fields.CharField(max_length=64)
     away = fields.CharField(max_length=64)
+    venue = fields.CharField(max_length=128, null=True)
+    city = fields.CharField(max_length=64, null=True)
     starts_at = fields.DatetimeField(null=True, db_index=True)
     status = fields.CharField(max_length=16, default="scheduled")
-    home_score = fields.IntField(null=True)
+    home_score = fields.IntField(null=True)  # the score that grades picks (see docs)
     away_score = fields.IntField(null=True)
+    ended_in = fields.CharField(max_length=16, null=True)  # regulation, overtime, shootout...
     created_by = fields.BigIntField(null=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -132,6 +140,29 @@ class GradeChange(Model):
 
     class Meta:
         table = "betting_grade_change"
+
+
+class ResultChange(Model):
+    """Every change of a game's result: the first final score and each correction after it."""
+
+    id = fields.IntField(primary_key=True)
+    game: fields.ForeignKeyRelation[Game] = fields.ForeignKeyField(
+        "betting.Game", related_name="result_changes", on_delete=fields.RESTRICT
+    )
+    old_status = fields.CharField(max_length=16)
+    new_status = fields.CharField(max_length=16)
+    old_home = fields.IntField(null=True)
+    old_away = fields.IntField(null=True)
+    new_home = fields.IntField(null=True)
+    new_away = fields.IntField(null=True)
+    by = fields.BigIntField()  # 0: the bot (a schedule source)
+    picks_changed = fields.IntField(default=0)
+    at = fields.DatetimeField(auto_now_add=True)
+
+    game_id: int
+
+    class Meta:
+        table = "betting_result_change"
 
 
 class Draft(Model):

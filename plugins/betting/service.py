@@ -85,6 +85,8 @@ class Betting:
             guild_id=guild_id,
             min_units=self.settings.default_min_units,
             max_units=self.settings.default_max_units,
+            max_odds=self.settings.default_max_odds,
+            max_payout=self.settings.default_max_payout,
         )
 
     async def save_config(self, config: GuildConfig, by: int, changed: dict[str, Any]) -> None:

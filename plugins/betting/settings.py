@@ -37,4 +37,6 @@ class BettingSettings(BaseModel):
     page_size: int = Field(default=10, ge=1, le=25)
     default_min_units: Decimal = Field(default=Decimal("0.5"), gt=0)
     default_max_units: Decimal = Field(default=Decimal("10"), gt=0)
+    default_max_odds: Decimal = Field(default=Decimal("1001"), gt=1, le=1_000_000)
+    default_max_payout: Decimal = Field(default=Decimal("10000"), gt=0, le=1_000_000_000)
     api_sports: ApiSportsSettings = Field(default_factory=ApiSportsSettings)
