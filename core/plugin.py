@@ -125,6 +125,42 @@ class Scope:
         return errors
 
 
+class Services:
+    """Objects that plugins offer each other by name (:meth:`PluginContext.provide`,
+    :meth:`PluginContext.service`): how one plugin reaches another without its models."""
+
+    def __init__(self) -> None:
+        self._offered: dict[str, tuple[str, object]] = {}
+
+    def offer(self, name: str, owner: str, service: object) -> Callable[[], None]:
+        """Offer ``service`` under ``name`` for plugin ``owner``; return how to withdraw it.
+
+        Raises :class:`PluginError` when another plugin offers ``name`` already.
+        """
+        current = self._offered.get(name)
+        if current is not None and current[0] != owner:
+            raise PluginError(
+                f"plugin {owner!r} offers the service {name!r}, which plugin {current[0]!r} "
+                "already offers"
+            )
+        entry = (owner, service)
+        self._offered[name] = entry
+
+        def withdraw() -> None:
+            if self._offered.get(name) is entry:
+                del self._offered[name]
+
+        return withdraw
+
+    def get(self, name: str) -> Any:
+        entry = self._offered.get(name)
+        return None if entry is None else entry[1]
+
+    def owners(self) -> dict[str, str]:
+        """``{service name: the plugin offering it}``."""
+        return {name: owner for name, (owner, _) in self._offered.items()}
+
+
 class PluginContext:
     """What a plugin's code gets: its settings, logger, services, and registration helpers."""
 
@@ -186,6 +222,23 @@ class PluginContext:
     def on_cleanup(self, label: str, undo: Callable[[], Any]) -> None:
         """Register any other clean-up step (closing a client session, say)."""
         self.scope.add("cleanup", label, undo)
+
+    def provide(self, name: str, service: object) -> None:
+        """Offer ``service`` to other plugins under ``name`` (by convention
+        ``<plugin>.<what>``) until this plugin unloads; a reload offers the new version's.
+
+        Raises :class:`PluginError` when another plugin offers ``name`` already.
+        """
+        self.scope.add("service", name, self.app.plugins.services.offer(name, self.name, service))
+
+    def service(self, name: str) -> Any:
+        """The object a loaded plugin offers under ``name``, or ``None`` when none does.
+
+        Ask each time it is needed rather than keeping it: a reload of the provider replaces
+        it, an unload withdraws it. Declare what you use of it as a :class:`typing.Protocol`
+        on your side, so that the provider's modules are never imported.
+        """
+        return self.app.plugins.services.get(name)
 
     def cache(self, namespace: str) -> Any:
         """The core cache's namespace ``<plugin>.<namespace>``, cleared on unload."""

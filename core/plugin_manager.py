@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 import plugins as local_plugins
 from core.hooks import acall, emit, flatten
 from core.logging import hide_secrets, redact
-from core.plugin import DependencyError, Plugin, PluginContext, PluginError
+from core.plugin import DependencyError, Plugin, PluginContext, PluginError, Services
 from core.settings import ConfigError, describe_validation_error, source_of
 
 if TYPE_CHECKING:
@@ -100,6 +100,7 @@ class PluginManager:
         self.app = app
         self.local_dir = local_dir
         self.records: dict[str, PluginRecord] = {}
+        self.services = Services()
 
     # --- discovery and ordering ----------------------------------------------------------
 

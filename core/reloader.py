@@ -116,6 +116,9 @@ class _DryRunContext(PluginContext):
     def on_cleanup(self, label: str, undo: Any) -> None:
         pass
 
+    def provide(self, name: str, service: object) -> None:
+        pass
+
 
 def fingerprint(folders: Iterable[Path]) -> dict[str, str]:
     """``{file path: sha1 of its bytes}`` for every file under ``folders`` (caches skipped)."""
