@@ -1,16 +1,24 @@
 """The one way to call hooks: :func:`acall` for decisions, :func:`emit` for events.
 
 pluggy calls implementations synchronously, so an ``async def`` implementation returns a coroutine
-that pluggy would treat as a (non-``None``) result. These helpers walk the implementations in
-pluggy's own call order (``tryfirst``/``trylast`` honoured, last registered first), await what
-needs awaiting, and apply ``firstresult`` on the awaited values.
+that pluggy would treat as a (non-``None``) result. These helpers run pluggy's own call protocol
+with the awaiting added: implementations in pluggy's order (``tryfirst``/``trylast`` honoured,
+last registered first), ``firstresult`` applied on the awaited values, and new-style wrappers
+(``@hookimpl(wrapper=True)``, a plain generator) around them, receiving the awaited result at
+their ``yield`` and able to replace it or see the exception. Every call passes exactly the
+arguments the hook's specification names.
+
+:func:`validated_hooks` is the check every plugin's hooks pass before anything is registered, at
+first load and at reload alike: pluggy's own checks (a known hook name, arguments that the
+specification has, wrappers that are generator functions) plus what these helpers cannot run
+(old-style ``hookwrapper=True``), refused with a message that says what to write instead.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Generator, Sequence
+from typing import Any, cast
 
 import pluggy
 from loguru import logger
@@ -25,46 +33,114 @@ def new_plugin_manager() -> pluggy.PluginManager:
     return pm
 
 
-def _impls(hook: pluggy.HookCaller, only: str | None) -> list[Any]:
-    impls = [i for i in reversed(hook.get_hookimpls()) if not (i.hookwrapper or i.wrapper)]
-    if only is not None:
-        impls = [i for i in impls if i.plugin_name == only]
-    return impls
+def validated_hooks(hooks: object, name: str) -> pluggy.PluginManager:
+    """A scratch manager with ``hooks`` registered under ``name``, once they pass every check.
+
+    Raises :class:`pluggy.PluginValidationError` for an unknown (misspelt) hook name, an
+    argument the specification does not have, a wrapper that is not a generator function
+    (pluggy's checks) or an old-style hook wrapper (ours).
+    """
+    scratch = new_plugin_manager()
+    scratch.register(hooks, name=name)
+    scratch.check_pending()
+    for caller in scratch.get_hookcallers(scratch.get_plugin(name)) or ():
+        for impl in caller.get_hookimpls():
+            if impl.hookwrapper:
+                raise pluggy.PluginValidationError(
+                    hooks,
+                    f"{name}: {impl.function.__qualname__} is an old-style hookwrapper, which "
+                    "DBSBM does not run: write @hookimpl(wrapper=True) with `result = yield` "
+                    "instead",
+                )
+    return scratch
+
+
+def _arguments(hook: pluggy.HookCaller, kwargs: dict[str, Any]) -> None:
+    """Refuse a call whose arguments are not exactly those of the hook's specification."""
+    if hook.spec is None:
+        return
+    expected = set(hook.spec.argnames)
+    if set(kwargs) != expected:
+        missing, extra = sorted(expected - set(kwargs)), sorted(set(kwargs) - expected)
+        raise TypeError(f"hook {hook.name} called with missing {missing} and unknown {extra}")
+
+
+async def _call(
+    hook: pluggy.HookCaller, kwargs: dict[str, Any], *, only: str | None, isolate: bool
+) -> Any:
+    """pluggy's multicall with awaiting. ``isolate``: a failing non-wrapper implementation is
+    logged and skipped (events) instead of ending the call."""
+    _arguments(hook, kwargs)
+    firstresult = bool(hook.spec and hook.spec.opts.get("firstresult"))
+    impls = [i for i in reversed(hook.get_hookimpls()) if only is None or i.plugin_name == only]
+    results: list[Any] = []
+    teardowns: list[Generator[None, Any, Any]] = []
+    exception: BaseException | None = None
+    try:
+        for impl in impls:
+            args = {arg: kwargs[arg] for arg in impl.argnames}
+            if impl.wrapper:
+                wrapper = cast(Generator[None, Any, Any], impl.function(**args))
+                try:
+                    next(wrapper)
+                except StopIteration:
+                    raise RuntimeError(
+                        f"wrapper {impl.plugin_name}.{hook.name} did not yield"
+                    ) from None
+                teardowns.append(wrapper)
+                continue
+            try:
+                result = impl.function(**args)
+                if inspect.isawaitable(result):
+                    result = await result
+            except Exception:
+                if not isolate:
+                    raise
+                logger.opt(exception=True).error(
+                    "listener {}.{} failed", impl.plugin_name, hook.name
+                )
+                continue
+            if result is not None:
+                results.append(result)
+                if firstresult:
+                    break
+    except BaseException as exc:
+        exception = exc
+    outcome: Any = (results[0] if results else None) if firstresult else results
+    for wrapper in reversed(teardowns):
+        try:
+            if exception is not None:
+                wrapper.throw(exception)
+            else:
+                wrapper.send(outcome)
+            wrapper.close()
+            exception = RuntimeError(f"a wrapper of {hook.name} yielded more than once")
+        except StopIteration as stop:
+            outcome, exception = stop.value, None
+        except BaseException as exc:
+            exception = exc
+    if exception is not None:
+        raise exception
+    return outcome
 
 
 async def acall(hook: pluggy.HookCaller, *, only: str | None = None, **kwargs: Any) -> Any:
     """Call ``hook`` and await async implementations.
 
     For a ``firstresult`` hook, return the first non-``None`` awaited result (or ``None``);
-    otherwise return the list of non-``None`` results. ``only`` restricts the call to the
-    implementations registered under one plugin name. Exceptions propagate.
+    otherwise return the list of non-``None`` results; wrappers may replace either.
+    ``only`` restricts the call to the implementations registered under one plugin name.
+    Exceptions propagate.
     """
-    spec = hook.spec
-    firstresult = bool(spec and spec.opts.get("firstresult"))
-    results: list[Any] = []
-    for impl in _impls(hook, only):
-        args = {name: kwargs[name] for name in impl.argnames if name in kwargs}
-        result = impl.function(**args)
-        if inspect.isawaitable(result):
-            result = await result
-        if result is None:
-            continue
-        if firstresult:
-            return result
-        results.append(result)
-    return None if firstresult else results
+    return await _call(hook, kwargs, only=only, isolate=False)
 
 
 async def emit(hook: pluggy.HookCaller, **kwargs: Any) -> None:
     """Call every listener of an event hook; a failing listener is logged, never raised."""
-    for impl in _impls(hook, None):
-        args = {name: kwargs[name] for name in impl.argnames if name in kwargs}
-        try:
-            result = impl.function(**args)
-            if inspect.isawaitable(result):
-                await result
-        except Exception:
-            logger.opt(exception=True).error("listener {}.{} failed", impl.plugin_name, hook.name)
+    try:
+        await _call(hook, kwargs, only=None, isolate=True)
+    except Exception:  # a wrapper of the event failed: logged like a listener
+        logger.opt(exception=True).error("a wrapper of {} failed", hook.name)
 
 
 def flatten(results: Sequence[Any]) -> list[Any]:

@@ -48,6 +48,10 @@ class PluginError(Exception):
     """A plugin could not be discovered, ordered, validated or loaded; the message says why."""
 
 
+class HookValidationError(PluginError):
+    """A plugin's hook implementations failed :func:`core.hooks.validated_hooks`."""
+
+
 class DependencyError(PluginError):
     """A missing dependency or a cycle; ``names`` are the plugins that cannot load because of it."""
 

@@ -22,12 +22,20 @@ from typing import TYPE_CHECKING, Any
 
 from disnake.ext import commands
 from loguru import logger
+from pluggy import PluginValidationError
 from pydantic import BaseModel, ValidationError
 
 import plugins as local_plugins
-from core.hooks import acall, emit, flatten
+from core.hooks import acall, emit, flatten, validated_hooks
 from core.logging import hide_secrets, redact
-from core.plugin import DependencyError, Plugin, PluginContext, PluginError, Services
+from core.plugin import (
+    DependencyError,
+    HookValidationError,
+    Plugin,
+    PluginContext,
+    PluginError,
+    Services,
+)
 from core.settings import ConfigError, describe_validation_error, source_of
 
 if TYPE_CHECKING:
@@ -207,6 +215,10 @@ class PluginManager:
             )
         if plugin.name != name:
             raise PluginError(f"plugin {name!r} declares the name {plugin.name!r}")
+        try:
+            validated_hooks(plugin.hooks if plugin.hooks is not None else module, name)
+        except PluginValidationError as exc:
+            raise HookValidationError(f"plugin {name!r}: {exc}") from None
         return Prepared(source, plugin, module, self.validate_settings(plugin))
 
     def validate_settings(

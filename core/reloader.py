@@ -47,11 +47,10 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger
-from pluggy import PluginValidationError
 
-from core.hooks import acall, emit, flatten, new_plugin_manager
+from core.hooks import acall, emit, flatten, validated_hooks
 from core.migrations import migration_transaction, pending_changes
-from core.plugin import PluginContext, PluginError
+from core.plugin import HookValidationError, PluginContext, PluginError
 from core.plugin_manager import PluginState, Prepared
 from core.settings import ConfigError, Settings, load_settings
 
@@ -309,20 +308,17 @@ class Reloader:
             prepared = plugins.prepare(name)
         except ConfigError as exc:
             raise ReloadError("settings validation", name, str(exc)) from exc
+        except HookValidationError as exc:
+            raise ReloadError("hook validation", name, str(exc)) from exc
         plugin = prepared.plugin
         missing = [d for d in plugin.depends_on if d not in ready and not plugins.is_loaded(d)]
         if missing:
             raise ReloadError(
                 "validation", name, f"it depends on {', '.join(missing)}, {_NOT_LOADED}"
             )
-        scratch = new_plugin_manager()
-        try:
-            scratch.register(
-                plugin.hooks if plugin.hooks is not None else prepared.module, name=name
-            )
-            scratch.check_pending()
-        except PluginValidationError as exc:
-            raise ReloadError("hook validation", name, str(exc)) from exc
+        scratch = validated_hooks(
+            plugin.hooks if plugin.hooks is not None else prepared.module, name
+        )
         ctx = _DryRunContext(self.app, plugin, prepared.settings, prepared.module)
         seen: set[str] = set()
         for command in flatten(await acall(scratch.hook.dbsbm_commands, only=name, ctx=ctx)):

@@ -59,3 +59,31 @@ async def test_reload_during_a_burst_loses_none_and_answers_none_twice(
     assert set(texts) <= {"v1", "v2"} and texts[-1] == "v2"
     assert all(r.record.rejected_callbacks == 0 for r in responses)
     assert "This command is not available right now." not in texts
+
+
+MISSPELT_HOOK = """
+from core.hookspecs import hookimpl
+from core.plugin import Plugin
+
+
+@hookimpl
+def dbsbm_comands(ctx):
+    return []
+
+
+plugin = Plugin(name="echo", version="1.0.0")
+"""
+
+
+async def test_a_misspelt_hook_fails_the_first_load_as_it_fails_a_reload(
+    start_bench: Starter, plugin_package: Path
+) -> None:
+    """The first load runs the reload's hook validation: a misspelt hook never loads."""
+    (plugin_package / "echo").mkdir()
+    (plugin_package / "echo" / "__init__.py").write_text(MISSPELT_HOOK.lstrip())
+    bench = await start_bench()
+    record = bench.app.plugins.records["echo"]
+    assert not bench.app.plugins.is_loaded("echo")
+    assert "dbsbm_comands" in (record.error or ""), record.error
+    (result,) = await bench.app.reloader.reload(["echo"])
+    assert not result.ok and "hook validation" in (result.error or ""), result.error
