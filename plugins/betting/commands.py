@@ -16,6 +16,7 @@ from typing import Any
 import disnake
 from disnake.ext import commands
 from disnake.interactions import ApplicationCommandInteraction, MessageInteraction, ModalInteraction
+from tortoise.expressions import Q
 
 from core import validation
 from core.recovery import UserError
@@ -23,6 +24,7 @@ from core.responder import PUBLIC
 from core.validation import ValidationError
 from plugins.betting import access, boards, flow, games, inputs, replies
 from plugins.betting.legs import LegSpec
+from plugins.betting.limits import MAX_ODDS_RANGE, MAX_PAYOUT_RANGE, Limits, shown_odds, shown_units
 from plugins.betting.markets import Market
 from plugins.betting.maths import OddsFormat, Result, StakeMode
 from plugins.betting.models import Draft, Game, Leg, Pick
@@ -98,6 +100,12 @@ def straight_options() -> list[disnake.Option]:
     ]
 
 
+def _settled_label(game: Game) -> str:
+    """`` · final 20-24`` / `` · cancelled`` for a settled game in a list, else nothing."""
+    result = games.GameResult.of(game)
+    return f" · {result.describe()}" if result.settled else ""
+
+
 def _units_chart(series: Sequence[tuple[str, str]], title: str) -> bytes:
     """The /stats chart, run in a worker thread: matplotlib is imported there on the first call
     (half a second, more on a busy machine), so the event loop never waits for it."""
@@ -164,7 +172,7 @@ def build_commands(betting: Betting) -> list[Any]:
         league_name = validation.league_name(league)
         chosen = Market(market)
         fmt, odds_value = inputs.odds(odds, config.odds_format)
-        amount = inputs.units(units, config.min_units, config.max_units)
+        amount = Limits.of(config).amount(units, StakeMode(config.stake_mode))
         line_value = inputs.line(line, chosen)
         note_text = inputs.text(note, "note", inputs.NOTE_MAX_LENGTH) if note else None
         now = utcnow()
@@ -189,7 +197,7 @@ def build_commands(betting: Betting) -> list[Any]:
             kind="straight",
             legs=[leg],
             amount=amount,
-            stake_mode=StakeMode(config.stake_mode),
+            config=config,
             note=note_text,
             manual_game=target if target.id is None else None,
             checked=[] if target.id is None else [target],
@@ -232,7 +240,7 @@ def build_commands(betting: Betting) -> list[Any]:
         config = await betting.config(guild_id)
         if not access.may_post(inter, config):
             raise UserError("Only members with the capper role may post picks here.")
-        amount = inputs.units(units, config.min_units, config.max_units)
+        amount = Limits.of(config).amount(units, StakeMode(config.stake_mode))
         note_text = inputs.text(note, "note", inputs.NOTE_MAX_LENGTH) if note else None
         draft = await Draft.create(
             guild_id=guild_id,
@@ -434,6 +442,8 @@ def build_commands(betting: Betting) -> list[Any]:
             default=None, choices=[f.value for f in OddsFormat]
         ),
         stake_mode: str | None = commands.Param(default=None, choices=[m.value for m in StakeMode]),
+        max_odds: str | None = commands.Param(default=None, max_length=12),
+        max_payout: str | None = commands.Param(default=None, max_length=16),
     ) -> None:
         """Set up betting in this server (Manage Server). Options left out keep their value.
 
@@ -448,6 +458,8 @@ def build_commands(betting: Betting) -> list[Any]:
         self_grading: Whether authors may grade their own picks
         odds_format: american (-110, +150) or decimal (1.91)
         stake_mode: risk: units are the stake; win: units are what the pick wins
+        max_odds: The highest combined decimal odds of a pick, 1.01 to 1000000 (1001 is +100000)
+        max_payout: The most units one pick may win, 0.01 to 1000000000
         """
         guild_id = access.guild_id_of(inter)
         if not access.is_manager(inter):
@@ -481,6 +493,14 @@ def build_commands(betting: Betting) -> list[Any]:
             "self_grading": self_grading,
             "odds_format": odds_format,
             "stake_mode": stake_mode,
+            "max_odds": (
+                validation.units(max_odds, *MAX_ODDS_RANGE, field="max_odds") if max_odds else None
+            ),
+            "max_payout": (
+                validation.units(max_payout, *MAX_PAYOUT_RANGE, field="max_payout")
+                if max_payout
+                else None
+            ),
         }
         for key, value in updates.items():
             if value is not None:
@@ -503,6 +523,8 @@ def build_commands(betting: Betting) -> list[Any]:
             f"Units: {config.min_units} to {config.max_units}",
             f"Self-grading: {'allowed' if config.self_grading else 'not allowed'}",
             f"Odds format: {config.odds_format} · Stake mode: {config.stake_mode}",
+            f"Per pick: odds up to {shown_odds(Decimal(config.max_odds))}, "
+            f"winning at most {shown_units(Decimal(config.max_payout))}",
         ]
         await inter.send(
             "Betting set-up saved.\n" + "\n".join(lines),
@@ -528,6 +550,23 @@ def build_commands(betting: Betting) -> list[Any]:
             raise UserError("Only graders (the grader role or Manage Server) can manage games.")
         return guild_id
 
+    async def may_override(
+        inter: ApplicationCommandInteraction, guild_id: int, override: bool, what: str
+    ) -> bool:
+        """Whether the time checks apply: they do unless ``override`` is given, which only
+        members with Manage Server may do."""
+        if not override:
+            return True
+        if not access.is_manager(inter):
+            await betting.ctx.security_event(
+                "permission_refused",
+                user_id=inter.author.id,
+                guild_id=guild_id,
+                detail=f"{what} override:True without Manage Server",
+            )
+            raise UserError("Only members with Manage Server can override the time check.")
+        return False
+
     @game.sub_command(name="add")
     async def game_add(
         inter: ApplicationCommandInteraction,
@@ -535,6 +574,7 @@ def build_commands(betting: Betting) -> list[Any]:
         home: str,
         away: str,
         starts: str = commands.Param(max_length=16),
+        override: bool = False,
     ) -> None:
         """Add a game by hand.
 
@@ -543,10 +583,13 @@ def build_commands(betting: Betting) -> list[Any]:
         league: The league
         home: The home team
         away: The away team
-        starts: Start time in UTC: YYYY-MM-DD HH:MM
+        starts: Start time in UTC: YYYY-MM-DD HH:MM (in the future)
+        override: Admins (Manage Server): add it although its start is in the past
         """
         guild_id = await require_grader(inter, "/game add")
         when = parse_start(starts)
+        if await may_override(inter, guild_id, override, "/game add"):
+            games.check_start(when, utcnow())
         added = await games.add_manual(guild_id, league, home, away, when, inter.author.id)
         await betting.ctx.action(
             "game.added",
@@ -554,7 +597,7 @@ def build_commands(betting: Betting) -> list[Any]:
             guild_id=guild_id,
             target=f"game:{added.id}",
             admin=True,
-            data={"league": added.league, "matchup": added.matchup},
+            data={"league": added.league, "matchup": added.matchup, "override": override},
         )
         await inter.send(
             f"Game #{added.id} added: {added.league} · {added.matchup} "
@@ -572,46 +615,47 @@ def build_commands(betting: Betting) -> list[Any]:
         home_score: int = commands.Param(default=None, ge=0, le=10_000),
         away_score: int = commands.Param(default=None, ge=0, le=10_000),
         status: str = commands.Param(default="final", choices=["final", "cancelled"]),
+        override: bool = False,
     ) -> None:
-        """Record a manual game's final score; the bot grades its moneyline, spread and total picks.
+        """Record or correct a manual game's result; the bot grades its picks from it.
 
         Parameters
         ----------
         game: The game (pick from the list)
         home_score: The home team's final score
         away_score: The away team's final score
-        status: final, or cancelled (voids the game's pending picks)
+        status: final, or cancelled (voids the game's picks)
+        override: Admins (Manage Server): record a final score before the game's start
         """
         guild_id = await require_grader(inter, "/game result")
         target = await games.find(guild_id, int(game)) if game.strip().isdecimal() else None
         if target is None or target.guild_id != guild_id:
             raise ValidationError("game", "unknown game: pick one of this server's games", game)
-        score = "" if status == "cancelled" else f" {away_score}-{home_score}"
-        graded = await betting.settle_game(
-            target, games.GameStatus(status), home_score, away_score, inter.author.id
+        chosen = games.GameStatus(status)
+        if await may_override(inter, guild_id, override, "/game result"):
+            games.check_result_time(target, chosen, utcnow())
+        result = await betting.settle_game(
+            target, chosen, home_score, away_score, inter.author.id, override=override
         )
-        await inter.send(
-            f"{target.matchup}: {status}{score}. {len(graded)} pick leg(s) graded.",
-            ephemeral=True,
-            allowed_mentions=disnake.AllowedMentions.none(),
-        )
+        now = games.GameResult.of(target).describe()
+        if result is None:
+            text = f"{target.matchup} is already {now}: nothing changed."
+        else:
+            change = result.change
+            was = games.GameResult(change.old_status, change.old_home, change.old_away)
+            what = f"corrected from {was.describe()} to {now}" if result.corrected else now
+            text = f"{target.matchup}: {what}. {change.picks_changed} pick(s) changed."
+        await inter.send(text, ephemeral=True, allowed_mentions=disnake.AllowedMentions.none())
 
     @game_result.autocomplete("game")
     async def manual_games(inter: ApplicationCommandInteraction, typed: str) -> dict[str, str]:
         if inter.guild_id is None:
             return {}
-        found = (
-            await Game.filter(
-                guild_id=inter.guild_id, status__in=("scheduled", "live", "postponed")
-            )
-            .order_by("starts_at")
-            .limit(25)
-        )
-        return {
-            f"#{g.id} {flow._game_label(g)}"[:100]: str(g.id)
-            for g in found
-            if typed.lower() in g.matchup.lower()
-        }
+        query = Game.filter(guild_id=inter.guild_id)
+        if text := typed.strip():
+            query = query.filter(Q(home__icontains=text) | Q(away__icontains=text))
+        found = await query.order_by("-id").limit(25)  # newest first; final games to correct too
+        return {f"#{g.id} {flow._game_label(g)}{_settled_label(g)}"[:100]: str(g.id) for g in found}
 
     return [bet, stats, leaderboard, setup_, game]
 

@@ -22,15 +22,9 @@ from core.recovery import UserError
 from core.validation import ValidationError
 from plugins.betting import access, games, inputs, replies
 from plugins.betting.legs import LegSpec
+from plugins.betting.limits import Limits
 from plugins.betting.markets import Market, Side, sides_for
-from plugins.betting.maths import (
-    CENT,
-    OddsFormat,
-    StakeMode,
-    combined_odds,
-    format_odds,
-    stake_and_win,
-)
+from plugins.betting.maths import OddsFormat, StakeMode, combined_odds, format_odds, stake_and_win
 from plugins.betting.models import Draft, Game, GuildConfig
 from plugins.betting.picks import MAX_PARLAY_LEGS, check_leg_count
 from plugins.betting.service import Betting, utcnow
@@ -40,6 +34,8 @@ FLOW = "betnew"
 DRAFT = "betdraft"
 PARLAY = "betparlay"
 NO_SIDE = "-"
+NUMBER_MAX_LENGTH = 12
+"""The longest line, odds or units a form takes (as in ``/bet straight``)."""
 
 
 def _game_label(game: Game) -> str:
@@ -95,18 +91,12 @@ def _modal(market: Market, straight: bool, config: GuildConfig) -> list[disnake.
             )
         )
     if market.needs_line:
-        fields.append(disnake.ui.TextInput(label="Line", custom_id="line", placeholder="-3.5"))
+        fields.append(_number("Line", "line", "-3.5"))
     example = "-110 or 1.91" if config.odds_format == OddsFormat.DECIMAL else "-110 or +150"
-    fields.append(disnake.ui.TextInput(label="Odds", custom_id="odds", placeholder=example))
+    fields.append(_number("Odds", "odds", example))
     if straight:
         what = "to win" if config.stake_mode == StakeMode.WIN else "to risk"
-        fields.append(
-            disnake.ui.TextInput(
-                label=f"Units {what}",
-                custom_id="units",
-                placeholder=f"{config.min_units} to {config.max_units}",
-            )
-        )
+        fields.append(_number(f"Units {what}", "units", _units_hint(config)))
         fields.append(
             disnake.ui.TextInput(
                 label="Note",
@@ -117,6 +107,19 @@ def _modal(market: Market, straight: bool, config: GuildConfig) -> list[disnake.
             )
         )
     return fields
+
+
+def _number(label: str, custom_id: str, placeholder: str) -> disnake.ui.TextInput:
+    return disnake.ui.TextInput(
+        label=label, custom_id=custom_id, placeholder=placeholder, max_length=NUMBER_MAX_LENGTH
+    )
+
+
+def _units_hint(config: GuildConfig) -> str:
+    """What the units field takes: the stake bounds, or (stake mode ``win``) the payout limit."""
+    if config.stake_mode == StakeMode.WIN:
+        return f"at most {config.max_payout}; the stake {config.min_units} to {config.max_units}"
+    return f"{config.min_units} to {config.max_units}"
 
 
 async def on_flow(
@@ -233,6 +236,7 @@ async def _submitted(
             Side.UNDER: "Under",
         }[side]
     leg = LegSpec(game.id, game.league, game.matchup, market, side, selection, line, fmt, odds)
+    limits, mode = Limits.of(config), StakeMode(config.stake_mode)
     if draft:
         parlay = await _own_draft(draft, inter)
         legs = [LegSpec.from_json(d) for d in parlay.legs]
@@ -240,12 +244,19 @@ async def _submitted(
             raise ValidationError("legs", "a parlay may have only one leg per game", game.matchup)
         if len(legs) + 1 > MAX_PARLAY_LEGS:
             check_leg_count("parlay", len(legs) + 1)
+        odds_with_leg = combined_odds(x.odds for x in [*legs, leg])
+        breach = limits.breach(mode, parlay.amount, odds_with_leg, building=True)
+        if breach is not None:
+            kept = f"{len(legs)} leg{'' if len(legs) == 1 else 's'}"
+            rule = f"{breach.rule}; this leg was not added (the parlay keeps its {kept})"
+            raise ValidationError(breach.field, rule)
         parlay.legs = [*parlay.legs, leg.to_json()]
         await parlay.save(update_fields=["legs"])
         content, embed, components = parlay_view(parlay, config)
         await inter.send(content, embed=embed, components=components, ephemeral=True)
         return
-    amount = inputs.units(values.get("units", ""), config.min_units, config.max_units)
+    amount = limits.amount(values.get("units", ""), mode)
+    stake, to_win = limits.terms(mode, amount, leg.odds)
     note_text = values.get("note") or ""
     note = inputs.text(note_text, "note", inputs.NOTE_MAX_LENGTH) if note_text.strip() else None
     if not access.may_post(inter, config):
@@ -258,10 +269,7 @@ async def _submitted(
         note=note,
         legs=[leg.to_json()],
     )
-    stake, to_win = stake_and_win(StakeMode(config.stake_mode), amount, leg.odds)
-    embed = disnake.Embed(
-        title="Confirm your pick", description=leg_line(leg, OddsFormat(config.odds_format))
-    )
+    embed = disnake.Embed(title="Confirm your pick", description=leg_line(leg))
     embed.add_field("Risk", f"{stake}u").add_field("To win", f"{to_win}u")
     await inter.send(
         embed=embed,
@@ -287,18 +295,26 @@ def _confirm_buttons(draft_id: int, label: str) -> list[disnake.ui.Button]:
 def parlay_view(
     draft: Draft, config: GuildConfig
 ) -> tuple[str, disnake.Embed, list[disnake.ui.Button]]:
-    """The builder: legs so far, combined odds and what the parlay would pay."""
-    fmt = OddsFormat(config.odds_format)
+    """The builder: legs so far, combined odds and what the parlay would pay, or which limit
+    keeps it from being placed (legs beyond the limits are refused as they are added)."""
     legs = [LegSpec.from_json(d) for d in draft.legs]
     embed = disnake.Embed(title=f"Parlay builder ({len(legs)} of {MAX_PARLAY_LEGS} legs)")
     embed.description = (
-        "\n".join(f"{i}. {leg_line(leg, fmt)}" for i, leg in enumerate(legs, 1)) or "No legs yet."
+        "\n".join(f"{i}. {leg_line(leg)}" for i, leg in enumerate(legs, 1)) or "No legs yet."
     )
     if legs:
         odds = combined_odds(leg.odds for leg in legs)
-        stake, to_win = stake_and_win(StakeMode(config.stake_mode), draft.amount, odds)
-        embed.add_field("Odds", format_odds(odds, fmt)).add_field("Risk", f"{stake}u")
-        embed.add_field("Potential payout", f"{(stake + to_win).quantize(CENT)}u (wins {to_win}u)")
+        limits, mode = Limits.of(config), StakeMode(config.stake_mode)
+        breach = limits.breach(mode, draft.amount, odds)
+        if breach is not None and breach.field == "odds":  # lowered since, or an older draft
+            embed.add_field("Cannot be placed", breach.user_message, inline=False)
+        else:
+            stake, to_win = stake_and_win(mode, draft.amount, odds)
+            embed.add_field("Odds", format_odds(odds, OddsFormat(config.odds_format)))
+            embed.add_field("Risk", f"{stake}u")
+            embed.add_field("Potential payout", f"{stake + to_win}u (wins {to_win}u)")
+            if breach is not None:
+                embed.add_field("Cannot be placed yet", breach.user_message, inline=False)
     buttons = [
         disnake.ui.Button(
             label="Add leg", style=disnake.ButtonStyle.primary, custom_id=f"{PARLAY}:add:{draft.id}"
@@ -341,8 +357,6 @@ async def on_draft(
     if not access.may_post(inter, config):
         raise UserError("Only members with the capper role may post picks here.")
     legs = [LegSpec.from_json(d) for d in draft.legs]
-    check_leg_count(draft.kind, len(legs))
-    inputs.units(draft.amount, config.min_units, config.max_units)
     pick, stored = await betting.place(
         guild_id=guild_id,
         user_id=inter.author.id,
@@ -350,7 +364,7 @@ async def on_draft(
         kind=draft.kind,
         legs=legs,
         amount=draft.amount,
-        stake_mode=StakeMode(config.stake_mode),
+        config=config,
         note=draft.note,
         draft_id=draft.id,
     )

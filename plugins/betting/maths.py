@@ -70,7 +70,8 @@ def round_half_up(value: Fraction, places: int = 2) -> Decimal:
     whole, rest = divmod(abs(scaled.numerator), scaled.denominator)
     if 2 * rest >= scaled.denominator:
         whole += 1
-    return Decimal(-whole if value < 0 else whole).scaleb(-places)
+    digits = tuple(int(d) for d in str(whole))
+    return Decimal((int(value < 0 and whole != 0), digits, -places))  # exact at any size
 
 
 def to_cents(value: Fraction) -> Decimal:
@@ -151,8 +152,30 @@ def to_american(odds: Fraction) -> Decimal:
 
 
 def format_odds(odds: Fraction, fmt: OddsFormat | str) -> str:
-    """Odds for display in a guild's preferred format: ``-110`` / ``+150`` or ``1.91``."""
+    """Computed odds (a parlay's combined odds, an average) in a guild's preferred format.
+
+    American: rounded to a whole number, ``-110`` / ``+150`` (never between -100 and +100).
+    Decimal: rounded half-up to 2 places, or to as many more as it takes to stay above 1
+    (``1.91``; ``1.001`` stays ``1.001``, never ``1.00``, a price no one can enter).
+    """
     if OddsFormat(fmt) is OddsFormat.DECIMAL:
-        return f"{to_cents(odds)}"
+        places = 2
+        while (shown := round_half_up(odds, places)) <= 1:
+            places += 1
+        return f"{shown}"
     american = to_american(odds)
     return f"+{american}" if american > 0 else f"{american}"
+
+
+def format_entered(fmt: OddsFormat | str, value: Decimal) -> str:
+    """A leg's odds as the member entered them: American as a signed whole number
+    (``+150``, ``-110``), decimal with every place entered and at least two (``1.001``,
+    ``2.50``)."""
+    if OddsFormat(fmt) is OddsFormat.AMERICAN:
+        whole = int(value)
+        return f"+{whole}" if whole > 0 else f"{whole}"
+    shown = value.normalize()
+    exponent = shown.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        shown = shown.quantize(CENT)
+    return f"{shown:f}"

@@ -14,7 +14,8 @@ from core.recovery import UserError
 from core.validation import ValidationError
 from plugins.betting import games
 from plugins.betting.legs import LegSpec
-from plugins.betting.maths import StakeMode, combined_odds, round_half_up, stake_and_win
+from plugins.betting.limits import Limits
+from plugins.betting.maths import StakeMode, combined_odds, round_half_up
 from plugins.betting.models import Draft, Game, Leg, Pick
 
 MIN_PARLAY_LEGS = 2
@@ -40,6 +41,7 @@ async def place(
     legs: Sequence[LegSpec],
     amount: Decimal,
     stake_mode: StakeMode,
+    limits: Limits,
     note: str | None,
     now: datetime,
     manual_game: Game | None = None,
@@ -48,6 +50,10 @@ async def place(
 ) -> tuple[Pick, list[Leg]]:
     """Store a pick and its legs in one transaction, after checking every game is still open;
     return both (the legs as stored, in position order, for the reply and the slip).
+
+    ``amount`` in ``stake_mode`` and the legs' combined odds must be within the guild's
+    ``limits`` (checked here, for every way of placing a pick: the units of a draft were
+    checked against the set-up of when it was made).
 
     ``manual_game`` is an unsaved game for a manual matchup (the leg with ``game_id`` 0 refers
     to it); it is created in the same transaction. ``checked`` are games the caller has just
@@ -62,7 +68,7 @@ async def place(
     if len({leg.game_id for leg in legs}) != len(legs) and kind == "parlay":
         raise ValidationError("legs", "a parlay may have only one leg per game")
     odds = combined_odds(leg.odds for leg in legs)
-    stake, to_win = stake_and_win(stake_mode, amount, odds)
+    stake, to_win = limits.terms(stake_mode, limits.amount(amount, stake_mode), odds)
     leagues = {leg.league for leg in legs}
     try:
         async with in_transaction() as conn:

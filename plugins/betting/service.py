@@ -2,8 +2,8 @@
 
 One :class:`Betting` object per plugin context (made in ``setup``); command handlers close over
 it. It reports actions (``bet.placed``, ``bet.graded``, ``bet.corrected``, ``bet.cancelled``,
-``game.added``, ``game.result``, ``setup.changed``) and invalidates the guild's cached stats and
-leaderboards whenever a pick is placed, graded, corrected or cancelled.
+``game.added``, ``game.result``, ``game.corrected``, ``setup.changed``) and invalidates the
+guild's cached stats and leaderboards whenever a pick is placed, graded, corrected or cancelled.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from plugins.betting.api_sports import ApiSportsError
 from plugins.betting.games import GameUpdate, ScheduleSource
 from plugins.betting.grading import GradeOutcome
 from plugins.betting.legs import LegSpec
+from plugins.betting.limits import Limits
 from plugins.betting.maths import OddsFormat, Result, StakeMode
 from plugins.betting.models import Game, GuildConfig, Leg, Pick
 from plugins.betting.settings import BettingSettings
@@ -108,15 +109,16 @@ class Betting:
         kind: str,
         legs: Sequence[LegSpec],
         amount: Decimal,
-        stake_mode: StakeMode,
+        config: GuildConfig,
         note: str | None,
         manual_game: Game | None = None,
         draft_id: int | None = None,
         checked: Sequence[Game] = (),
     ) -> tuple[Pick, list[Leg]]:
-        """Place a pick (see :func:`plugins.betting.picks.place`) and report it; return the
-        pick and its legs. A retry of an interaction whose pick is stored already (its first
-        attempt's commit went through, its answer did not) returns that pick."""
+        """Place a pick (see :func:`plugins.betting.picks.place`) in the guild's stake mode and
+        within its limits (``config``), and report it; return the pick and its legs. A retry of
+        an interaction whose pick is stored already (its first attempt's commit went through,
+        its answer did not) returns that pick."""
         try:
             pick, stored = await picks.place(
                 guild_id=guild_id,
@@ -125,7 +127,8 @@ class Betting:
                 kind=kind,
                 legs=legs,
                 amount=amount,
-                stake_mode=stake_mode,
+                stake_mode=StakeMode(config.stake_mode),
+                limits=Limits.of(config),
                 note=note,
                 now=utcnow(),
                 manual_game=manual_game,
@@ -154,33 +157,36 @@ class Betting:
         by: int,
         *,
         leg: int | None = None,
-        auto: bool = False,
         reason: str = "",
     ) -> GradeOutcome:
-        outcome = await grading.grade(
-            pick_id, guild_id, result, by, leg=leg, auto=auto, reason=reason
-        )
+        """A grader grades a pick or one leg of a parlay (see :func:`grading.grade`)."""
+        outcome = await grading.grade(pick_id, guild_id, result, by, leg=leg, reason=reason)
         if outcome.changed:
             await self.invalidate(guild_id)
-            kind = "bet.corrected" if outcome.corrected else "bet.graded"
-            await self.ctx.action(
-                kind,
-                user_id=by or None,
-                guild_id=guild_id,
-                target=f"pick:{pick_id}",
-                admin=not auto,
-                amount=outcome.pick.result_units,
-                data={
-                    "result": result.value,
-                    "leg": leg,
-                    "auto": auto,
-                    "old_status": outcome.old_status,
-                    "status": outcome.new_status,
-                    "author": outcome.pick.user_id,
-                },
-            )
-            await self.refresh_slip(outcome.pick)
+            await self._report_grade(outcome, by, {"result": result.value, "leg": leg})
         return outcome
+
+    async def _report_grade(self, outcome: GradeOutcome, by: int, data: dict[str, Any]) -> None:
+        """Report a changed pick (``bet.corrected`` when a graded result was replaced, else
+        ``bet.graded``; ``by`` 0 is the bot) and show its new result on its slip."""
+        pick = outcome.pick
+        await self.ctx.action(
+            "bet.corrected" if outcome.corrected else "bet.graded",
+            user_id=by or None,
+            guild_id=pick.guild_id,
+            target=f"pick:{pick.id}",
+            admin=by != grading.BOT,
+            amount=pick.result_units,
+            data={
+                **data,
+                "auto": by == grading.BOT,
+                "old_status": outcome.old_status,
+                "status": outcome.new_status,
+                "old_units": None if outcome.old_units is None else str(outcome.old_units),
+                "author": pick.user_id,
+            },
+        )
+        await self.refresh_slip(pick)
 
     async def cancel(self, pick_id: int, guild_id: int, by: int, admin: bool) -> Pick:
         pick = await grading.cancel(pick_id, guild_id, by, "cancelled by a grader" if admin else "")
@@ -285,47 +291,65 @@ class Betting:
     # --- games -----------------------------------------------------------------------------
 
     async def apply_updates(self, updates: Sequence[GameUpdate]) -> list[GradeOutcome]:
-        """Store a source's game updates; grade pending picks of games that just settled
-        (each game's update and its grades are one transaction)."""
+        """Store a source's game updates; re-grade the picks of each game whose result changed
+        (each game's update and its grades are one transaction); return the picks changed."""
         outcomes: list[GradeOutcome] = []
         for update in updates:
             async with in_transaction():
-                game, settled = await games.upsert(update)
-                graded = await grading.auto_grade(game) if settled else []
-            await self._report_auto(game, graded)
-            outcomes.extend(graded)
+                game, before = await games.upsert(update)
+                result = await grading.apply_result(game, before, grading.BOT) if before else None
+            if result is not None:
+                await self._report_result(game, result, None)
+                outcomes.extend(result.outcomes)
         return outcomes
 
     async def settle_game(
-        self, game: Game, status: games.GameStatus, home: int | None, away: int | None, by: int
-    ) -> list[GradeOutcome]:
-        """Record a manual game's result and grade its picks, in one transaction."""
+        self,
+        game: Game,
+        status: games.GameStatus,
+        home: int | None,
+        away: int | None,
+        by: int,
+        *,
+        override: bool = False,
+    ) -> grading.ResultOutcome | None:
+        """Record a manual game's result (or a correction of it) and re-grade its picks, in one
+        transaction; ``None`` when the game already had that result (nothing changed).
+        ``override``: an admin skipped the time check (reported)."""
         async with in_transaction():
-            settled = await games.set_result(game, status, home, away)
-            graded = await grading.auto_grade(game) if settled else []
+            before = await games.set_result(game, status, home, away)
+            result = await grading.apply_result(game, before, by) if before else None
+        if result is not None:
+            await self._report_result(game, result, by, override=override)
+        return result
+
+    async def _report_result(
+        self, game: Game, result: grading.ResultOutcome, by: int | None, *, override: bool = False
+    ) -> None:
+        """Report a game's result (``game.result``) or its correction (``game.corrected``), then
+        each pick it changed; drop the cached records of the guilds concerned."""
+        change = result.change
         await self.ctx.action(
-            "game.result",
+            "game.corrected" if result.corrected else "game.result",
             user_id=by,
             guild_id=game.guild_id,
             target=f"game:{game.id}",
-            admin=True,
-            data={"status": status.value, "home": home, "away": away, "graded": len(graded)},
+            admin=by is not None,
+            data={
+                "override": override,
+                "old_status": change.old_status,
+                "old_home": change.old_home,
+                "old_away": change.old_away,
+                "status": change.new_status,
+                "home": change.new_home,
+                "away": change.new_away,
+                "picks_changed": change.picks_changed,
+            },
         )
-        await self._report_auto(game, graded)
-        return graded
-
-    async def _report_auto(self, game: Game, outcomes: Sequence[GradeOutcome]) -> None:
-        for outcome in outcomes:
-            guild_id = outcome.pick.guild_id
+        for guild_id in sorted({o.pick.guild_id for o in result.outcomes}):
             await self.invalidate(guild_id)
-            await self.ctx.action(
-                "bet.graded",
-                guild_id=guild_id,
-                target=f"pick:{outcome.pick.id}",
-                amount=outcome.pick.result_units,
-                data={"auto": True, "status": outcome.new_status, "game": game.id},
-            )
-            await self.refresh_slip(outcome.pick)
+        for outcome in result.outcomes:
+            await self._report_grade(outcome, grading.BOT, {"game": game.id})
 
     async def sync_forever(self, source: ScheduleSource) -> None:
         """Poll ``source`` every ``sync_interval`` seconds; back off (doubling, up to
@@ -336,7 +360,7 @@ class Betting:
             try:
                 outcomes = await self.apply_updates(await source.fetch())
                 failures = 0
-                self.ctx.log.info("{} sync done: {} picks graded", source.name, len(outcomes))
+                self.ctx.log.info("{} sync done: {} picks changed", source.name, len(outcomes))
                 delay = api.sync_interval
             except asyncio.CancelledError:
                 raise

@@ -10,7 +10,13 @@ import disnake
 
 from core.validation import escape_markdown
 from plugins.betting.legs import LegSpec
-from plugins.betting.maths import OddsFormat, combined_odds, format_odds, odds_fraction
+from plugins.betting.maths import (
+    OddsFormat,
+    combined_odds,
+    format_entered,
+    format_odds,
+    odds_fraction,
+)
 from plugins.betting.models import Leg, Pick
 
 COLOURS = {
@@ -27,21 +33,17 @@ def leg_odds(leg: Leg) -> Fraction:
     return odds_fraction(OddsFormat(leg.odds_format), leg.odds_value)
 
 
-def leg_line(leg: Leg | LegSpec, fmt: OddsFormat) -> str:
-    """``Chiefs @ Bills — Spread · Chiefs +3.5 (-110)``, markdown-escaped."""
-    if isinstance(leg, Leg):
-        spec_odds = leg_odds(leg)
-        line = leg.line
-        shown = f"{leg.selection}"
-        market = leg.market
-    else:
-        spec_odds, line, shown, market = leg.odds, leg.line, leg.selection, leg.market.value
+def leg_line(leg: Leg | LegSpec) -> str:
+    """``Chiefs @ Bills — Spread · Chiefs +3.5 (-110)``, markdown-escaped, with the odds as
+    the member entered them."""
+    line, shown = leg.line, leg.selection
+    market = leg.market if isinstance(leg, Leg) else leg.market.value
     if line is not None:
         shown += f" +{line}" if market == "spread" and line > 0 else f" {line}"
     label = {"moneyline": "Moneyline", "spread": "Spread", "total": "Total", "prop": "Prop"}
     return (
         f"{escape_markdown(leg.matchup)} — {label[market]} · {escape_markdown(shown)} "
-        f"({format_odds(spec_odds, fmt)})"
+        f"({format_entered(leg.odds_format, leg.odds_value)})"
     )
 
 
@@ -54,7 +56,7 @@ def slip_embed(pick: Pick, legs: Sequence[Leg], fmt: OddsFormat) -> disnake.Embe
     title = f"Pick #{pick.id} · {'Parlay' if pick.kind == 'parlay' else 'Straight'}"
     embed = disnake.Embed(title=title, colour=COLOURS.get(pick.status, disnake.Colour.blurple()))
     embed.description = "\n".join(
-        f"{'' if pick.kind == 'straight' else f'{leg.position}. '}{leg_line(leg, fmt)}"
+        f"{'' if pick.kind == 'straight' else f'{leg.position}. '}{leg_line(leg)}"
         + ("" if leg.result == "pending" or pick.kind == "straight" else f" — **{leg.result}**")
         for leg in legs
     )
@@ -76,7 +78,7 @@ def slip_embed(pick: Pick, legs: Sequence[Leg], fmt: OddsFormat) -> disnake.Embe
 
 def summary(pick: Pick, first_leg: Leg | None, fmt: OddsFormat) -> str:
     """One line of ``/bet list``."""
-    what = leg_line(first_leg, fmt) if first_leg and pick.kind == "straight" else "Parlay"
+    what = leg_line(first_leg) if first_leg and pick.kind == "straight" else "Parlay"
     if pick.kind == "parlay":
         what = f"Parlay ({format_odds(Fraction(pick.odds_decimal), fmt)})"
     result = (

@@ -14,6 +14,7 @@ from core.validation import ValidationError
 from plugins.betting import grading, picks
 from plugins.betting.games import GameStatus, GameUpdate, upsert
 from plugins.betting.legs import LegSpec
+from plugins.betting.limits import Limits
 from plugins.betting.markets import Market, Side
 from plugins.betting.maths import OddsFormat, Result, StakeMode
 from plugins.betting.models import Game, GradeChange, Leg, Pick
@@ -21,6 +22,8 @@ from plugins.betting.models import Game, GradeChange, Leg, Pick
 GUILD = 111
 GameFactory = Callable[..., Awaitable[Game]]
 ids = count(1000)
+WIDE = Limits(D("0.01"), D(1_000_000), D(1_000_000), D(1_000_000_000))
+"""The widest limits /setup allows: these tests are about placing and grading, not limits."""
 
 
 def leg(
@@ -61,6 +64,7 @@ async def place(
         legs=legs,
         amount=D(amount),
         stake_mode=mode,
+        limits=WIDE,
         note=None,
         now=datetime.now(UTC),
     )
@@ -141,6 +145,7 @@ async def test_manual_game_is_created_with_the_pick(make_game: GameFactory) -> N
         legs=[spec],
         amount=D(1),
         stake_mode=StakeMode.RISK,
+        limits=WIDE,
         note=None,
         now=datetime.now(UTC),
         manual_game=manual,
