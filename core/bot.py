@@ -21,9 +21,14 @@ disnake.VoiceClient.warn_nacl = disnake.VoiceClient.warn_dave = False
 
 
 def bot_options(app: App, **kwargs: Any) -> dict[str, Any]:
-    """The disnake constructor arguments from ``[discord]``; ``kwargs`` win."""
+    """The disnake constructor arguments from ``[discord]``; ``kwargs`` win.
+
+    Nothing the bot sends pings anyone unless the message says so: the client's default allowed
+    mentions permit none, and disnake merges a message's own ``allowed_mentions`` (e.g.
+    ``AllowedMentions(users=[member])``) into it. Members' text is never rewritten for this."""
     discord = app.settings.discord
     kwargs.setdefault("intents", disnake.Intents.default())
+    kwargs.setdefault("allowed_mentions", disnake.AllowedMentions.none())
     if discord.owner_ids:
         kwargs.setdefault("owner_ids", set(discord.owner_ids))
     if discord.test_guilds:

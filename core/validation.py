@@ -7,10 +7,12 @@ the field and the rule, worded for the member (the pipeline shows it as-is, ephe
     Traceback (most recent call last):
     ValidationError: odds: American odds must be at most -100 or at least +100 (got -50)
 
-Money-like numbers (units, odds) are :class:`~decimal.Decimal`, never float. Text shown back to
-Discord goes through :func:`free_text` (control and zero-width characters stripped, mentions
-neutralised) and is sent with :func:`safe_allowed_mentions`; :func:`escape_markdown` escapes it
-where it is embedded in formatted messages.
+Money-like numbers (units, odds) are :class:`~decimal.Decimal`, never float. Text a member
+writes goes through :func:`free_text`, which keeps it as typed (NFC-normalised, control and
+invisible characters stripped) and checks its length on exactly what is stored; it is never
+rewritten to stop pings, since the bot sends every message with allowed mentions that permit
+none (see :func:`core.bot.bot_options`). :func:`escape_markdown` escapes it where it is embedded
+in formatted messages, and :mod:`core.discord_limits` fits the result to Discord's limits.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
-import disnake
 from disnake.utils import escape_markdown as _disnake_escape_markdown
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
@@ -35,7 +36,6 @@ AMERICAN_ODDS_LIMIT = Decimal(100_000)
 DECIMAL_ODDS_MAX = Decimal(1_001)
 NAME_MAX_LENGTH = 64
 TEXT_MAX_LENGTH = 500
-ZERO_WIDTH_SPACE = "\u200b"
 
 _HUNDRED = Decimal(100)
 _ONE = Decimal(1)
@@ -233,18 +233,20 @@ def team_name(value: str, *, max_length: int = NAME_MAX_LENGTH, field: str = "te
     return _name(value, field, max_length)
 
 
+#: Format characters that are kept: the joiners emoji sequences and several scripts need
+#: (ZWNJ, ZWJ) and the tag characters of subdivision flags.
+_KEPT_FORMAT = frozenset("\u200c\u200d") | frozenset(map(chr, range(0xE0020, 0xE0080)))
+
+
 def _strip_invisible(text: str) -> str:
-    """Drop control characters (except newline and tab) and format characters (zero-width
-    spaces and joiners, bidi overrides, BOM)."""
+    """Drop control characters (except newline and tab), surrogates and invisible format
+    characters (zero-width space, word joiner, bidi overrides, BOM, soft hyphen), keeping
+    :data:`_KEPT_FORMAT`."""
     return "".join(
-        c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co")
+        c
+        for c in text
+        if c in "\n\t" or c in _KEPT_FORMAT or unicodedata.category(c) not in ("Cc", "Cf", "Cs")
     )
-
-
-def neutralise_mentions(text: str) -> str:
-    """Insert a zero-width space after every ``@`` so ``@everyone``, ``@here``, ``<@id>`` and
-    ``<@&id>`` can never ping, whatever the message's allowed mentions."""
-    return text.replace("@", "@" + ZERO_WIDTH_SPACE)
 
 
 def free_text(
@@ -254,23 +256,20 @@ def free_text(
     field: str = "text",
     allow_empty: bool = False,
 ) -> str:
-    """Member-written text to store or show: NFC-normalised, invisible characters stripped,
-    at most ``max_length`` visible characters, mentions neutralised. Escape it with
-    :func:`escape_markdown` where it is embedded in formatted text."""
+    """Member-written text to store and show, as typed: NFC-normalised, invisible characters
+    stripped, surrounding whitespace trimmed, at most ``max_length`` characters of what is
+    returned (and stored). ``@everyone`` and ``<@id>`` are kept: messages are sent with allowed
+    mentions that permit none. Escape it with :func:`escape_markdown` where it is embedded in
+    formatted text."""
     text = _strip_invisible(unicodedata.normalize("NFC", str(value))).strip()
     if not text and not allow_empty:
         raise ValidationError(field, "must not be empty")
     if len(text) > max_length:
         raise ValidationError(field, f"must be at most {max_length} characters", len(text))
-    return neutralise_mentions(text)
+    return text
 
 
 def escape_markdown(text: str) -> str:
     """Escape Discord markdown (``*``, ``_``, ``~``, `````, ``|``, ``>``) so member text shows
     literally inside our formatted messages."""
     return _disnake_escape_markdown(text)
-
-
-def safe_allowed_mentions() -> disnake.AllowedMentions:
-    """Allowed mentions for any message that contains member text: nothing pings."""
-    return disnake.AllowedMentions(everyone=False, users=False, roles=False, replied_user=False)

@@ -7,7 +7,6 @@ the member an ephemeral message and nothing is written.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from core import validation
@@ -19,15 +18,11 @@ LINE_LIMIT = Decimal(1000)
 ODDS_DECIMAL_PLACES = 4
 SELECTION_MAX_LENGTH = 200
 NOTE_MAX_LENGTH = 300
-_PING = re.compile(r"@(everyone|here)\b|<@[!&]?\d+>", re.IGNORECASE)
 
 
 def text(value: str, field: str, max_length: int) -> str:
-    """Member text that is stored and shown: refused if it would ping anyone, then cleaned by
-    :func:`core.validation.free_text` (invisible characters stripped, ``@`` neutralised)."""
-    if _PING.search(value):
-        rule = "must not mention anyone (remove @everyone, @here and <@…> mentions)"
-        raise ValidationError(field, rule)
+    """Member text that is stored and shown, as typed: see :func:`core.validation.free_text`.
+    Mentions in it never ping (messages are sent with allowed mentions that permit none)."""
     return validation.free_text(value, max_length=max_length, field=field)
 
 

@@ -22,7 +22,9 @@ async def test_entry_point_plugin_loads_migrates_and_answers(
     second = await (await alice.slash("hello", name="DBSBM")).wait_reply()
 
     assert first.message is not None and second.message is not None
-    assert first.message.content == "Howdy, @\u200beveryone! (greeting #1)"
+    assert first.message.content == "Howdy, @everyone! (greeting #1)"  # as typed, no ping:
+    [callback, *_] = [r for r in local_discord.requests if r.path.endswith("/callback")]
+    assert callback.body["data"]["allowed_mentions"] == {"parse": []}
     assert second.message.content == "Howdy, DBSBM! (greeting #2)"
     rows = await dbsbm.db.connection.execute_query_dict("SELECT text FROM hello_greeting")
-    assert [r["text"] for r in rows] == ["@\u200beveryone", "DBSBM"]
+    assert [r["text"] for r in rows] == ["@everyone", "DBSBM"]

@@ -6,7 +6,6 @@ import time
 import unicodedata
 from decimal import Decimal
 
-import disnake
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -22,7 +21,6 @@ from core.validation import (
     free_text,
     league_name,
     parse_odds,
-    safe_allowed_mentions,
     snowflake,
     team_name,
     units,
@@ -187,10 +185,18 @@ def test_names_are_clean_or_refused(text: str) -> None:
 
 
 def test_free_text_examples() -> None:
-    assert free_text("hi @everyone and @here") == "hi @\u200beveryone and @\u200bhere"
-    assert "<@\u200b&123>" in free_text("ping <@&123>")
-    assert free_text("a\u200bb\u202ec\x00d\x07") == "abcd"
+    assert free_text("hi @everyone and @here") == "hi @everyone and @here"  # stored as typed
+    assert free_text("ping <@&123>") == "ping <@&123>"
+    assert free_text("a\u200bb\u202ec\x00d\x07\u2060e\ufefff") == "abcdef"
     assert free_text("two\nlines") == "two\nlines"
+    assert free_text("  e\u0301  ") == "\u00e9"  # NFC, trimmed
+    family, persian = (
+        "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+    )
+    assert free_text(family) == family and free_text(persian) == persian  # joiners kept
+    scotland = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
+    assert free_text(scotland) == scotland
     with pytest.raises(ValidationError, match="at most 5 characters"):
         free_text("abcdef", max_length=5)
     with pytest.raises(ValidationError, match="empty"):
@@ -198,24 +204,31 @@ def test_free_text_examples() -> None:
     assert free_text("", allow_empty=True) == ""
 
 
+def test_free_text_length_is_what_is_stored() -> None:
+    """300 ``@`` are 300 characters: nothing is inserted, so the column always holds it."""
+    assert free_text("@" * 300, max_length=300) == "@" * 300
+    with pytest.raises(ValidationError, match="note: must be at most 300 characters"):
+        free_text("@" * 301, max_length=300, field="note")
+
+
 @given(st.text(max_size=300))
-def test_sanitised_text_never_pings_or_hides_characters(text: str) -> None:
+def test_free_text_keeps_visible_characters_only(text: str) -> None:
     try:
         clean = free_text(text, max_length=300)
     except ValidationError:
         return
-    assert "@everyone" not in clean and "@here" not in clean and "<@" + "&" not in clean
-    without_zwsp = clean.replace("@\u200b", "@")
-    assert "\u200b" not in without_zwsp
-    assert all(c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf") for c in without_zwsp)
-    assert len(without_zwsp) <= 300
+    assert len(clean) <= 300
+    assert all(
+        c in "\n\t\u200c\u200d"
+        or 0xE0020 <= ord(c) < 0xE0080
+        or unicodedata.category(c) not in ("Cc", "Cf", "Cs")
+        for c in clean
+    )
+    assert "@" not in text or clean.count("@") == unicodedata.normalize("NFC", text).count("@")
 
 
-def test_markdown_escape_and_allowed_mentions() -> None:
+def test_markdown_escape() -> None:
     assert escape_markdown("**bold** _x_ `y`") == "\\*\\*bold\\*\\* \\_x\\_ \\`y\\`"
-    mentions = safe_allowed_mentions()
-    assert isinstance(mentions, disnake.AllowedMentions)
-    assert mentions.to_dict() == {"parse": []}
 
 
 def test_snowflake_default_clock_is_now() -> None:

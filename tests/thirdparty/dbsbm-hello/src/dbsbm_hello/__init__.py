@@ -30,10 +30,8 @@ def dbsbm_commands(ctx: PluginContext) -> list[Any]:
         text = free_text(name, field="name", max_length=100)
         await Greeting.create(guild_id=inter.guild_id, user_id=inter.author.id, text=text)
         count = await Greeting.filter(user_id=inter.author.id).count()
-        await inter.response.send_message(
-            f"{settings.greeting}, {text}! (greeting #{count})",
-            allowed_mentions=disnake.AllowedMentions.none(),
-        )
+        # no allowed_mentions: the core's default (none) keeps "@everyone" from pinging
+        await inter.response.send_message(f"{settings.greeting}, {text}! (greeting #{count})")
 
     return [hello]
 
