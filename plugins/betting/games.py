@@ -2,8 +2,9 @@
 
 A :class:`ScheduleSource` pulls :class:`GameUpdate` s from somewhere (API-Sports: see
 :mod:`plugins.betting.api_sports`); manual games (``/game add``, ``/game result``) are pushed by
-graders as the same updates. Either way :func:`upsert` stores them, and the service grades
-pending picks when a game turns final or cancelled.
+graders as the same updates. Either way the game's result (:class:`GameResult`) is stored, and
+when it changes in a way that grades picks (see :meth:`GameResult.grades_picks`) the service
+re-grades the game's picks (:func:`plugins.betting.grading.apply_result`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,34 @@ SETTLED = (GameStatus.FINAL, GameStatus.CANCELLED)
 
 
 @dataclass(frozen=True, slots=True)
+class GameResult:
+    """What of a game grades picks: its status and score."""
+
+    status: str
+    home: int | None
+    away: int | None
+
+    @classmethod
+    def of(cls, game: Game) -> GameResult:
+        return cls(game.status, game.home_score, game.away_score)
+
+    @property
+    def settled(self) -> bool:
+        return self.status in SETTLED
+
+    def grades_picks(self, before: GameResult) -> bool:
+        """Whether changing from ``before`` to this result grades picks: the game became final
+        or cancelled, or a final or cancelled result was corrected (scores or status)."""
+        return self != before and (self.settled or before.settled)
+
+    def describe(self) -> str:
+        """``final 20-24`` (away-home, as in "Away @ Home"), ``cancelled``, ``scheduled``."""
+        if self.status == GameStatus.FINAL and self.home is not None and self.away is not None:
+            return f"final {self.away}-{self.home}"
+        return self.status
+
+
+@dataclass(frozen=True, slots=True)
 class GameUpdate:
     """What a schedule source knows about one game."""
 
@@ -50,6 +79,11 @@ class GameUpdate:
     status: GameStatus
     home_score: int | None = None
     away_score: int | None = None
+    sport: str | None = None
+    venue: str | None = None
+    city: str | None = None
+    ended_in: str | None = None
+    """How a final game ended (``regulation``, ``overtime``, ...; see docs/plugins/betting.md)."""
 
 
 class ScheduleSource(Protocol):
@@ -79,20 +113,28 @@ def closed_reason(game: Game) -> str:
     return f"{game.matchup} has already started{when}: picks close when a game starts."
 
 
-async def upsert(update: GameUpdate) -> tuple[Game, bool]:
-    """Store a source's update; return the game and whether it just became final or cancelled."""
-    async with in_transaction():
-        game = await Game.filter(source=update.source, external_id=update.external_id).first()
+async def upsert(update: GameUpdate) -> tuple[Game, GameResult | None]:
+    """Store a source's update; return the game, and its result before the update when the
+    update changed it in a way that grades picks (else ``None``)."""
+    async with in_transaction() as conn:
+        game = await (
+            Game.filter(source=update.source, external_id=update.external_id)
+            .using_db(conn)
+            .select_for_update()
+            .first()
+        )
         if game is None:
             game = Game(source=update.source, external_id=update.external_id)
-        was_settled = game.status in SETTLED if game.id else False
+        before = GameResult.of(game)
         game.league = update.league
         game.home, game.away = update.home, update.away
         game.starts_at = update.starts_at
         game.status = update.status.value
         game.home_score, game.away_score = update.home_score, update.away_score
-        await game.save()
-    return game, update.status in SETTLED and not was_settled
+        game.sport, game.ended_in = update.sport, update.ended_in
+        game.venue, game.city = update.venue, update.city
+        await game.save(using_db=conn)
+    return game, before if GameResult.of(game).grades_picks(before) else None
 
 
 async def add_manual(
@@ -169,18 +211,48 @@ async def leagues(guild_id: int, typed: str = "", limit: int = 25) -> list[str]:
     return [str(n) for n in names]
 
 
-async def set_result(game: Game, status: GameStatus, home: int | None, away: int | None) -> bool:
-    """Record a manual game's result; return whether it just became final or cancelled."""
+async def set_result(
+    game: Game, status: GameStatus, home: int | None, away: int | None
+) -> GameResult | None:
+    """Record a manual game's result (a cancelled game keeps no score); return its result
+    before, when this changed it in a way that grades picks (else ``None``)."""
     if status is GameStatus.FINAL and (home is None or away is None):
         raise ValidationError("score", "a final result needs both scores")
     for field, score in (("home_score", home), ("away_score", away)):
         if score is not None and not 0 <= score <= 10_000:
             raise ValidationError(field, "must be between 0 and 10000", score)
-    was_settled = game.status in SETTLED
-    game.status = status.value
-    game.home_score, game.away_score = home, away
-    await game.save()
-    return status in SETTLED and not was_settled
+    if status is GameStatus.CANCELLED:
+        home = away = None
+    async with in_transaction() as conn:
+        locked = await Game.filter(id=game.id).using_db(conn).select_for_update().first()
+        if locked is None:
+            raise UserError(f"Game #{game.id} is gone.")
+        before = GameResult.of(locked)
+        game.status = status.value
+        game.home_score, game.away_score = home, away
+        await game.save(using_db=conn, update_fields=["status", "home_score", "away_score"])
+    return before if GameResult.of(game).grades_picks(before) else None
+
+
+def check_start(starts_at: datetime, now: datetime) -> None:
+    """A game added by hand starts in the future (see ``override`` in the docs)."""
+    if starts_at <= now:
+        raise UserError(
+            f"{starts_at:%Y-%m-%d %H:%M} UTC is in the past (it is {now:%Y-%m-%d %H:%M} UTC "
+            "now): a game added by hand must start later. A server admin (Manage Server) "
+            "can add it anyway with override:True."
+        )
+
+
+def check_result_time(game: Game, status: GameStatus, now: datetime) -> None:
+    """A final score is taken only for a game that has started (a game without a start time
+    counts as started; a game may be cancelled before it starts)."""
+    if status is GameStatus.FINAL and game.starts_at is not None and game.starts_at > now:
+        raise UserError(
+            f"{game.matchup} starts at {game.starts_at:%Y-%m-%d %H:%M} UTC: a final score is "
+            "taken once a game has started. A server admin (Manage Server) can record it "
+            "anyway with override:True."
+        )
 
 
 def require_open(game: Game, now: datetime) -> None:

@@ -101,10 +101,11 @@ async def test_auto_grading_from_a_manual_final_score(world: BetWorld) -> None:
     )
     choices = await world.gina.autocomplete("game", "result", focused="game", game="")
     assert [c.value for c in choices] == ["1"]
+    await Game.filter(id=1).update(starts_at=datetime.now(UTC) - timedelta(hours=3))  # played
     result = await (
         await world.gina.slash("game", "result", game="1", home_score=3, away_score=5)
     ).wait_reply()
-    assert "2 pick leg(s) graded" in result.message.content
+    assert result.message.content == "Bears @ Twins: final 5-3. 2 pick(s) changed."
     picks = {p.id: (p.status, p.result_units) for p in await Pick.all()}
     assert picks == {1: ("won", D("1.20")), 2: ("won", D("0.91")), 3: ("pending", None)}
     slip = world.discord.messages("picks")[0]
