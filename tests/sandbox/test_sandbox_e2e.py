@@ -30,7 +30,7 @@ choose "New York Jets"
 modal odds:+135 Units:1
 press "Place pick"
 as Owner
-/game result game:Jets home_score:27 away_score:20
+/game result game:Jets home_score:27 away_score:20 override:True
 /stats member:Alice
 as Bob
 /audit verify
@@ -93,7 +93,7 @@ def test_a_script_runs_through_the_local_discord_and_prints_a_transcript(
     assert "Pick #2 placed: risk 1.00u to win 1.35u. Posted in #picks." in flow
     graded = between(out, "Owner> /game result", "Owner> /stats")
     assert "WON (+1.82u)" in graded and "LOST (-1.00u)" in graded
-    assert "2 pick leg(s) graded" in graded
+    assert "final 20-27. 2 pick(s) changed." in graded
     # the chart is saved as a file and its path shown
     chart = next((tmp_path / "data" / "sandbox").glob("*-units.png"))
     assert chart.read_bytes().startswith(b"\x89PNG")
