@@ -15,6 +15,7 @@ from loguru import logger
 
 from core.bot import make_bot
 from core.cache import Cache
+from core.compat import check_versions
 from core.database import AppSpec, Database
 from core.events import RateLimitDecision, RateLimitRequest
 from core.hooks import emit, new_plugin_manager
@@ -121,7 +122,9 @@ class App:
         return [prepared[n] for n in order]
 
     async def start(self, *, migrate: bool | None = None) -> None:
-        """Validate plugins, connect and migrate the database, load plugins, start the web."""
+        """Check the libraries' versions (:mod:`core.compat`), validate plugins, connect and
+        migrate the database, load plugins, start the web."""
+        check_versions()
         prepared = self.prepare_enabled()
         specs = self.app_specs(prepared)
         await self.db.connect(specs)

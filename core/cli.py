@@ -20,6 +20,7 @@ from loguru import logger
 
 from core import __version__
 from core.app import App
+from core.compat import CompatError, mismatches
 from core.database import DatabaseError
 from core.logging import setup_logging
 from core.plugin import PluginError
@@ -138,6 +139,8 @@ async def cmd_plugins_list(app: App, args: argparse.Namespace) -> int:
 
 async def cmd_check(app: App, args: argparse.Namespace) -> int:
     results: list[tuple[str, bool, str]] = []
+    unchecked = mismatches()
+    results.append(("libraries", not unchecked, "; ".join(unchecked) or "checked versions"))
     try:
         prepared = app.prepare_enabled()
     except ConfigError as exc:
@@ -290,7 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``dbsbm``; an expected error prints ``error: <one line>`` and exits 2."""
     try:
         return _main(list(sys.argv[1:] if argv is None else argv))
-    except (ConfigError, PluginError, DatabaseError) as exc:
+    except (ConfigError, PluginError, DatabaseError, CompatError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -23,28 +23,26 @@ import asyncio
 import importlib
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, cast
+from typing import Any
 
 from loguru import logger
-from pypika_tortoise import Query, Table
 from tortoise.apps import Apps
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
-from tortoise.backends.base.executor import EXECUTOR_CACHE
-from tortoise.context import TortoiseContext, _current_context
+from tortoise.context import TortoiseContext
 from tortoise.exceptions import ConfigurationError
-from tortoise.fields.relational import (
-    BackwardFKRelation,
-    BackwardOneToOneRelation,
-    ManyToManyFieldInstance,
-)
-from tortoise.models import Model
 
+from core.compat.tortoise import (
+    active,
+    build_querysets,
+    forget_executors,
+    global_context,
+    strip_backward_relations,
+)
 from core.events import HealthResult
 
 CORE_APP = "core"
@@ -205,7 +203,7 @@ def root_cause(exc: BaseException) -> BaseException:
         exc = inner
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     """The root cause of ``exc`` on one line (tortoise wraps driver errors, e.g. MySQL's)."""
     exc = root_cause(exc)
     text = " ".join(str(exc).split())
@@ -290,12 +288,12 @@ class Database:
         """
         if self._ctx is not None:
             raise DatabaseError("the database is already connected: close() it first")
-        if _global_context() is not None:
+        if global_context() is not None:
             raise DatabaseError(
                 "another database context is live in this process: close it before connecting"
             )
         config = tortoise_config(self.url, apps, self.pool_size, self.connect_timeout)
-        _forget_executors(lambda key: key[0] == CONNECTION)  # may be another dialect now
+        forget_executors(lambda key: key[0] == CONNECTION)  # may be another dialect now
         ctx = TortoiseContext()
         try:
             with active(ctx):
@@ -362,7 +360,7 @@ class Database:
                     logger.warning(
                         "the database at {} does not answer: {}; probing every {:g}s at most",
                         self.masked_url,
-                        _mask_text(_one_line(exc), self.url),
+                        _mask_text(one_line(exc), self.url),
                         PROBE_INTERVAL,
                     )
                 await asyncio.sleep(delay)
@@ -387,7 +385,7 @@ class Database:
             await asyncio.wait_for(self._select_one(), timeout=self.connect_timeout)
         except Exception as exc:
             ms = (time.perf_counter() - started) * 1000
-            return HealthResult("database", False, _mask_text(_one_line(exc), self.url), ms, data)
+            return HealthResult("database", False, _mask_text(one_line(exc), self.url), ms, data)
         ms = (time.perf_counter() - started) * 1000
         return HealthResult("database", True, f"{self.dialect} answered in {ms:.1f} ms", ms, data)
 
@@ -402,7 +400,7 @@ class Database:
                 await asyncio.wait_for(self._select_one(), timeout=self.connect_timeout + 1)
                 return
             except Exception as exc:
-                reason = _mask_text(_one_line(exc), self.url)
+                reason = _mask_text(one_line(exc), self.url)
                 await self.context.connections.close_all(discard=True)
             if attempt == attempts:
                 break
@@ -448,7 +446,7 @@ class Database:
         apps = self._apps()
         old = apps.apps.pop(label, None)
         if old is not None:
-            _strip_backward_relations(set(old.values()), apps.apps.values())
+            strip_backward_relations(set(old.values()), apps.apps.values())
 
     def _apps(self) -> Apps:
         apps = self.context.apps
@@ -473,71 +471,6 @@ class Database:
             except Exception:
                 apps.apps.pop(spec.label, None)
                 raise
-            _build_querysets(models.values())
+            build_querysets(models.values(), CONNECTION)
         tables = {model._meta.db_table for model in models.values()}
-        _forget_executors(lambda key: key[2] in tables)  # cached INSERTs name the old columns
-
-
-def _build_querysets(models: Iterable[type[Model]]) -> None:
-    """What ``Apps._build_initial_querysets`` does, for some models only."""
-    for model in models:
-        meta = model._meta
-        meta.default_connection = CONNECTION
-        meta.finalise_model()
-        meta.basetable = Table(name=meta.db_table, schema=meta.schema)
-        basequery = meta.db.query_class.from_(meta.basetable)
-        meta.basequery = cast(Query, basequery)
-        meta.basequery_all_fields = cast(Query, basequery.select(*meta.db_fields))
-
-
-@contextmanager
-def active(ctx: TortoiseContext) -> Iterator[TortoiseContext]:
-    """Make ``ctx`` the current ORM context of this task for the block (no global change)."""
-    token = _current_context.set(ctx)
-    try:
-        yield ctx
-    finally:
-        _current_context.reset(token)
-
-
-def _forget_executors(stale: Callable[[tuple[str, str | None, str]], bool]) -> None:
-    """Drop tortoise's cached INSERT/UPDATE statements (a global keyed by connection name,
-    schema and table, never cleared by tortoise): after a model changes or the ``default``
-    connection points at another dialect they would be wrong."""
-    for key in [key for key in EXECUTOR_CACHE if stale(key)]:
-        EXECUTOR_CACHE.pop(key, None)
-
-
-def _global_context() -> TortoiseContext | None:
-    from tortoise import context
-
-    return context._global_context
-
-
-def _points_at(f: object, old: set[type[Model]]) -> bool:
-    if isinstance(f, BackwardFKRelation | BackwardOneToOneRelation):
-        return f.related_model in old
-    if isinstance(f, ManyToManyFieldInstance) and f._generated:
-        return getattr(f, "field_type", None) in old or getattr(f, "related_model", None) in old
-    return False
-
-
-def _strip_backward_relations(
-    old: set[type[Model]], others: Iterable[dict[str, type[Model]]]
-) -> None:
-    """Remove from other apps' models the reverse relations that point at ``old`` classes."""
-    for models in others:
-        for model in models.values():
-            meta = model._meta
-            stale = [name for name, f in meta.fields_map.items() if _points_at(f, old)]
-            for name in stale:
-                meta.fields_map.pop(name)
-                meta.fields_db_projection.pop(name, None)
-                for names in (meta.m2m_fields, meta.backward_fk_fields, meta.backward_o2o_fields):
-                    names.discard(name)
-                for key in [k for k in meta._filters if k == name or k.startswith(f"{name}__")]:
-                    meta._filters.pop(key)
-                if isinstance(model.__dict__.get(name), property):
-                    delattr(model, name)
-            if stale:
-                meta.finalise_fields()
+        forget_executors(lambda key: key[2] in tables)  # cached INSERTs name the old columns

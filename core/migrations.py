@@ -24,7 +24,6 @@ created on first use; the ``core`` app owns it and is migrated first.
 from __future__ import annotations
 
 import asyncio
-import copy
 import importlib.util
 import re
 import weakref
@@ -35,7 +34,6 @@ from pathlib import Path
 from types import ModuleType
 
 from aerich.coder import encoder
-from aerich.migrate import Migrate
 from aerich.models import MAX_VERSION_LENGTH, Aerich
 from aerich.utils import decompress_dict, get_formatted_compressed_data, get_models_describe
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -43,6 +41,7 @@ from tortoise.connection import get_connection
 from tortoise.context import TortoiseContext
 from tortoise.transactions import in_transaction
 
+from core.compat.aerich import diff_operators
 from core.database import (
     AERICH_MODELS,
     CONNECTION,
@@ -50,11 +49,11 @@ from core.database import (
     DIALECTS,
     AppSpec,
     DatabaseError,
-    _one_line,
     active,
     connection_config,
     dialect_of,
     mask_url,
+    one_line,
 )
 
 Progress = Callable[[str, str], None]
@@ -245,31 +244,6 @@ async def _serialised() -> AsyncIterator[None]:
             _holders.pop(lock, None)
 
 
-def _clear_migrate() -> None:
-    """Forget the operators a diff (of any app) left on aerich's ``Migrate`` class."""
-    Migrate.upgrade_operators = []
-    Migrate.downgrade_operators = []
-    Migrate._upgrade_fk_m2m_index_operators = []
-    Migrate._downgrade_fk_m2m_index_operators = []
-    Migrate._upgrade_m2m = []
-    Migrate._downgrade_m2m = []
-    Migrate._rename_fields = {}
-    Migrate._rename_models = {}
-
-
-def _prepare_migrate(spec: AppSpec, dialect: str, conn: BaseDBAsyncClient, last: dict) -> None:
-    """Point aerich's ``Migrate`` class at one app and dialect, with no leftover state."""
-    _clear_migrate()
-    Migrate._last_version_content = last
-    Migrate._db_version = None  # MySQL 8 / MariaDB 10.5+ syntax (RENAME COLUMN)
-    Migrate.app = spec.label
-    Migrate.migrate_location = spec.migrations_dir
-    Migrate.dialect = dialect
-    module = importlib.import_module(f"aerich.ddl.{dialect}")
-    Migrate.ddl_class = getattr(module, f"{dialect.capitalize()}DDL")
-    Migrate.ddl = Migrate.ddl_class(conn)
-
-
 async def _diff(spec: AppSpec, dialect: str, last: dict) -> tuple[list[str], list[str], dict]:
     """Aerich's diff of ``last`` against the app's models, as ``dialect`` statements."""
     config = {
@@ -282,18 +256,11 @@ async def _diff(spec: AppSpec, dialect: str, last: dict) -> tuple[list[str], lis
             await ctx.init(config=config, init_connections=False)
             conn = ctx.connections.get(CONNECTION)
             new = get_models_describe(spec.label)
-            _prepare_migrate(spec, dialect, conn, last)
-            old, current = Migrate._exclude_model_name_changes(
-                copy.deepcopy(last), copy.deepcopy(new)
-            )
-            Migrate.diff_models(copy.deepcopy(old), copy.deepcopy(current), no_input=True)
-            Migrate.diff_models(copy.deepcopy(current), copy.deepcopy(old), False, no_input=True)
-            Migrate._merge_operators()
-            up = [s for op in Migrate.upgrade_operators for s in split_sql(op, dialect)]
-            down = [s for op in Migrate.downgrade_operators for s in split_sql(op, dialect)]
+            ups, downs = diff_operators(spec.label, spec.migrations_dir, dialect, conn, last, new)
+            up = [s for op in ups for s in split_sql(op, dialect)]
+            down = [s for op in downs for s in split_sql(op, dialect)]
             return up, down, new
         finally:
-            _clear_migrate()  # or a later aerich run in this process writes our SQL
             await ctx.close_connections()
 
 
@@ -317,7 +284,7 @@ async def _changes(spec: AppSpec) -> tuple[dict[str, dict[str, list[str]]], dict
             except MigrationError:
                 raise
             except Exception as exc:
-                raise MigrationError(spec.label, None, f"{dialect}: {_one_line(exc)}") from exc
+                raise MigrationError(spec.label, None, f"{dialect}: {one_line(exc)}") from exc
             sql[dialect] = {"upgrade": up, "downgrade": down}
     return sql, new, last_file
 
@@ -482,7 +449,7 @@ async def _apply_file(conn: BaseDBAsyncClient, spec: AppSpec, path: Path) -> Non
             done += 1
         await _record(conn, spec.label, path.name, decompress_dict(state) if state else {})
     except Exception as exc:
-        reason = f"{dialect} said: {_one_line(exc)}"
+        reason = f"{dialect} said: {one_line(exc)}"
         if dialect not in TRANSACTIONAL_DDL and done:
             reason += (
                 f" ({done} of {len(statements)} statements were applied and {dialect} cannot "
@@ -539,7 +506,7 @@ async def upgrade(
         except Exception as exc:
             where = mask_url(url) if url else "the live database"
             raise MigrationError(
-                CORE_APP, None, f"cannot prepare {where}: {_one_line(exc)}"
+                CORE_APP, None, f"cannot prepare {where}: {one_line(exc)}"
             ) from exc
         for spec in _core_first(specs):
             result[spec.label] = await _apply_pending(conn, spec, progress)

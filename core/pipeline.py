@@ -26,6 +26,8 @@ from disnake.interactions import (
 )
 from loguru import logger
 
+from core import discord_limits
+from core.compat import disnake as compat_disnake
 from core.events import (
     CommandEvent,
     InteractionInfo,
@@ -199,7 +201,7 @@ class Pipeline:
         token = current_interaction.set(inter.id)
         try:
             inter.application_command = command
-            await command._call_relevant_autocompleter(inter)
+            await compat_disnake.run_autocompleter(command, inter)
         except InteractionExpired:
             logger.warning("autocomplete of /{} was not answered within 3 s", inter.data.name)
         except Exception:
@@ -413,7 +415,7 @@ class Pipeline:
         if _responder(inter).expired:
             return
         try:
-            await inter.send(text, ephemeral=True)
+            await inter.send(discord_limits.fit_text(text, discord_limits.CONTENT), ephemeral=True)
         except (disnake.HTTPException, InteractionExpired):
             logger.opt(exception=True).warning("could not reply to interaction {}", inter.id)
 

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from core.compat import disnake as compat_disnake
 from core.hooks import acall, emit, flatten, validated_hooks
 from core.migrations import migration_transaction, pending_changes
 from core.plugin import HookValidationError, PluginContext, PluginError
@@ -296,7 +297,7 @@ class Reloader:
             self._held.discard(name)
         changed = self._payloads(unit) != before
         if changed and self.app.bot.is_ready():
-            await self.app.bot._sync_application_commands()
+            await compat_disnake.sync_application_commands(self.app.bot)
         return await self._finish(unit, started, None, old, changed, applied)
 
     async def _prepare(

@@ -42,6 +42,8 @@ from disnake.interactions import Interaction, InteractionResponse
 from disnake.utils import MISSING
 from disnake.webhook.async_ import Webhook
 
+from core.compat import disnake as compat_disnake
+
 if TYPE_CHECKING:
     from disnake.types.webhook import Webhook as WebhookPayload
 
@@ -134,11 +136,15 @@ class Responder(InteractionResponse):
             "type": WebhookType.application.value,
             "token": inter.token,
         }
-        state = inter._state
-        followup = _Followup(payload, session=inter._session, state=state, token=state.http.token)
+        state = compat_disnake.interaction_state(inter)
+        followup = _Followup(
+            payload,
+            session=compat_disnake.interaction_session(inter),
+            state=state,
+            token=state.http.token,
+        )
         followup.responder = responder
-        inter._cs_response = responder  # type: ignore[attr-defined]
-        inter._cs_followup = followup  # type: ignore[attr-defined]
+        compat_disnake.replace_answer(inter, responder, followup)
         return responder
 
     @property

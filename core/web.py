@@ -31,6 +31,7 @@ from aiohttp import web
 from loguru import logger
 
 from core import health
+from core.compat import aiohttp as compat_aiohttp
 from core.events import SecurityEvent
 from core.hooks import emit
 from core.ratelimit import WebRateLimit
@@ -204,9 +205,7 @@ class WebServer:
                 f"[web] port: cannot listen on {settings.host}:{settings.port} ({exc.strerror}); "
                 "choose a free port, or set [web] enabled = false"
             ) from None
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else settings.port
+        self.port = compat_aiohttp.bound_port(site) or settings.port
         logger.info("web server listening on {}", self.url)
 
     async def stop(self) -> None:

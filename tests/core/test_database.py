@@ -24,8 +24,8 @@ from core.database import (  # noqa: E402
     Database,
     DatabaseError,
     DatabaseUnavailable,
-    _one_line,
     mask_url,
+    one_line,
     root_cause,
     tortoise_config,
 )
@@ -223,7 +223,7 @@ def _cycle() -> ValueError:
 def test_exception_chain_walks_are_cycle_safe() -> None:
     error = _cycle()
     assert root_cause(error) is error.__context__
-    assert _one_line(error) == "RuntimeError: wrapper"
+    assert one_line(error) == "RuntimeError: wrapper"
     lines: list[str] = []
     sink = logger.add(lines.append, level="ERROR", diagnose=False, backtrace=False)
     try:

@@ -1,0 +1,96 @@
+"""tortoise-orm internals DBSBM relies on (checked against the series in ``CHECKED``).
+
+- ``tortoise.context._current_context`` and ``_global_context``: a database context made current
+  for a block, per task, without a global change (the reloader's scratch contexts, aerich's
+  offline diff).
+- ``tortoise.backends.base.executor.EXECUTOR_CACHE``: cached INSERT/UPDATE statements, a global
+  that tortoise never clears; stale after a model changes or a connection changes dialect.
+- ``Apps._build_initial_querysets`` (redone for some models), ``MetaInfo._filters`` and the
+  generated flag of many-to-many fields: re-registering one app's models live, with the reverse
+  relations they added to other apps removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import cast
+
+from pypika_tortoise import Query, Table
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.context import TortoiseContext, _current_context
+from tortoise.fields.relational import (
+    BackwardFKRelation,
+    BackwardOneToOneRelation,
+    ManyToManyFieldInstance,
+)
+from tortoise.models import Model
+
+PACKAGE = "tortoise-orm"
+CHECKED = ("1.1",)
+
+
+def build_querysets(models: Iterable[type[Model]], connection: str) -> None:
+    """What ``Apps._build_initial_querysets`` does, for some models only."""
+    for model in models:
+        meta = model._meta
+        meta.default_connection = connection
+        meta.finalise_model()
+        meta.basetable = Table(name=meta.db_table, schema=meta.schema)
+        basequery = meta.db.query_class.from_(meta.basetable)
+        meta.basequery = cast(Query, basequery)
+        meta.basequery_all_fields = cast(Query, basequery.select(*meta.db_fields))
+
+
+@contextmanager
+def active(ctx: TortoiseContext) -> Iterator[TortoiseContext]:
+    """Make ``ctx`` the current ORM context of this task for the block (no global change)."""
+    token = _current_context.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current_context.reset(token)
+
+
+def forget_executors(stale: Callable[[tuple[str, str | None, str]], bool]) -> None:
+    """Drop tortoise's cached INSERT/UPDATE statements (a global keyed by connection name,
+    schema and table, never cleared by tortoise): after a model changes or the ``default``
+    connection points at another dialect they would be wrong."""
+    for key in [key for key in EXECUTOR_CACHE if stale(key)]:
+        EXECUTOR_CACHE.pop(key, None)
+
+
+def global_context() -> TortoiseContext | None:
+    """The process-wide context ``Tortoise.init`` made, if one is live."""
+    from tortoise import context
+
+    return context._global_context
+
+
+def _points_at(f: object, old: set[type[Model]]) -> bool:
+    if isinstance(f, BackwardFKRelation | BackwardOneToOneRelation):
+        return f.related_model in old
+    if isinstance(f, ManyToManyFieldInstance) and f._generated:
+        return getattr(f, "field_type", None) in old or getattr(f, "related_model", None) in old
+    return False
+
+
+def strip_backward_relations(
+    old: set[type[Model]], others: Iterable[dict[str, type[Model]]]
+) -> None:
+    """Remove from other apps' models the reverse relations that point at ``old`` classes."""
+    for models in others:
+        for model in models.values():
+            meta = model._meta
+            stale = [name for name, f in meta.fields_map.items() if _points_at(f, old)]
+            for name in stale:
+                meta.fields_map.pop(name)
+                meta.fields_db_projection.pop(name, None)
+                for names in (meta.m2m_fields, meta.backward_fk_fields, meta.backward_o2o_fields):
+                    names.discard(name)
+                for key in [k for k in meta._filters if k == name or k.startswith(f"{name}__")]:
+                    meta._filters.pop(key)
+                if isinstance(model.__dict__.get(name), property):
+                    delattr(model, name)
+            if stale:
+                meta.finalise_fields()
