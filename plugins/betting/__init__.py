@@ -15,7 +15,7 @@ import aiohttp
 
 from core.hookspecs import hookimpl
 from core.plugin import Plugin, PluginContext
-from plugins.betting import boards, flow
+from plugins.betting import boards, flow, schedule
 from plugins.betting.api_sports import ApiSportsClient
 from plugins.betting.commands import build_commands, on_board_page, on_list_page
 from plugins.betting.service import Betting
@@ -28,8 +28,10 @@ def dbsbm_commands(ctx: PluginContext) -> Sequence[Any]:
 
 
 async def setup(ctx: PluginContext) -> None:
-    """Route the plugin's buttons, selects and modals; start the API-Sports sync if set up."""
+    """Offer the schedule to other plugins, route the plugin's buttons, selects and modals,
+    start the API-Sports sync if set up."""
     betting = Betting(ctx)
+    ctx.provide(schedule.SERVICE, schedule.Schedule())
     ctx.add_component(flow.FLOW, partial(flow.on_flow, betting))
     ctx.add_component(flow.DRAFT, partial(flow.on_draft, betting))
     ctx.add_component(flow.PARLAY, partial(flow.on_parlay, betting))
@@ -41,8 +43,9 @@ async def setup(ctx: PluginContext) -> None:
     if api.follow and api.key is not None:
         session = aiohttp.ClientSession()
         ctx.on_cleanup("api-sports session", session.close)
-        client = ApiSportsClient(session, api)
-        ctx.create_task(betting.sync_forever(client), name="api-sports sync")
+        for sport in api.sports():  # one API per sport: its own quota, backoff and task
+            client = ApiSportsClient(session, api, sport)
+            ctx.create_task(betting.sync_forever(client), name=f"{client.name} sync")
 
 
 plugin = Plugin(

@@ -1,5 +1,6 @@
-"""API-Sports (API-Football v3) as a schedule source: a real aiohttp client.
+"""API-Sports as a schedule source: a real aiohttp client, one per followed sport.
 
+Each sport is its own API (base URL, quota, format: see :mod:`plugins.betting.api_sports_games`).
 API-Sports answers most errors inside HTTP 200: ``errors`` is an object (``token``, ``plan``,
 ``requests`` for the daily quota, ``rateLimit`` for the per-minute limit, or a parameter name)
 instead of ``[]``. The per-minute limit and HTTP 429/5xx are retried with backoff
@@ -9,25 +10,17 @@ instead of ``[]``. The per-minute limit and HTTP 429/5xx are retried with backof
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
+from loguru import logger
 
 from core.recovery import RetryableStatus, Sleep, retrying
-from plugins.betting.games import GameStatus, GameUpdate
-from plugins.betting.settings import ApiSportsSettings, FollowedLeague
+from plugins.betting.api_sports_games import FORMATS, SOURCE
+from plugins.betting.games import GameUpdate
+from plugins.betting.settings import ApiSportsSettings, FollowedLeague, Sport
 
-SOURCE = "api-sports"
 MAX_PAGES = 20
-
-_STATUS = {
-    **dict.fromkeys(("TBD", "NS"), GameStatus.SCHEDULED),
-    **dict.fromkeys(("1H", "HT", "2H", "ET", "BT", "P", "SUSP", "INT", "LIVE"), GameStatus.LIVE),
-    **dict.fromkeys(("FT", "AET", "PEN", "AOT"), GameStatus.FINAL),
-    "PST": GameStatus.POSTPONED,
-    **dict.fromkeys(("CANC", "ABD", "AWD", "WO"), GameStatus.CANCELLED),
-}
 
 
 class ApiSportsError(Exception):
@@ -44,53 +37,15 @@ class ApiSportsError(Exception):
         return "requests" in self.errors
 
 
-def game_status(status: dict[str, Any]) -> GameStatus:
-    """Our status from API-Sports' ``status`` object (``short`` may be null: read ``long``)."""
-    short = status.get("short")
-    if short in _STATUS:
-        return _STATUS[short]
-    long = str(status.get("long") or "")
-    if long.startswith("Final"):
-        return GameStatus.FINAL
-    return GameStatus.SCHEDULED if short is None else GameStatus.LIVE
-
-
-def parse_fixture(item: dict[str, Any], league: str) -> GameUpdate:
-    """One ``response`` entry of ``GET /fixtures`` as a :class:`GameUpdate`.
-
-    The score is ``goals`` (after extra time, without a penalty shoot-out).
-    """
-    fixture, teams, goals = item["fixture"], item["teams"], item.get("goals") or {}
-    stamp = fixture.get("timestamp")
-    starts = (
-        datetime.fromtimestamp(stamp, UTC)
-        if stamp is not None
-        else datetime.fromisoformat(fixture["date"]).astimezone(UTC)
-    )
-    status = game_status(fixture.get("status") or {})
-    final = status is GameStatus.FINAL
-    return GameUpdate(
-        source=SOURCE,
-        external_id=str(fixture["id"]),
-        league=league,
-        home=teams["home"]["name"],
-        away=teams["away"]["name"],
-        starts_at=starts,
-        status=status,
-        home_score=goals.get("home") if final else None,
-        away_score=goals.get("away") if final else None,
-    )
-
-
 class ApiSportsClient:
-    """``GET /fixtures`` for the followed leagues, with retries on 429, 5xx and ``rateLimit``."""
-
-    name = SOURCE
+    """One sport's API: its games for the followed leagues of that sport, with retries on 429,
+    5xx and ``rateLimit``."""
 
     def __init__(
         self,
         session: aiohttp.ClientSession,
         settings: ApiSportsSettings,
+        sport: Sport = Sport.FOOTBALL,
         *,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
@@ -98,7 +53,10 @@ class ApiSportsClient:
             raise ValueError("API-Sports needs a key ([plugins.betting.api_sports] key)")
         self.session = session
         self.settings = settings
-        self.base_url = settings.base_url.rstrip("/")
+        self.sport = sport
+        self.name = f"{SOURCE} {sport.value}"
+        self.format = FORMATS[sport]
+        self.base_url = settings.base_urls[sport].rstrip("/")
         self._sleep = sleep
 
     async def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
@@ -108,7 +66,7 @@ class ApiSportsClient:
         body: dict[str, Any] = {}
         async for attempt in retrying(
             attempts=self.settings.retry_attempts,
-            what=f"API-Sports {path}",
+            what=f"API-Sports {self.sport.value} {path}",
             sleep=self._sleep,
         ):
             async with attempt:
@@ -126,8 +84,9 @@ class ApiSportsClient:
                     raise ApiSportsError(errors)
         return body
 
-    async def fixtures(self, follow: FollowedLeague) -> list[GameUpdate]:
-        """Every fixture of one followed league (or team) and season, all pages."""
+    async def games(self, follow: FollowedLeague) -> list[GameUpdate]:
+        """Every game of one followed league (or team) and season, all pages (only football's
+        API pages its answers)."""
         params = {"season": str(follow.season)}
         if follow.league is not None:
             params["league"] = str(follow.league)
@@ -136,16 +95,31 @@ class ApiSportsClient:
         updates: list[GameUpdate] = []
         page = 1
         while True:
-            body = await self._get("/fixtures", params | ({"page": str(page)} if page > 1 else {}))
-            updates.extend(parse_fixture(item, follow.name) for item in body.get("response", []))
+            body = await self._get(
+                self.format.path, params | ({"page": str(page)} if page > 1 else {})
+            )
+            updates.extend(self._parsed(body.get("response") or [], follow.name))
             paging = body.get("paging") or {}
             if page >= int(paging.get("total") or 1) or page >= MAX_PAGES:
                 return updates
             page += 1
 
+    def _parsed(self, items: list[Any], league: str) -> list[GameUpdate]:
+        """The entries read; one the format does not fit is logged and skipped (the others
+        still sync)."""
+        updates: list[GameUpdate] = []
+        for item in items:
+            try:
+                updates.append(self.format.parse(item, league))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                logger.warning("{}: skipped an entry of {}: {!r}", self.name, league, exc)
+        return updates
+
     async def fetch(self) -> list[GameUpdate]:
-        """Every followed league's fixtures (a :class:`~plugins.betting.games.ScheduleSource`)."""
+        """The games of every followed league of this sport (a
+        :class:`~plugins.betting.games.ScheduleSource`)."""
         updates: list[GameUpdate] = []
         for follow in self.settings.follow:
-            updates.extend(await self.fixtures(follow))
+            if follow.sport is self.sport:
+                updates.extend(await self.games(follow))
         return updates

@@ -21,10 +21,11 @@ from disnake.interactions.application_command import ApplicationCommandInteracti
 from disnake.interactions.message import MessageInteraction
 from disnake.interactions.modal import ModalInteraction
 
+from core import discord_limits
 from core.recovery import UserError
 from core.responder import PUBLIC
-from core.validation import ValidationError, escape_markdown, free_text, safe_allowed_mentions
-from plugins.weather import games, views
+from core.validation import ValidationError, escape_markdown, free_text
+from plugins.weather import schedule, views
 from plugins.weather.client import WeatherAPIError
 from plugins.weather.conditions import OutOfRange
 from plugins.weather.when import WEEKDAYS, parse_when
@@ -80,10 +81,7 @@ class WeatherCommands:
             if moment.is_now
             else (f"Forecast for {conditions.place}, {moment.label()}")
         )
-        await inter.send(
-            embed=views.conditions_embed(conditions, title),
-            allowed_mentions=safe_allowed_mentions(),
-        )
+        await inter.send(embed=views.conditions_embed(conditions, title))
         await self.ctx.action(
             "weather.viewed",
             user_id=inter.author.id,
@@ -98,16 +96,19 @@ class WeatherCommands:
     def _window(self) -> tuple[datetime, datetime]:
         return self.service.now(), self.service.reach()
 
-    def _require_schedule(self) -> None:
-        if not self.ctx.plugin_loaded("betting"):
+    def _schedule(self) -> schedule.Schedule:
+        """The betting plugin's schedule (asked for each time: a reload of betting replaces
+        it), or a refusal while betting is not loaded."""
+        found: schedule.Schedule | None = self.ctx.service(schedule.SERVICE)
+        if found is None:
             raise UserError(NO_SCHEDULE)
+        return found
 
-    async def _leagues(self, guild_id: int | None) -> list[str]:
-        return await games.upcoming_leagues(guild_id, *self._window())
+    async def _leagues(self, games: schedule.Schedule, guild_id: int | None) -> list[str]:
+        return await games.leagues(guild_id, *self._window())
 
     async def start_workflow(self, inter: ApplicationCommandInteraction) -> None:
-        self._require_schedule()
-        leagues = await self._leagues(inter.guild_id)
+        leagues = await self._leagues(self._schedule(), inter.guild_id)
         if not leagues:
             raise UserError(
                 f"No games are scheduled in the next {self.service.forecast_days} day(s), as far "
@@ -123,17 +124,19 @@ class WeatherCommands:
         """``weather:league`` and ``weather:game`` selections."""
         if not isinstance(inter, MessageInteraction):
             raise UserError("This weather form is out of date; run `/weather` again.")
-        self._require_schedule()
+        games = self._schedule()
         value = (inter.values or [""])[0]
         if rest == "league":
-            await self._chose_league(inter, value)
+            await self._chose_league(inter, games, value)
         elif rest == "game":
-            await self._chose_game(inter, value)
+            await self._chose_game(inter, games, value)
         else:
             raise UserError("This weather menu is out of date; run `/weather` again.")
 
-    async def _chose_league(self, inter: MessageInteraction, league: str) -> None:
-        upcoming = await games.upcoming_games(
+    async def _chose_league(
+        self, inter: MessageInteraction, games: schedule.Schedule, league: str
+    ) -> None:
+        upcoming = await games.games(
             inter.guild_id, league, *self._window(), self.settings.games_shown
         )
         if not upcoming:
@@ -141,7 +144,7 @@ class WeatherCommands:
                 f"{escape_markdown(league)} has no upcoming games within the forecast's reach "
                 "any more. Run `/weather` again."
             )
-        leagues = await self._leagues(inter.guild_id)
+        leagues = await self._leagues(games, inter.guild_id)
         await _update(
             inter,
             content=f"Which {escape_markdown(league)} game?",
@@ -152,10 +155,12 @@ class WeatherCommands:
             ],
         )
 
-    async def _chose_game(self, inter: MessageInteraction, value: str) -> None:
-        if not value.isdigit():
+    async def _chose_game(
+        self, inter: MessageInteraction, games: schedule.Schedule, value: str
+    ) -> None:
+        if not value.isdecimal():
             raise ValidationError("game", "choose a game from the list", value)
-        game = await games.find_game(inter.guild_id, int(value))
+        game = await games.game(inter.guild_id, int(value))
         if game is None:
             raise UserError("That game is no longer on the schedule. Run `/weather` again.")
         kickoff = game.starts_at
@@ -167,7 +172,7 @@ class WeatherCommands:
                 "Check again closer to the game."
             )
         try:
-            conditions = await self.service.at_instant(game.location, kickoff)
+            conditions = await self.service.at_instant(schedule.place(game), kickoff)
         except OutOfRange as exc:
             raise _out_of_range(exc) from None
         await _update(inter, embed=views.game_embed(game, conditions))
@@ -192,10 +197,7 @@ class WeatherCommands:
         except WeatherAPIError as exc:
             self.ctx.log.info("location autocomplete without suggestions: {}", type(exc).__name__)
             return []
-        return [
-            disnake.OptionChoice(views.clip(label), query)
-            for label, query in found[: views.SELECT_LIMIT]
-        ]
+        return discord_limits.choices(disnake.OptionChoice(label, query) for label, query in found)
 
     def complete_when(self, text: str) -> list[str]:
         """Suggestions of the accepted forms, filtered by what was typed."""

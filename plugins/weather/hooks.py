@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.events import HealthResult
 from core.hookspecs import hookimpl
-from plugins.weather import views
+from plugins.weather import schedule, views
 from plugins.weather.client import WeatherAPIClient
 from plugins.weather.commands import WeatherCommands, build_commands
 from plugins.weather.service import HealthState, WeatherService
@@ -59,8 +59,8 @@ class WeatherHooks:
                 "set {} (or api_key under [plugins.weather])",
                 ENV_KEY,
             )
-        if not ctx.plugin_loaded("betting"):
-            ctx.log.info("betting plugin not loaded: /weather offers places only, no games")
+        if ctx.service(schedule.SERVICE) is None:
+            ctx.log.info("no game schedule (betting not loaded): /weather offers places only")
 
     @hookimpl
     def dbsbm_commands(self, ctx: PluginContext) -> list[Any]:

@@ -6,26 +6,22 @@ game ids); they carry all the state, so a dropdown keeps working across restarts
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import disnake
 from disnake.ui.select.string import StringSelect
 
+from core import discord_limits
 from core.validation import escape_markdown
 from plugins.weather.conditions import Conditions
-from plugins.weather.games import GameInfo
+from plugins.weather.schedule import Game, place
 
 PREFIX = "weather"
 LEAGUE_SELECT = f"{PREFIX}:league"
 GAME_SELECT = f"{PREFIX}:game"
-SELECT_LIMIT = 25  # Discord's maximum of options in one select
-LABEL_LIMIT = 100
 COLOUR = disnake.Colour(0x3B82F6)
 ATTRIBUTION = "Weather by WeatherAPI.com"
-
-
-def clip(text: str, limit: int = LABEL_LIMIT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _timestamp(moment: datetime | int, style: str = "f") -> str:
@@ -44,7 +40,7 @@ def conditions_embed(c: Conditions, title: str, description: str = "") -> disnak
     lines = [description] if description else []
     lines.append(f"**{escape_markdown(place_line(c))}**")
     lines.append(f"{when} {c.local_time} local time ({_timestamp(c.epoch)})")
-    embed = disnake.Embed(title=clip(title, 256), description="\n".join(lines), colour=COLOUR)
+    embed = disnake.Embed(title=title, description="\n".join(lines), colour=COLOUR)
     if c.icon_url:
         embed.set_thumbnail(url=c.icon_url)
     embed.add_field("Condition", c.condition, inline=True)
@@ -63,40 +59,31 @@ def conditions_embed(c: Conditions, title: str, description: str = "") -> disnak
         )
     embed.add_field("Precipitation", f"{c.precip_in:.2f} in ({c.precip_mm:.1f} mm)", inline=True)
     embed.set_footer(text=ATTRIBUTION)
-    return embed
+    return discord_limits.fit(embed)
 
 
-def game_title(game: GameInfo) -> str:
+def game_title(game: Game) -> str:
     return f"{game.away} @ {game.home}"
 
 
 def league_select(leagues: list[str]) -> StringSelect[None]:
-    return StringSelect(
-        custom_id=LEAGUE_SELECT,
-        placeholder="Choose a league",
-        options=[
-            disnake.SelectOption(label=clip(name), value=clip(name))
-            for name in leagues[:SELECT_LIMIT]
-        ],
-    )
+    options = [disnake.SelectOption(label=name, value=name) for name in leagues]
+    return discord_limits.select(LEAGUE_SELECT, options, "Choose a league")
 
 
-def game_select(games: list[GameInfo]) -> StringSelect[None]:
-    return StringSelect(
-        custom_id=GAME_SELECT,
-        placeholder="Choose a game",
-        options=[
-            disnake.SelectOption(
-                label=clip(game_title(game)),
-                value=str(game.id),
-                description=clip(f"{game.starts_at:%a %d %b %H:%M} UTC · {game.location}"),
-            )
-            for game in games[:SELECT_LIMIT]
-        ],
-    )
+def game_select(games: Sequence[Game]) -> StringSelect[None]:
+    options = [
+        disnake.SelectOption(
+            label=game_title(game),
+            value=str(game.id),
+            description=f"{game.starts_at:%a %d %b %H:%M} UTC · {place(game)}",
+        )
+        for game in games
+    ]
+    return discord_limits.select(GAME_SELECT, options, "Choose a game")
 
 
-def game_embed(game: GameInfo, c: Conditions) -> disnake.Embed:
+def game_embed(game: Game, c: Conditions) -> disnake.Embed:
     description = (
         f"{escape_markdown(game.league)} · kick-off {_timestamp(game.starts_at, 'F')} "
         f"({_timestamp(game.starts_at, 'R')})"

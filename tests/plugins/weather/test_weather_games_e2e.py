@@ -130,3 +130,35 @@ async def test_a_venue_weatherapi_does_not_know(
     assert league.message is not None
     reply = await choose(alice, league.message, "game", str(game_id))
     assert reply.ephemeral and "knows no place called “Gotham Knights”" in reply.data["content"]
+
+
+async def test_the_place_is_the_venue_and_city_from_the_schedule(
+    betting_bot: App, alice: Actor, fake_api: FakeWeatherAPI
+) -> None:
+    """betting's ``betting.schedule`` service gives the venue: WeatherAPI is asked about
+    "venue, city" when both are known, the venue alone when the city is not."""
+    fake_api.places["old trafford, manchester"] = "Manchester"
+    fake_api.places["mercedes-benz stadium"] = "London"
+    full = await add_game(
+        "EPL", "Manchester United", "Leeds", _soon(3), venue="Old Trafford", city="Manchester"
+    )
+    venue_only = await add_game(
+        "EPL", "Atlanta Falcons", "New Orleans Saints", _soon(4), venue="Mercedes-Benz Stadium"
+    )
+    start = await (await alice.slash("weather")).wait_reply(within=5)
+    assert start.message is not None
+    league = await choose(alice, start.message, "league", "EPL")
+    assert league.message is not None
+    selects = [c for c in league.message.components if c.options]
+    descriptions = [o.description or "" for o in selects[-1].options]
+    assert [d.split(" · ")[1] for d in descriptions] == [
+        "Old Trafford, Manchester",
+        "Mercedes-Benz Stadium",
+    ]
+    for game_id, asked in (
+        (full, "Old Trafford, Manchester"),
+        (venue_only, "Mercedes-Benz Stadium"),
+    ):
+        shown = await choose(alice, league.message, "game", str(game_id))
+        assert shown.message is not None and shown.message.embeds, shown.data
+        assert fake_api.queries[-1]["q"] == asked
