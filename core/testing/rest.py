@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from core.testing.interactions import InteractionRecord
+from core.testing.limits import Errors, callback_errors, invalid_form_body, message_errors
 from core.testing.messages import edit_message, new_message
 from core.testing.state import EPHEMERAL, ApplicationCommand, Channel, StoredFile
 from core.testing.wire import error_reply, json_reply, no_content
@@ -255,6 +256,8 @@ class _Api:
             await record.notify()
             return error_reply(404, "Unknown interaction", 10062)
         body: dict[str, Any] = request[_BODY]
+        if refused := _refusal(callback_errors(body)):
+            return refused
         kind, data = body["type"], body.get("data") or {}
         if kind in (4, 5):
             if kind == 5:
@@ -320,6 +323,8 @@ class _Api:
         record = await self._webhook(request)
         if isinstance(record, web.Response):
             return record
+        if refused := _refusal(message_errors(request[_BODY])):
+            return refused
         original = self.world.messages.get(record.original_id or 0)
         if original is not None and original["flags"] & LOADING:
             # Discord: the first followup after a deferred reply replaces the "thinking" message
@@ -360,6 +365,8 @@ class _Api:
         if isinstance(found, web.Response):
             return found
         record, message = found
+        if refused := _refusal(message_errors(request[_BODY])):
+            return refused
         message["flags"] &= ~LOADING
         edit_message(self.world, message, request[_BODY], request[_UPLOADS], self.d.attachments_url)
         if int(message["id"]) == record.original_id:
@@ -417,6 +424,8 @@ class _Api:
         channel = self._channel(request)
         if isinstance(channel, web.Response):
             return channel
+        if refused := _refusal(message_errors(request[_BODY])):
+            return refused
         guild_id = channel.guild.id if channel.guild else None
         message = new_message(
             self.world,
@@ -440,6 +449,8 @@ class _Api:
         found = self._channel_message(request)
         if isinstance(found, web.Response):
             return found
+        if refused := _refusal(message_errors(request[_BODY])):
+            return refused
         message = edit_message(
             self.world, found[1], request[_BODY] or {}, request[_UPLOADS], self.d.attachments_url
         )
@@ -535,6 +546,11 @@ class _Api:
         update = {**member.to_wire(), "guild_id": str(guild.id)}
         await self.d.gateway.dispatch("GUILD_MEMBER_UPDATE", update, guild.id)
         return no_content()
+
+
+def _refusal(errors: Errors) -> web.Response | None:
+    """Discord's 400 for a body over its limits (see :mod:`core.testing.limits`), or None."""
+    return json_reply(invalid_form_body(errors), 400) if errors else None
 
 
 async def _handle(handler: Any, request: web.Request) -> web.StreamResponse:

@@ -14,6 +14,7 @@ import disnake
 from disnake.ext import commands
 from disnake.interactions import ApplicationCommandInteraction
 
+from core import discord_limits
 from core.backup import BackupError, backup
 from core.plugin import PluginContext
 from core.recovery import UserError
@@ -21,7 +22,6 @@ from plugins.admin.settings import AdminSettings
 from plugins.admin.status import FAIL, OK, config_text, plugins_embed, status_embed
 from plugins.admin.switches import switches_of
 
-MESSAGE_LIMIT = 2000
 GUILD_ONLY = disnake.InteractionContextTypes(guild=True)
 
 
@@ -97,12 +97,15 @@ def build_commands(ctx: PluginContext) -> list[commands.InvokableSlashCommand]:
             target=plugin or "changed",
             data={r.name: r.ok for r in results},
         )
-        await inter.followup.send("\n".join(lines)[:MESSAGE_LIMIT], ephemeral=True)
+        text = discord_limits.fit_text("\n".join(lines), discord_limits.CONTENT)
+        await inter.followup.send(text, ephemeral=True)
 
     @reload.autocomplete("plugin")
-    async def reload_names(inter: ApplicationCommandInteraction, typed: str) -> list[str]:
+    async def reload_names(
+        inter: ApplicationCommandInteraction, typed: str
+    ) -> list[disnake.OptionChoice]:
         names = sorted(n for n in ctx.app.plugins.records if ctx.app.settings.plugin_enabled(n))
-        return [n for n in names if n.startswith(typed.lower())][:25]
+        return discord_limits.choices(n for n in names if n.startswith(typed.lower()))
 
     @commands.slash_command(name="plugins", description="Plugins and their state (owner only).")
     async def plugins(inter: ApplicationCommandInteraction) -> None:
@@ -121,7 +124,7 @@ def build_commands(ctx: PluginContext) -> list[commands.InvokableSlashCommand]:
         await require_owner(ctx, inter)
         text = config_text(ctx.app)
         block = f"```json\n{text}\n```"
-        if len(block) <= MESSAGE_LIMIT:
+        if len(block) <= discord_limits.CONTENT:
             await inter.response.send_message(block, ephemeral=True)
             return
         file = disnake.File(io.BytesIO(text.encode()), filename="config.json")
@@ -182,10 +185,11 @@ def build_commands(ctx: PluginContext) -> list[commands.InvokableSlashCommand]:
                 f"{FAIL if n in off else OK} **{n}** {'off' if n in off else 'on'}" for n in names
             ]
             text = "\n".join(lines) or "No plugin here can be switched off."
+            hint = "Change one with `/admin plugins plugin:<name> enabled:<True|False>`."
+            room = discord_limits.CONTENT - len(hint) - len("Plugins in this server:\n\n")
+            text = discord_limits.fit_text(text, room)
             await inter.response.send_message(
-                f"Plugins in this server:\n{text}\nChange one with "
-                "`/admin plugins plugin:<name> enabled:<True|False>`.",
-                ephemeral=True,
+                f"Plugins in this server:\n{text}\n{hint}", ephemeral=True
             )
             return
         if plugin not in switches.switchable():
@@ -210,7 +214,10 @@ def build_commands(ctx: PluginContext) -> list[commands.InvokableSlashCommand]:
         )
 
     @admin_plugins.autocomplete("plugin")
-    async def switchable_names(inter: ApplicationCommandInteraction, typed: str) -> list[str]:
-        return [n for n in switches_of(ctx).switchable() if n.startswith(typed.lower())][:25]
+    async def switchable_names(
+        inter: ApplicationCommandInteraction, typed: str
+    ) -> list[disnake.OptionChoice]:
+        names = switches_of(ctx).switchable()
+        return discord_limits.choices(n for n in names if n.startswith(typed.lower()))
 
     return [reload, plugins, status, config, backup_command, admin]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import disnake
 from prometheus_client.process_collector import ProcessCollector
 
-from core import __version__
+from core import __version__, discord_limits
 from core.health import gateway_health, timed
 from core.settings import settings_summary
 
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from core.app import App
 
 OK, FAIL = "✅", "❌"
-EMBED_FIELD_LIMIT = 1024
 
 
 def process_started() -> float | None:
@@ -41,14 +40,10 @@ def duration(seconds: float) -> str:
     return f"{minutes}m {secs}s" if minutes else f"{secs}s"
 
 
-def _clip(text: str, limit: int = EMBED_FIELD_LIMIT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def plugins_embed(app: App) -> disnake.Embed:
     """One field per plugin: version, state, commands, last reload and its result, errors."""
     embed = disnake.Embed(title="Plugins")
-    for name, record in sorted(app.plugins.records.items())[:25]:
+    for name, record in sorted(app.plugins.records.items()):
         version = record.plugin.version if record.plugin else "?"
         lines = [f"**{record.state}** · v{version}"]
         if record.commands:
@@ -64,8 +59,8 @@ def plugins_embed(app: App) -> disnake.Embed:
                 lines.append(f"reload error: {last['error']}")
         if record.error:
             lines.append(f"error: {record.error}")
-        embed.add_field(name, _clip("\n".join(lines)), inline=False)
-    return embed
+        embed.add_field(name, "\n".join(lines), inline=False)
+    return discord_limits.fit(embed)
 
 
 async def status_embed(app: App) -> disnake.Embed:
@@ -87,12 +82,12 @@ async def status_embed(app: App) -> disnake.Embed:
         f"shard {s}: {'n/a' if ms is None else f'{ms:.0f} ms'}" for s, ms in shards.items()
     )
     embed.add_field("Gateway", f"{OK if gateway.healthy else FAIL} {latency or gateway.detail}")
-    embed.add_field("Database", _clip(f"{OK if database.healthy else FAIL} {database.detail}"))
+    embed.add_field("Database", f"{OK if database.healthy else FAIL} {database.detail}")
     breaker = cache.data.get("breaker")
     cache_text = f"{OK if cache.healthy else FAIL} {cache.detail}"
-    embed.add_field("Cache", _clip(cache_text + (f" (breaker {breaker})" if breaker else "")))
+    embed.add_field("Cache", cache_text + (f" (breaker {breaker})" if breaker else ""))
     embed.add_field("Plugins", f"{len(app.plugins.loaded())} loaded", inline=False)
-    return embed
+    return discord_limits.fit(embed)
 
 
 def config_text(app: App) -> str:

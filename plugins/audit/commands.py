@@ -22,6 +22,7 @@ from disnake.interactions import (
     ModalInteraction,
 )
 
+from core import discord_limits
 from core.events import Outcome
 from core.plugin import ComponentHandler, PluginContext
 from core.recovery import UserError
@@ -243,7 +244,8 @@ def build_commands(ctx: PluginContext) -> list[commands.InvokableSlashCommand]:
             else "The audit log is intact:"
         )
         body = "\n".join(f"- {line}" for line in lines[:20]) or "- no entries yet"
-        await inter.response.send_message(f"{head}\n{body}", ephemeral=True)
+        text = discord_limits.fit_text(f"{head}\n{body}", discord_limits.CONTENT)
+        await inter.response.send_message(text, ephemeral=True)
 
     @audit.sub_command(name="sessions", description="A member's recent sessions in this server.")
     async def sessions(
@@ -270,6 +272,6 @@ def build_commands(ctx: PluginContext) -> list[commands.InvokableSlashCommand]:
         )
         gap = runtime_of(ctx).settings.session_gap / 60
         embed.set_footer(text=f"A session ends after {gap:g} idle minutes")
-        await inter.response.send_message(embed=embed, ephemeral=True)
+        await inter.response.send_message(embed=discord_limits.fit(embed), ephemeral=True)
 
     return [audit]

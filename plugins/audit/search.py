@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import disnake
 from tortoise.queryset import QuerySet
 
+from core import discord_limits
 from core.validation import ValidationError, escape_markdown
 from plugins.audit.models import AuditEntry
 from plugins.audit.records import CATEGORIES, GLOBAL_CHAIN, chain_of, to_micros, truncate
@@ -149,7 +150,7 @@ def describe_entry(entry: AuditEntry) -> str:
     if entry.detail:
         bits.append(f"— {escape_markdown(entry.detail)}")
     line = " ".join(bits)
-    return line if len(line) <= LINE_LIMIT else line[: LINE_LIMIT - 1] + "…"
+    return discord_limits.clip(line, LINE_LIMIT)
 
 
 def page_embed(
@@ -164,7 +165,7 @@ def page_embed(
     )
     embed.add_field(name="Filters", value=filters.describe(), inline=False)
     embed.set_footer(text=f"Page {page + 1} of {max(pages, 1)}, newest first")
-    return embed
+    return discord_limits.fit(embed)
 
 
 def to_csv(entries: list[AuditEntry]) -> bytes:

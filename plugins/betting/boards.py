@@ -11,6 +11,7 @@ from fractions import Fraction
 
 import disnake
 
+from core import discord_limits
 from core.validation import escape_markdown
 from plugins.betting.maths import OddsFormat, format_odds
 from plugins.betting.models import Leg, Pick
@@ -45,7 +46,7 @@ def stats_embed(
     embed.add_field("Best win", best)
     if record.void:
         embed.set_footer(text=f"{record.void} void pick(s) not counted")
-    return embed
+    return discord_limits.fit(embed)
 
 
 def _pager(prefix: str, state: str, page: int, pages: int) -> list[disnake.ui.Button]:
@@ -90,7 +91,7 @@ def leaderboard_view(
     embed.description = "\n".join(lines) or f"Nobody has {min_picks} graded picks here yet."
     embed.set_footer(text=f"At least {min_picks} graded picks to qualify")
     state = f"{period.value}:{metric.value}:{{page}}:{league or ''}"
-    return embed, _pager(LEADERBOARD, state, page, pages)
+    return discord_limits.fit(embed), _pager(LEADERBOARD, state, page, pages)
 
 
 def list_view(
@@ -106,7 +107,10 @@ def list_view(
     who = f"<@{member_id}>" if member_id else "everyone"
     embed = disnake.Embed(title="Picks", colour=disnake.Colour.blurple())
     header = f"Picks of {who}{f' · {status}' if status else ''} ({total})"
-    body = "\n".join(summary(pick, leg, fmt) for pick, leg in rows)
+    width = discord_limits.share(
+        discord_limits.DESCRIPTION - len(header) - 1, len(rows)
+    )  # a page shows all
+    body = "\n".join(summary(pick, leg, fmt, width) for pick, leg in rows)
     embed.description = f"{header}\n{body or 'No picks.'}"
     state = f"{member_id or 0}:{status or '-'}:{{page}}"
-    return embed, _pager(PICK_LIST, state, page, pages)
+    return discord_limits.fit(embed), _pager(PICK_LIST, state, page, pages)

@@ -18,7 +18,7 @@ from disnake.ext import commands
 from disnake.interactions import ApplicationCommandInteraction, MessageInteraction, ModalInteraction
 from tortoise.expressions import Q
 
-from core import validation
+from core import discord_limits, validation
 from core.recovery import UserError
 from core.responder import PUBLIC
 from core.validation import ValidationError
@@ -124,15 +124,18 @@ def build_commands(betting: Betting) -> list[Any]:
         followed = [f.name for f in settings.api_sports.follow if typed.lower() in f.name.lower()]
         return sorted(set(known) | set(followed))[:25]
 
-    async def game_choices(inter: ApplicationCommandInteraction, typed: str) -> dict[str, str]:
+    async def game_choices(
+        inter: ApplicationCommandInteraction, typed: str
+    ) -> list[disnake.OptionChoice]:
         league = str(inter.filled_options.get("league") or "")
         if inter.guild_id is None or not league:
-            return {}
+            return []
         upcoming = await games.upcoming(inter.guild_id, league, utcnow())
         if not upcoming:  # no schedule: the member types a manual matchup
-            return {typed[:100]: typed[:100]} if typed.strip() else {}
+            return discord_limits.choices([typed[:100]] if typed.strip() else [])
         found = {flow._game_label(g): str(g.id) for g in upcoming}
-        return {k: v for k, v in found.items() if typed.lower() in k.lower()} or found
+        matching = {k: v for k, v in found.items() if typed.lower() in k.lower()}
+        return discord_limits.choices(matching or found)
 
     async def selection_choices(inter: ApplicationCommandInteraction, typed: str) -> list[str]:
         market = str(inter.filled_options.get("market") or "")
@@ -648,14 +651,18 @@ def build_commands(betting: Betting) -> list[Any]:
         await inter.send(text, ephemeral=True, allowed_mentions=disnake.AllowedMentions.none())
 
     @game_result.autocomplete("game")
-    async def manual_games(inter: ApplicationCommandInteraction, typed: str) -> dict[str, str]:
+    async def manual_games(
+        inter: ApplicationCommandInteraction, typed: str
+    ) -> list[disnake.OptionChoice]:
         if inter.guild_id is None:
-            return {}
+            return []
         query = Game.filter(guild_id=inter.guild_id)
         if text := typed.strip():
             query = query.filter(Q(home__icontains=text) | Q(away__icontains=text))
         found = await query.order_by("-id").limit(25)  # newest first; final games to correct too
-        return {f"#{g.id} {flow._game_label(g)}{_settled_label(g)}"[:100]: str(g.id) for g in found}
+        return discord_limits.choices(
+            {f"#{g.id} {flow._game_label(g)}{_settled_label(g)}": str(g.id) for g in found}
+        )
 
     return [bet, stats, leaderboard, setup_, game]
 

@@ -18,6 +18,7 @@ import disnake
 from disnake.interactions import Interaction, MessageInteraction, ModalInteraction
 from disnake.ui.select.string import StringSelect
 
+from core import discord_limits
 from core.recovery import UserError
 from core.validation import ValidationError
 from plugins.betting import access, games, inputs, replies
@@ -40,15 +41,12 @@ NUMBER_MAX_LENGTH = 12
 
 def _game_label(game: Game) -> str:
     when = f" · {game.starts_at:%a %d %b %H:%M} UTC" if game.starts_at else ""
-    return f"{game.matchup}{when}"[:100]
+    return f"{game.matchup}{when}"
 
 
 def league_select(draft: int, leagues: Sequence[str]) -> StringSelect:
-    return StringSelect(
-        custom_id=f"{FLOW}:{draft}:league",
-        placeholder="League",
-        options=[disnake.SelectOption(label=name[:100], value=name) for name in leagues[:25]],
-    )
+    options = [disnake.SelectOption(label=name, value=name) for name in leagues]
+    return discord_limits.select(f"{FLOW}:{draft}:league", options, "League")
 
 
 async def start(betting: Betting, inter: Interaction, draft: int) -> tuple[str, list]:
@@ -139,10 +137,10 @@ async def on_flow(
         upcoming = await games.upcoming(guild_id, league, now)
         if not upcoming:
             raise UserError(f"{league} has no upcoming games any more.")
-        menu = StringSelect(
-            custom_id=f"{FLOW}:{draft}:game",
-            placeholder="Game",
-            options=[disnake.SelectOption(label=_game_label(g), value=str(g.id)) for g in upcoming],
+        menu = discord_limits.select(
+            f"{FLOW}:{draft}:game",
+            [disnake.SelectOption(label=_game_label(g), value=str(g.id)) for g in upcoming],
+            "Game",
         )
         await replies.update(
             inter, content=f"Step 2 of 5: {league} — choose a game.", components=[menu]
@@ -150,10 +148,10 @@ async def on_flow(
         return
     game = await _open_game(guild_id, int(values[0] if step == "game" else args[0]))
     if step == "game":
-        menu = StringSelect(
-            custom_id=f"{FLOW}:{draft}:market:{game.id}",
-            placeholder="Market",
-            options=[disnake.SelectOption(label=m.label, value=m.value) for m in Market],
+        menu = discord_limits.select(
+            f"{FLOW}:{draft}:market:{game.id}",
+            [disnake.SelectOption(label=m.label, value=m.value) for m in Market],
+            "Market",
         )
         await replies.update(
             inter, content=f"Step 3 of 5: {game.matchup} — choose a market.", components=[menu]
@@ -166,12 +164,10 @@ async def on_flow(
             await _send_modal(inter, draft, game, market, None, config)
             return
         names = {Side.HOME: game.home, Side.AWAY: game.away, Side.OVER: "Over", Side.UNDER: "Under"}
-        menu = StringSelect(
-            custom_id=f"{FLOW}:{draft}:side:{game.id}:{market.value}",
-            placeholder="Selection",
-            options=[
-                disnake.SelectOption(label=names[s], value=s.value) for s in sides_for(market)
-            ],
+        menu = discord_limits.select(
+            f"{FLOW}:{draft}:side:{game.id}:{market.value}",
+            [disnake.SelectOption(label=names[s], value=s.value) for s in sides_for(market)],
+            "Selection",
         )
         await replies.update(
             inter,
@@ -205,7 +201,7 @@ async def _send_modal(
 ) -> None:
     custom_id = f"{FLOW}:{draft}:modal:{game.id}:{market.value}:{side.value if side else NO_SIDE}"
     await inter.response.send_modal(
-        title=f"{market.label} · {game.matchup}"[:45],
+        title=discord_limits.clip(f"{market.label} · {game.matchup}", discord_limits.MODAL_TITLE),
         custom_id=custom_id,
         components=_modal(market, draft == 0, config),
     )
@@ -272,10 +268,9 @@ async def _submitted(
     embed = disnake.Embed(title="Confirm your pick", description=leg_line(leg))
     embed.add_field("Risk", f"{stake}u").add_field("To win", f"{to_win}u")
     await inter.send(
-        embed=embed,
+        embed=discord_limits.fit(embed),
         components=_confirm_buttons(created.id, "Place pick"),
         ephemeral=True,
-        allowed_mentions=disnake.AllowedMentions.none(),
     )
 
 
@@ -299,8 +294,10 @@ def parlay_view(
     keeps it from being placed (legs beyond the limits are refused as they are added)."""
     legs = [LegSpec.from_json(d) for d in draft.legs]
     embed = disnake.Embed(title=f"Parlay builder ({len(legs)} of {MAX_PARLAY_LEGS} legs)")
+    width = discord_limits.share(discord_limits.DESCRIPTION, len(legs))
     embed.description = (
-        "\n".join(f"{i}. {leg_line(leg)}" for i, leg in enumerate(legs, 1)) or "No legs yet."
+        "\n".join(f"{i}. {leg_line(leg, width - len(f'{i}. '))}" for i, leg in enumerate(legs, 1))
+        or "No legs yet."
     )
     if legs:
         odds = combined_odds(leg.odds for leg in legs)
@@ -321,7 +318,7 @@ def parlay_view(
         ),
         *_confirm_buttons(draft.id, "Place parlay"),
     ]
-    return "Add 2 to 12 legs, then place the parlay.", embed, buttons
+    return "Add 2 to 12 legs, then place the parlay.", discord_limits.fit(embed), buttons
 
 
 async def on_parlay(

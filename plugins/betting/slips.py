@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import disnake
 
+from core import discord_limits
 from core.validation import escape_markdown
 from plugins.betting.legs import LegSpec
 from plugins.betting.maths import (
@@ -33,18 +34,23 @@ def leg_odds(leg: Leg) -> Fraction:
     return odds_fraction(OddsFormat(leg.odds_format), leg.odds_value)
 
 
-def leg_line(leg: Leg | LegSpec) -> str:
+def leg_line(leg: Leg | LegSpec, width: int | None = None) -> str:
     """``Chiefs @ Bills — Spread · Chiefs +3.5 (-110)``, markdown-escaped, with the odds as
-    the member entered them."""
+    the member entered them. Given a ``width``, the selection and then the matchup are clipped
+    (visibly, after escaping) so that the line takes at most that many characters."""
     line, shown = leg.line, leg.selection
     market = leg.market if isinstance(leg, Leg) else leg.market.value
     if line is not None:
         shown += f" +{line}" if market == "spread" and line > 0 else f" {line}"
     label = {"moneyline": "Moneyline", "spread": "Spread", "total": "Total", "prop": "Prop"}
-    return (
-        f"{escape_markdown(leg.matchup)} — {label[market]} · {escape_markdown(shown)} "
-        f"({format_entered(leg.odds_format, leg.odds_value)})"
-    )
+    middle = f" — {label[market]} · "
+    odds = f" ({format_entered(leg.odds_format, leg.odds_value)})"
+    matchup, shown = escape_markdown(leg.matchup), escape_markdown(shown)
+    room = None if width is None else max(width - len(middle) - len(odds), 2)
+    if room is not None and len(matchup) + len(shown) > room:
+        shown = discord_limits.clip(shown, max(room - len(matchup), room // 2))
+        matchup = discord_limits.clip(matchup, max(room - len(shown), 1))
+    return f"{matchup}{middle}{shown}{odds}"
 
 
 def units(value: Decimal) -> str:
@@ -55,11 +61,16 @@ def slip_embed(pick: Pick, legs: Sequence[Leg], fmt: OddsFormat) -> disnake.Embe
     """The bet slip posted in the picks channel (and shown by ``/bet show``)."""
     title = f"Pick #{pick.id} · {'Parlay' if pick.kind == 'parlay' else 'Straight'}"
     embed = disnake.Embed(title=title, colour=COLOURS.get(pick.status, disnake.Colour.blurple()))
-    embed.description = "\n".join(
-        f"{'' if pick.kind == 'straight' else f'{leg.position}. '}{leg_line(leg)}"
-        + ("" if leg.result == "pending" or pick.kind == "straight" else f" — **{leg.result}**")
-        for leg in legs
-    )
+    straight = pick.kind == "straight"
+    width = discord_limits.share(
+        discord_limits.DESCRIPTION, len(legs)
+    )  # every leg shows, clipped to its share
+    lines = []
+    for leg in legs:
+        number = "" if straight else f"{leg.position}. "
+        result = "" if leg.result == "pending" or straight else f" — **{leg.result}**"
+        lines.append(f"{number}{leg_line(leg, width - len(number) - len(result))}{result}")
+    embed.description = "\n".join(lines)
     embed.add_field("Capper", f"<@{pick.user_id}>")
     embed.add_field("Risk", f"{pick.stake}u")
     embed.add_field("To win", f"{pick.to_win}u")
@@ -73,15 +84,17 @@ def slip_embed(pick: Pick, legs: Sequence[Leg], fmt: OddsFormat) -> disnake.Embe
         embed.add_field("Note", escape_markdown(pick.note), inline=False)
     embed.set_footer(text=f"Pick #{pick.id} · {pick.league}")
     embed.timestamp = pick.placed_at
-    return embed
+    return discord_limits.fit(embed)
 
 
-def summary(pick: Pick, first_leg: Leg | None, fmt: OddsFormat) -> str:
-    """One line of ``/bet list``."""
-    what = leg_line(first_leg) if first_leg and pick.kind == "straight" else "Parlay"
-    if pick.kind == "parlay":
-        what = f"Parlay ({format_odds(Fraction(pick.odds_decimal), fmt)})"
+def summary(pick: Pick, first_leg: Leg | None, fmt: OddsFormat, width: int | None = None) -> str:
+    """One line of ``/bet list``, at most ``width`` characters when given (the leg is clipped)."""
     result = (
         pick.status if pick.result_units is None else f"{pick.status} {units(pick.result_units)}"
     )
-    return f"`#{pick.id}` <@{pick.user_id}> {what} · {pick.stake}u · {result}"
+    head, tail = f"`#{pick.id}` <@{pick.user_id}> ", f" · {pick.stake}u · {result}"
+    room = None if width is None else width - len(head) - len(tail)
+    what = leg_line(first_leg, room) if first_leg and pick.kind == "straight" else "Parlay"
+    if pick.kind == "parlay":
+        what = f"Parlay ({format_odds(Fraction(pick.odds_decimal), fmt)})"
+    return f"{head}{what}{tail}"

@@ -27,7 +27,7 @@ import aiohttp
 from loguru import logger
 
 from core.recovery import RetryableStatus, UserError, retrying
-from core.validation import escape_markdown, neutralise_mentions
+from core.validation import escape_markdown
 from plugins.weather.settings import ENV_KEY, WeatherSettings
 
 USER_AGENT = "dbsbm-weather"
@@ -62,7 +62,7 @@ class MissingKey(WeatherAPIError):
 
 class UnknownLocation(WeatherAPIError):
     def __init__(self, query: str) -> None:
-        shown = escape_markdown(neutralise_mentions(query))
+        shown = escape_markdown(query)
         super().__init__(
             f"WeatherAPI.com knows no place called “{shown}”. Check the spelling, add the "
             "country (`Paris, France`) or pick one of the suggestions as you type."
