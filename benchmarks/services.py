@@ -2,7 +2,7 @@
 
     uv run python benchmarks/services.py [--redis redis://127.0.0.1:6379/0]
 
-- Rate limiting: checks per second of :class:`core.ratelimit.RateLimiter` (memory and Redis)
+- Rate limiting: checks per second of :class:`core.ratelimit.limiter.RateLimiter` (memory and Redis)
   beside the ``limits`` library's moving-window limiter (memory and Redis storage, redis-py).
 - Cache: latency of one ``get`` (hit) of :class:`core.cache.Cache` (memory and Redis) beside raw
   aiocache (``SimpleMemoryCache`` / ``RedisCache`` with aiocache's JSON serializer).
@@ -30,7 +30,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 
 from core.cache import Cache
 from core.events import InteractionInfo, RateLimitRequest
-from core.ratelimit import RateLimiter
+from core.ratelimit.limiter import RateLimiter
 from core.settings import CacheSettings, RateLimitSettings
 
 USERS = 1000

@@ -24,7 +24,9 @@ from core.migrations import upgrade
 from core.pipeline import Pipeline
 from core.plugin import DependencyError, PluginError
 from core.plugin_manager import PluginManager, PluginState, Prepared
-from core.ratelimit import LimitError, RateLimiter, RateLimitHooks, block_event
+from core.ratelimit.hooks import RateLimitHooks, block_event
+from core.ratelimit.limiter import RateLimiter
+from core.ratelimit.limits import LimitError
 from core.recovery import RecoveryHooks
 from core.reloader import Reloader
 from core.settings import ConfigError, Settings, config_path, source_of

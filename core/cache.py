@@ -44,7 +44,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiocache import RedisCache, SimpleMemoryCache
 from aiocache.serializers import BaseSerializer
@@ -52,9 +52,8 @@ from loguru import logger
 from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from core.breaker import REDIS_DOWN, REDIS_TIMEOUT, BreakerState, CircuitBreaker, Clock
 from core.events import HealthResult
 from core.hooks import acall
 from core.settings import CacheSettings
@@ -63,18 +62,12 @@ if TYPE_CHECKING:
     import pluggy
 
 T = TypeVar("T")
-Clock = Callable[[], float]
-BreakerState = Literal["closed", "open", "half_open"]
-
-REDIS_TIMEOUT = 0.5
-"""Connect and command timeout (seconds) of the cache's Redis client."""
 LOCK_TTL_MS = 10_000
 """Lifetime of the cross-process compute lock; a computer slower than this loses exclusivity."""
 POLL_MAX = 0.1
 """Longest pause (seconds) between polls of a waiter for a value another process computes."""
 PENDING_MAX = 10_000
 """Invalidations remembered while Redis is away, to replay when it is back."""
-_REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError, asyncio.TimeoutError)
 
 
 # --- JSON -------------------------------------------------------------------------------------
@@ -123,61 +116,6 @@ class JsonSerializer(BaseSerializer):
     def loads(self, value: str | None) -> Any:
         """Deserialize; ``None`` (a miss) stays ``None``."""
         return None if value is None else loads(value)
-
-
-# --- circuit breaker --------------------------------------------------------------------------
-
-
-class CircuitBreaker:
-    """Closed → (``failures`` consecutive failures) → open → (``cooldown``) → half-open: one
-    probe; success closes, failure opens again."""
-
-    def __init__(self, failures: int, cooldown: float, clock: Clock) -> None:
-        self._failures = failures
-        self._cooldown = cooldown
-        self._clock = clock
-        self._count = 0
-        self._opened_at: float | None = None
-        self._probing = False
-
-    @property
-    def state(self) -> BreakerState:
-        """The current state (open turns half-open once the cooldown is over)."""
-        if self._opened_at is None:
-            return "closed"
-        if self._probing or self._clock() - self._opened_at >= self._cooldown:
-            return "half_open"
-        return "open"
-
-    def allow(self) -> bool:
-        """May Redis be used now? In half-open only the one probe is let through."""
-        if self._opened_at is None:
-            return True
-        if not self._probing and self._clock() - self._opened_at >= self._cooldown:
-            self._probing = True
-            return True
-        return False
-
-    def success(self) -> bool:
-        """Record a success; true when this closed the breaker."""
-        self._count = 0
-        self._probing = False
-        was_open = self._opened_at is not None
-        self._opened_at = None
-        return was_open
-
-    def failure(self) -> bool:
-        """Record a failure; true when this opened a closed breaker (a failed probe re-opens
-        it silently)."""
-        self._count += 1
-        if self._probing:
-            self._probing = False
-            self._opened_at = self._clock()
-            return False
-        if self._opened_at is None and self._count >= self._failures:
-            self._opened_at = self._clock()
-            return True
-        return False
 
 
 # --- the cache --------------------------------------------------------------------------------
@@ -445,7 +383,7 @@ class Cache:
             raise _RedisFailed
         try:
             result = await call()
-        except _REDIS_DOWN as exc:
+        except REDIS_DOWN as exc:
             self._last_error = f"{type(exc).__name__}: {exc}"
             if ns is not None:
                 self._stat(ns).errors += 1
@@ -468,7 +406,7 @@ class Cache:
         for kind, ns, arg in pending:
             try:
                 await self._redis_invalidate(kind, ns, arg)
-            except _REDIS_DOWN:
+            except REDIS_DOWN:
                 self._pending.append((kind, ns, arg))
         await self._memory.clear()
         self._tags.clear()

@@ -37,7 +37,7 @@ from core.events import (
 )
 from core.hooks import acall, emit
 from core.logging import current_interaction
-from core.ratelimit import denial_message
+from core.ratelimit.messages import denial_message
 from core.recovery import Degraded, HandledFailure, UserError, new_error_id, run_with_recovery
 from core.responder import InteractionExpired, Responder, answers_publicly
 from core.validation import ValidationError

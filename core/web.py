@@ -12,7 +12,7 @@ Endpoints (status 200 when healthy, 503 when not; JSON bodies):
 
 Every request counts against ``[ratelimit] web`` per client address (429 with ``Retry-After``
 beyond it; refusals are reported as at most two security events per address and period, see
-:class:`~core.ratelimit.WebRateLimit`). Requests older than HTTP/1.0 are refused with 505.
+:class:`~core.ratelimit.web.WebRateLimit`). Requests older than HTTP/1.0 are refused with 505.
 
 aiohttp freezes its router once the server starts, so plugin routes are kept in the server's own
 table and served by one dispatching handler; :meth:`WebServer.add_routes` returns the undo step
@@ -34,7 +34,7 @@ from core import health
 from core.compat import aiohttp as compat_aiohttp
 from core.events import SecurityEvent
 from core.hooks import emit
-from core.ratelimit import WebRateLimit
+from core.ratelimit.web import WebRateLimit
 from core.settings import ConfigError
 
 if TYPE_CHECKING:

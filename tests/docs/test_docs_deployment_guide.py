@@ -17,7 +17,7 @@ GUIDE = (ROOT / "docs" / "DEPLOYMENT_GUIDE.md").read_text(encoding="utf-8")
 TROUBLESHOOTING = GUIDE[GUIDE.index("## 10. Troubleshooting") : GUIDE.index("## 11.")]
 
 START_UP_MODULES = ["core/settings.py", "core/plugin_manager.py", "core/app.py", "core/database.py"]
-START_UP_MODULES += ["core/ratelimit.py"]
+START_UP_MODULES += ["core/ratelimit/limits.py"]
 ERRORS = {"ConfigError", "PluginError", "DependencyError", "DatabaseError", "DatabaseUnavailable"}
 ERRORS |= {"MigrationError", "LimitError"}
 # Programming errors of the framework's own API, not something an operator can meet or fix.

@@ -14,17 +14,11 @@ from loguru import logger
 from core.events import InteractionInfo, RateLimitDecision, RateLimitRequest, SecurityEvent
 from core.hooks import acall, new_plugin_manager
 from core.hookspecs import hookimpl
-from core.ratelimit import (
-    PROBE_INTERVAL,
-    Limit,
-    LimitError,
-    RateLimiter,
-    RateLimitHooks,
-    WebRateLimit,
-    block_event,
-    denial_message,
-    parse_limit,
-)
+from core.ratelimit.hooks import RateLimitHooks, block_event
+from core.ratelimit.limiter import PROBE_INTERVAL, RateLimiter
+from core.ratelimit.limits import Limit, LimitError, parse_limit
+from core.ratelimit.messages import denial_message
+from core.ratelimit.web import WebRateLimit
 from core.settings import RateLimitSettings
 from core.testing import FaultProxy
 

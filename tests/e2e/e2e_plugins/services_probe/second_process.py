@@ -18,7 +18,7 @@ from typing import Any
 
 from core.cache import Cache
 from core.events import InteractionInfo, RateLimitRequest
-from core.ratelimit import RateLimiter
+from core.ratelimit.limiter import RateLimiter
 from core.settings import CacheSettings, RateLimitSettings
 
 

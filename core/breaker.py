@@ -1,0 +1,79 @@
+"""The one design for "a backend is down": a circuit breaker, used by the cache and the rate
+limiter alike for Redis.
+
+Closed, every call goes to the backend. ``failures`` consecutive failures open it: callers use
+their in-process fallback (the memory cache, per-process limits) without waiting on the backend.
+After ``cooldown`` seconds it is half-open: exactly one call probes the backend; success closes
+it, failure opens it again for another cooldown. ``down_since`` is when it last opened from
+closed (the start of the outage), for health reports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Literal
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+Clock = Callable[[], float]
+BreakerState = Literal["closed", "open", "half_open"]
+
+REDIS_TIMEOUT = 0.5
+"""Connect and command timeout (seconds) of every Redis client of the core."""
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError, asyncio.TimeoutError)
+"""The exceptions that mean Redis is unreachable (as opposed to a refused command)."""
+
+
+class CircuitBreaker:
+    """Closed → (``failures`` consecutive failures) → open → (``cooldown``) → half-open: one
+    probe; success closes, failure opens again (see the module's docstring)."""
+
+    def __init__(self, failures: int, cooldown: float, clock: Clock) -> None:
+        self._failures = failures
+        self._cooldown = cooldown
+        self._clock = clock
+        self._count = 0
+        self._opened_at: float | None = None
+        self._probing = False
+        self.down_since: float | None = None
+
+    @property
+    def state(self) -> BreakerState:
+        """The current state (open turns half-open once the cooldown is over)."""
+        if self._opened_at is None:
+            return "closed"
+        if self._probing or self._clock() - self._opened_at >= self._cooldown:
+            return "half_open"
+        return "open"
+
+    def allow(self) -> bool:
+        """May Redis be used now? In half-open only the one probe is let through."""
+        if self._opened_at is None:
+            return True
+        if not self._probing and self._clock() - self._opened_at >= self._cooldown:
+            self._probing = True
+            return True
+        return False
+
+    def success(self) -> bool:
+        """Record a success; true when this closed the breaker."""
+        self._count = 0
+        self._probing = False
+        was_open = self._opened_at is not None
+        self._opened_at = self.down_since = None
+        return was_open
+
+    def failure(self) -> bool:
+        """Record a failure; true when this opened a closed breaker (a failed probe re-opens
+        it silently)."""
+        self._count += 1
+        if self._probing:
+            self._probing = False
+            self._opened_at = self._clock()
+            return False
+        if self._opened_at is None and self._count >= self._failures:
+            self._opened_at = self.down_since = self._clock()
+            return True
+        return False

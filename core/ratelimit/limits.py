@@ -1,0 +1,104 @@
+"""Limit strings (``"5/60s"``), the buckets a request is counted in, and the block policy."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from core.events import RateLimitDecision
+
+BLOCK_MEMORY = 86_400.0
+"""A block within this many seconds of the previous one doubles it."""
+BLOCK_CAP = 86_400.0
+"""No block lasts longer than this (seconds)."""
+
+
+class LimitError(ValueError):
+    """A limit string that cannot be read; the message names the setting, the value and the
+    expected form. ``reason`` is the message after the setting; ``loc`` is the setting's place
+    in the settings (``("ratelimit", "default")``), empty for a limit that is no setting."""
+
+    def __init__(self, setting: str, reason: str, loc: tuple[str, ...] = ()) -> None:
+        super().__init__(f"{setting}: {reason}")
+        self.reason, self.loc = reason, loc
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """``count`` requests per ``period`` seconds."""
+
+    count: int
+    period: float
+
+    def __str__(self) -> str:
+        return f"{self.count}/{self.period:g}s"
+
+
+_LIMIT_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)?\s*(ms|s|m|h|d)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+@lru_cache(maxsize=256)
+def parse_limit(text: str, setting: str | tuple[str, ...] = "limit") -> Limit:
+    """Read ``"<count>/<period><unit>"``: ``"5/60s"``, ``"3/1m"``, ``"100/1h"``, ``"1000/1d"``
+    (units ms, s, m, h, d; ``"10/m"`` means per minute). ``setting`` names where it came from
+    in the error message: a label, or the setting's place in the settings
+    (``("ratelimit", "default")``, shown ``[ratelimit] default`` and kept as the error's ``loc``).
+    """
+    loc = setting if isinstance(setting, tuple) else ()
+    label = f"[{loc[0]}] {'.'.join(loc[1:])}" if loc else str(setting)
+    match = _LIMIT_RE.match(text) if isinstance(text, str) else None
+    if match is None or (match.group(2) is None and match.group(3) is None):
+        raise LimitError(
+            label,
+            f"invalid rate limit {text!r}; expected '<count>/<period><unit>' "
+            "such as '5/60s', '3/1m' or '100/1h' (units: ms, s, m, h, d)",
+            loc,
+        )
+    count = int(match.group(1))
+    period = float(match.group(2) or 1) * _UNITS[match.group(3) or "s"]
+    if count < 1 or period <= 0:
+        raise LimitError(label, f"invalid rate limit {text!r}; count and period must be > 0", loc)
+    return Limit(count, period)
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """One counter a request is checked against."""
+
+    scope: str  # "user", "guild", "channel", "global", or "key" for check_key
+    key: str
+    limit: Limit
+
+
+@dataclass(frozen=True, slots=True)
+class BlockPolicy:
+    """When and how long repeated violators are blocked."""
+
+    after: int
+    window: float
+    seconds: float
+    memory: float = BLOCK_MEMORY
+    cap: float = BLOCK_CAP
+
+    def duration(self, level: int) -> float:
+        """The length of the ``level``-th consecutive block (1, 2, 3, … → x1, x2, x4, …)."""
+        return min(self.cap, self.seconds * 2.0 ** min(level - 1, 60))
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A store's answer for one request (``new_block``: this request started a block)."""
+
+    allowed: bool
+    retry_after: float = 0.0
+    scope: str = ""
+    blocked: bool = False
+    new_block: bool = False
+
+    def decision(self) -> RateLimitDecision:
+        return RateLimitDecision(self.allowed, self.retry_after, self.scope, self.blocked)
+
+
+ALLOW = Verdict(True)

@@ -1,0 +1,191 @@
+"""Where the windows live: :class:`MemoryStore` (one process) and :class:`RedisStore` (shared)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import secrets
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from core.ratelimit.limits import ALLOW, BLOCK_MEMORY, BlockPolicy, Bucket, Verdict
+
+SWEEP_INTERVAL = 60.0
+"""Seconds between sweeps of expired windows in the memory store."""
+
+
+class _Window:
+    __slots__ = ("period", "stamps")
+
+    def __init__(self, period: float) -> None:
+        self.period = period
+        self.stamps: deque[float] = deque()
+
+    def prune(self, now: float) -> None:
+        edge = now - self.period
+        while self.stamps and self.stamps[0] <= edge:
+            self.stamps.popleft()
+
+
+@dataclass(slots=True)
+class _Block:
+    until: float
+    level: int
+    at: float
+
+
+class MemoryStore:
+    """Sliding windows in process memory. A check never awaits, so it is atomic in asyncio."""
+
+    def __init__(self) -> None:
+        self._windows: dict[str, _Window] = {}
+        self._violations: dict[str, _Window] = {}
+        self._blocks: dict[str, _Block] = {}
+        self._last_sweep = -math.inf
+
+    def hit(
+        self, buckets: Sequence[Bucket], subject: str | None, policy: BlockPolicy | None, now: float
+    ) -> Verdict:
+        """Check ``buckets`` (and ``subject``'s block) and count the request if all accept."""
+        if now - self._last_sweep >= SWEEP_INTERVAL:
+            self._sweep(now)
+        if subject is not None and policy is not None:
+            block = self._blocks.get(subject)
+            if block is not None and block.until > now:
+                return Verdict(False, block.until - now, "block", blocked=True)
+        denied: Verdict | None = None
+        windows = []
+        for bucket in buckets:
+            window = self._windows.get(bucket.key)
+            if window is None:
+                window = self._windows[bucket.key] = _Window(bucket.limit.period)
+            window.prune(now)
+            windows.append(window)
+            stamps, count = window.stamps, bucket.limit.count
+            if len(stamps) >= count:
+                retry = stamps[len(stamps) - count] + bucket.limit.period - now
+                if denied is None or retry > denied.retry_after:
+                    denied = Verdict(False, retry, bucket.scope)
+        if denied is not None:
+            if subject is not None and policy is not None:
+                return self._violation(subject, policy, now) or denied
+            return denied
+        for window in windows:
+            window.stamps.append(now)
+        return ALLOW
+
+    def _violation(self, subject: str, policy: BlockPolicy, now: float) -> Verdict | None:
+        strikes = self._violations.get(subject)
+        if strikes is None:
+            strikes = self._violations[subject] = _Window(policy.window)
+        strikes.prune(now)
+        strikes.stamps.append(now)
+        if len(strikes.stamps) < policy.after:
+            return None
+        del self._violations[subject]
+        previous = self._blocks.get(subject)
+        level = previous.level + 1 if previous and now - previous.at < policy.memory else 1
+        duration = policy.duration(level)
+        self._blocks[subject] = _Block(now + duration, level, now)
+        return Verdict(False, duration, "block", blocked=True, new_block=True)
+
+    def _sweep(self, now: float) -> None:
+        self._last_sweep = now
+        for table in (self._windows, self._violations):
+            for key in [
+                k for k, w in table.items() if not w.stamps or w.stamps[-1] <= now - w.period
+            ]:
+                del table[key]
+        expired = [
+            k for k, b in self._blocks.items() if b.until <= now and now - b.at >= BLOCK_MEMORY
+        ]
+        for key in expired:
+            del self._blocks[key]
+
+
+_LUA = """
+local function f(x) return string.format('%.17g', x) end
+local now = tonumber(ARGV[1])
+local member = ARGV[2]
+local nb = tonumber(ARGV[3])
+local policy = ARGV[4 + 2 * nb] == '1'
+local vkey, bkey = KEYS[nb + 1], KEYS[nb + 2]
+if policy then
+  local untl = tonumber(redis.call('HGET', bkey, 'until') or '0')
+  if untl > now then return {0, f(untl - now), 0, 0} end
+end
+local denied, retry = 0, 0
+for i = 1, nb do
+  local count, period = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', f(now - period))
+  local n = redis.call('ZCARD', KEYS[i])
+  if n >= count then
+    local e = redis.call('ZRANGE', KEYS[i], n - count, n - count, 'WITHSCORES')
+    local r = tonumber(e[2]) + period - now
+    if denied == 0 or r > retry then denied, retry = i, r end
+  end
+end
+if denied > 0 then
+  if policy then
+    local after, window = tonumber(ARGV[5 + 2 * nb]), tonumber(ARGV[6 + 2 * nb])
+    local seconds, memory = tonumber(ARGV[7 + 2 * nb]), tonumber(ARGV[8 + 2 * nb])
+    local cap = tonumber(ARGV[9 + 2 * nb])
+    redis.call('ZREMRANGEBYSCORE', vkey, '-inf', f(now - window))
+    redis.call('ZADD', vkey, ARGV[1], member)
+    redis.call('PEXPIRE', vkey, math.ceil(window * 1000))
+    if redis.call('ZCARD', vkey) >= after then
+      local prev = redis.call('HMGET', bkey, 'level', 'at')
+      local level = 1
+      if prev[1] and now - tonumber(prev[2]) < memory then level = tonumber(prev[1]) + 1 end
+      local duration = math.min(cap, seconds * 2 ^ math.min(level - 1, 60))
+      redis.call('HSET', bkey, 'until', f(now + duration), 'level', level, 'at', ARGV[1])
+      redis.call('PEXPIRE', bkey, math.ceil((memory + duration) * 1000))
+      redis.call('DEL', vkey)
+      return {0, f(duration), 0, 1}
+    end
+  end
+  return {0, f(retry), denied, 0}
+end
+for i = 1, nb do
+  redis.call('ZADD', KEYS[i], ARGV[1], member)
+  redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[3 + 2 * i]) * 1000))
+end
+return {1, '0', 0, 0}
+"""
+
+
+class RedisStore:
+    """Sliding windows in Redis sorted sets, shared by every process of the bot."""
+
+    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+        self._client = client
+        self._prefix = prefix
+        self._script = client.register_script(_LUA)
+        self._tag = secrets.token_hex(4)
+        self._counter = itertools.count()
+
+    async def hit(
+        self, buckets: Sequence[Bucket], subject: str | None, policy: BlockPolicy | None, now: float
+    ) -> Verdict:
+        """Check and count in one round trip (EVALSHA); same semantics as :class:`MemoryStore`."""
+        keys = [f"{self._prefix}:w:{b.key}" for b in buckets]
+        args: list[Any] = [repr(now), f"{now!r}:{self._tag}:{next(self._counter)}", len(buckets)]
+        for bucket in buckets:
+            args += [bucket.limit.count, repr(bucket.limit.period)]
+        if subject is not None and policy is not None:
+            keys += [f"{self._prefix}:v:{subject}", f"{self._prefix}:b:{subject}"]
+            args += ["1", policy.after, repr(policy.window), repr(policy.seconds)]
+            args += [repr(policy.memory), repr(policy.cap)]
+        else:
+            args.append("0")
+        allowed, retry, index, new_block = await self._script(keys=keys, args=args)
+        if allowed:
+            return ALLOW
+        retry_after = float(retry)
+        if int(index) == 0:
+            return Verdict(False, retry_after, "block", blocked=True, new_block=bool(new_block))
+        return Verdict(False, retry_after, buckets[int(index) - 1].scope)
