@@ -107,63 +107,71 @@ def fit_text(text: str, limit: int) -> str:
     return clip(lines[0], limit - len(note) - 1) + "\n" + note
 
 
-def _embed_size(embed: disnake.Embed) -> int:
-    """What Discord counts of an embed against the 6,000 of a message."""
-    return (
-        len(embed.title or "")
-        + len(embed.description or "")
-        + sum(len(f.name or "") + len(f.value or "") for f in embed.fields)
-        + len(embed.footer.text or "")
-        + len(embed.author.name or "")
-    )
+MIN_PART = 64
+"""For the 6,000 total, the description and field values are shortened alike, none below this
+many characters; when that is not enough, trailing fields are left out."""
 
 
-def fit(embed: disnake.Embed, total: int = EMBEDS_TOTAL) -> disnake.Embed:
-    """Clip ``embed`` in place to Discord's limits (and to ``total`` characters in all) and
-    return it."""
+def _hidden_note(hidden: int) -> tuple[str, str]:
+    return ELLIPSIS, f"{more(hidden)} not shown"
+
+
+def _cap(lengths: Sequence[int], budget: int) -> int | None:
+    """The largest ``cap`` (at least :data:`MIN_PART`) such that the parts, each cut to ``cap``,
+    fit in ``budget``; None if even :data:`MIN_PART` is too much."""
+    if sum(lengths) <= budget:
+        return max(lengths, default=0)
+    low, high = MIN_PART, max(lengths)
+    if sum(min(n, low) for n in lengths) > budget:
+        return None
+    while low < high:
+        middle = (low + high + 1) // 2
+        if sum(min(n, middle) for n in lengths) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def fit(embed: disnake.Embed) -> disnake.Embed:
+    """Clip ``embed`` in place to Discord's limits, the 6,000 characters in all included, and
+    return it. For the total, the description and the field values are shortened alike (the
+    longest first, see :data:`MIN_PART`), then trailing fields are left out."""
     if embed.title:
         embed.title = clip(embed.title, TITLE)
-    if embed.description:
-        embed.description = fit_text(embed.description, DESCRIPTION)
-    fields = embed.fields
-    if len(fields) > FIELDS:
-        left = len(fields) - FIELDS + 1
-        for index in range(len(fields) - 1, FIELDS - 2, -1):
-            embed.remove_field(index)
-        embed.add_field("…", f"{more(left)} not shown", inline=False)
-    for index, field in enumerate(embed.fields):
-        embed.set_field_at(
-            index,
-            clip(field.name or EMPTY_FIELD, FIELD_NAME),
-            fit_text(field.value or EMPTY_FIELD, FIELD_VALUE),
-            inline=bool(field.inline),
-        )
     if embed.footer.text:
         embed.set_footer(text=clip(embed.footer.text, FOOTER), icon_url=embed.footer.icon_url)
     if embed.author.name:
         author = embed.author
-        embed.set_author(
-            name=clip(author.name or "", AUTHOR), url=author.url, icon_url=author.icon_url
-        )
-    _shrink(embed, total)
+        name = clip(author.name or "", AUTHOR)
+        embed.set_author(name=name, url=author.url, icon_url=author.icon_url)
+    description = fit_text(embed.description, DESCRIPTION) if embed.description else ""
+    fields = [
+        (clip(f.name or EMPTY_FIELD, FIELD_NAME), fit_text(f.value or EMPTY_FIELD, FIELD_VALUE))
+        for f in embed.fields
+    ]
+    inline = [bool(f.inline) for f in embed.fields]
+    hidden = len(fields) - FIELDS + 1 if len(fields) > FIELDS else 0
+    del fields[len(fields) - hidden :]
+    while True:
+        fixed = len(embed.title or "") + len(embed.footer.text or "") + len(embed.author.name or "")
+        fixed += sum(len(name) for name, _ in fields)
+        fixed += sum(map(len, _hidden_note(hidden))) if hidden else 0
+        lengths = [len(description), *(len(value) for _, value in fields)]
+        cap = _cap(lengths, EMBEDS_TOTAL - fixed)
+        if cap is not None or not fields:
+            break
+        fields.pop()
+        hidden += 1
+    cap = max(1, EMBEDS_TOTAL - fixed) if cap is None else cap
+    if description:
+        embed.description = fit_text(description, cap)
+    embed.clear_fields()
+    for (name, value), is_inline in zip(fields, inline, strict=False):
+        embed.add_field(name, fit_text(value, cap), inline=is_inline)
+    if hidden:
+        embed.add_field(*_hidden_note(hidden), inline=False)
     return embed
-
-
-def _shrink(embed: disnake.Embed, total: int) -> None:
-    """Take what is over ``total`` off the description, then off the longest field values."""
-    excess = _embed_size(embed) - total
-    if excess > 0 and embed.description:
-        embed.description = fit_text(embed.description, max(1, len(embed.description) - excess))
-        excess = _embed_size(embed) - total
-    while excess > 0 and embed.fields:
-        index, longest = max(enumerate(embed.fields), key=lambda pair: len(pair[1].value or ""))
-        value = longest.value or ""
-        if len(value) <= 1:
-            embed.remove_field(len(embed.fields) - 1)
-        else:
-            shorter = fit_text(value, max(1, len(value) - excess))
-            embed.set_field_at(index, longest.name, shorter, inline=bool(longest.inline))
-        excess = _embed_size(embed) - total
 
 
 def select(
