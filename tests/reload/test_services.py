@@ -112,7 +112,7 @@ async def test_an_unloaded_provider_gives_none(start_bench: Starter, plugin_pack
 def test_a_name_offered_by_another_plugin_is_refused() -> None:
     services = Services()
     withdraw = services.offer("clock.version", "clock", "first")
-    with pytest.raises(PluginError, match="'clock.version', which plugin 'clock' already offers"):
+    with pytest.raises(PluginError, match=r"'clock\.version', which plugin 'clock' already offers"):
         services.offer("clock.version", "other", "second")
     replaced = services.offer("clock.version", "clock", "again")  # its own name: replaced
     withdraw()  # the stale withdrawal leaves the newer offer in place
