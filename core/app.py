@@ -23,7 +23,7 @@ from core.logging import hide_secrets
 from core.migrations import upgrade
 from core.pipeline import Pipeline
 from core.plugin import DependencyError, PluginError
-from core.plugin_manager import PluginManager, PluginState, Prepared
+from core.plugin_manager import PluginManager, Prepared
 from core.ratelimit.hooks import RateLimitHooks, block_event
 from core.ratelimit.limiter import RateLimiter
 from core.ratelimit.limits import LimitError
@@ -171,9 +171,6 @@ class App:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
-
-    def plugin_states(self) -> dict[str, PluginState]:
-        return {n: r.state for n, r in self.plugins.records.items()}
 
 
 def _log_progress(app: str, version: str) -> None:

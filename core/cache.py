@@ -41,7 +41,7 @@ import json
 import secrets
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -293,38 +293,6 @@ class Cache:
         serving = "memory" if state != "closed" else "Redis, retrying"
         detail = f"Redis unreachable ({self._last_error}); serving from {serving} (breaker {state})"
         return HealthResult("cache", False, detail, data=data)
-
-    async def warm(
-        self,
-        namespace: str,
-        items: Mapping[str, Any] | Iterable[tuple[str, Any]],
-        ttl: float | None = None,
-    ) -> int:
-        """Store many values at once (one round trip on Redis); returns how many."""
-        pairs = list(items.items() if isinstance(items, Mapping) else items)
-        pairs = [(k, v) for k, v in pairs if v is not None]
-        seconds = self._ttl(namespace, ttl)
-        if self._redis is not None:
-            client = self._redis.client
-
-            async def write_all() -> None:
-                async with client.pipeline(transaction=False) as pipe:
-                    for key, value in pairs:
-                        await self._write_script(
-                            keys=[self._vkey(namespace), self._dkey(namespace, key)],
-                            args=[dumps(value), int(seconds * 1000)],
-                            client=pipe,
-                        )
-                    await pipe.execute()
-
-            try:
-                await self._redis_call(namespace, write_all)
-                return len(pairs)
-            except _RedisFailed:
-                pass
-        for key, value in pairs:
-            await self._memory_write(namespace, key, value, seconds, ())
-        return len(pairs)
 
     async def claim(self, key: str, ttl: float) -> bool:
         """True for the first caller (in any process) to claim ``key`` within ``ttl`` seconds

@@ -421,20 +421,13 @@ class Database:
 
     # --- runtime app registration (hot reload) -------------------------------------------
 
-    def register_app(self, spec: AppSpec, modules: Sequence[ModuleType] | None = None) -> None:
-        """Add a plugin's app to the live ORM (no second ``Tortoise.init``).
+    def replace_app(self, spec: AppSpec, modules: Sequence[ModuleType] | None = None) -> None:
+        """Add a plugin's app to the live ORM (no second ``Tortoise.init``), or swap it for new
+        model classes (e.g. a re-imported models module).
 
         ``modules`` are the already imported models modules; by default ``spec.models`` are
-        imported (``sys.modules`` is reused, so a reloader passes the fresh modules).
-        """
-        if spec.label in self._apps():
-            raise DatabaseError(f"app {spec.label!r} is already registered: use replace_app()")
-        self._install(spec, self._import(spec, modules))
-
-    def replace_app(self, spec: AppSpec, modules: Sequence[ModuleType] | None = None) -> None:
-        """Swap a plugin's app for new model classes (e.g. a re-imported models module).
-
-        Other apps' queries keep running; old classes stay usable by stale references.
+        imported (``sys.modules`` is reused, so a reloader passes the fresh modules). Other
+        apps' queries keep running; old classes stay usable by stale references.
         """
         loaded = self._import(spec, modules)  # fail before touching the live registry
         if spec.label in self._apps():

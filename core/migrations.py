@@ -466,20 +466,30 @@ async def _undo_file(conn: BaseDBAsyncClient, spec: AppSpec, path: Path) -> None
 
 
 async def _apply_pending(
-    conn: BaseDBAsyncClient, spec: AppSpec, progress: Progress | None
+    conn: BaseDBAsyncClient,
+    spec: AppSpec,
+    *,
+    own_transactions: bool,
+    progress: Progress | None = None,
+    done: list[Path] | None = None,
 ) -> list[str]:
-    """Apply the app's pending files, each in its own transaction where DDL is transactional."""
-    applied: list[str] = []
+    """The one loop that applies migrations: the app's pending files, in order, on ``conn``.
+
+    ``own_transactions``: each file in its own transaction where DDL is transactional (else the
+    caller's transaction, if any, holds them all). Each file is appended to ``done`` once it is
+    applied, so a caller can undo them after a later failure; returns the applied names.
+    """
+    applied_now = [] if done is None else done
     for path in _pending_files(spec, set(await _versions(conn, spec.label))):
-        if _dialect(conn) in TRANSACTIONAL_DDL:
+        if own_transactions and _dialect(conn) in TRANSACTIONAL_DDL:
             async with in_transaction(conn.connection_name) as transaction:
                 await _apply_file(transaction, spec, path)
         else:
             await _apply_file(conn, spec, path)
-        applied.append(path.name)
+        applied_now.append(path)
         if progress is not None:
             progress(spec.label, path.name)
-    return applied
+    return [p.name for p in applied_now]
 
 
 def _core_first(specs: Sequence[AppSpec]) -> list[AppSpec]:
@@ -509,7 +519,9 @@ async def upgrade(
                 CORE_APP, None, f"cannot prepare {where}: {one_line(exc)}"
             ) from exc
         for spec in _core_first(specs):
-            result[spec.label] = await _apply_pending(conn, spec, progress)
+            result[spec.label] = await _apply_pending(
+                conn, spec, own_transactions=True, progress=progress
+            )
     return result
 
 
@@ -553,14 +565,11 @@ async def migration_transaction(
         await ensure_version_table(conn)
         if dialect in TRANSACTIONAL_DDL:
             async with in_transaction(connection) as transaction:
-                yield await _apply_all(transaction, spec)
+                yield await _apply_pending(transaction, spec, own_transactions=False)
             return
         done: list[Path] = []
         try:
-            for path in _pending_files(spec, set(await _versions(conn, spec.label))):
-                await _apply_file(conn, spec, path)
-                done.append(path)
-            yield [p.name for p in done]
+            yield await _apply_pending(conn, spec, own_transactions=False, done=done)
         except BaseException:
             for path in reversed(done):
                 await _undo_file(conn, spec, path)
@@ -569,18 +578,3 @@ async def migration_transaction(
 
 def _pending_files(spec: AppSpec, done: set[str]) -> list[Path]:
     return [p for p in migration_files(spec) if p.name not in done]
-
-
-async def _apply_all(conn: BaseDBAsyncClient, spec: AppSpec) -> list[str]:
-    applied_now = []
-    for path in _pending_files(spec, set(await _versions(conn, spec.label))):
-        await _apply_file(conn, spec, path)
-        applied_now.append(path.name)
-    return applied_now
-
-
-async def upgrade_one(spec: AppSpec, connection: str = CONNECTION) -> list[str]:
-    """Apply one app's pending migrations on the live connection (see
-    :func:`migration_transaction`, which lets the caller undo them)."""
-    async with migration_transaction(spec, connection) as applied_now:
-        return applied_now

@@ -25,7 +25,6 @@ from loguru import logger
 from pluggy import PluginValidationError
 from pydantic import BaseModel, ValidationError
 
-import plugins as local_plugins
 from core.hooks import acall, emit, flatten, validated_hooks
 from core.logging import hide_secrets, redact
 from core.plugin import (
@@ -44,7 +43,8 @@ if TYPE_CHECKING:
     from core.app import App
 
 ENTRY_POINT_GROUP = "dbsbm.plugins"
-LOCAL_DIR = Path(local_plugins.__file__).parent
+LOCAL_DIR = Path(__file__).resolve().parents[1] / "plugins"
+"""The first-party plugins' folder of this checkout (the App's default ``local_plugins``)."""
 REPO_MIGRATIONS = LOCAL_DIR.parent / "migrations"
 
 

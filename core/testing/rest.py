@@ -129,9 +129,6 @@ class _Api:
         record.status = response.status
         return response
 
-    def _message_reply(self, message: dict[str, Any]) -> web.Response:
-        return json_reply(message)
-
     # login and gateway
 
     async def me(self, request: web.Request) -> web.Response:

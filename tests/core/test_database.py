@@ -150,7 +150,7 @@ _LIVE_V2 = _LIVE_V1.replace(
 )
 
 
-async def test_register_replace_unregister_app_while_other_app_queries(tmp_path: Path) -> None:
+async def test_add_replace_unregister_app_while_other_app_queries(tmp_path: Path) -> None:
     package = tmp_path / "live_pkg"
     package.mkdir()
     module_name = f"live_models_{abs(hash(tmp_path)) % 10**8}"
@@ -182,9 +182,8 @@ async def test_register_replace_unregister_app_while_other_app_queries(tmp_path:
         runner = asyncio.create_task(other_app_queries())
 
         module = importlib.import_module(module_name)
-        db.register_app(live)
-        with pytest.raises(DatabaseError, match="already registered"):
-            db.register_app(live)
+        db.replace_app(live)
+        assert "live" in db.labels()
         old_wager = module.Wager
         await old_wager.create(units=Decimal("2.50"))
 

@@ -27,7 +27,6 @@ INTERNAL = {
     "the database is not connected: call Database.connect() first",
     "the database is already connected: close() it first",
     "another database context is live in this process: close it before connecting",
-    " is already registered: use replace_app()",
     "the ORM has no app registry",
 }
 
