@@ -332,6 +332,37 @@ class PluginManager:
         logger.info("plugin {} unloaded", name)
         return errors
 
+    def disable(self, name: str) -> None:
+        """Mark an unloaded plugin as disabled in config.toml (it stays out until enabled)."""
+        self.records[name].state = PluginState.DISABLED
+
+    def hold(self, name: str, reason: str) -> None:
+        """Note why an unloaded plugin waits (its dependency was disabled); it loads with it."""
+        self.records[name].error = reason
+
+    def make_available(self, name: str) -> None:
+        """A disabled plugin was enabled again: it may load."""
+        record = self.records[name]
+        if record.state is PluginState.DISABLED:
+            record.state = PluginState.AVAILABLE
+
+    def note_reload(self, name: str, ok: bool, error: str | None, duration: float) -> None:
+        """Remember the outcome of the plugin's last reload (shown by ``/plugins``)."""
+        self.records[name].last_reload = {
+            "ok": ok,
+            "at": time.time(),
+            "error": error,
+            "duration": duration,
+        }
+
+    def use_sections(self, sections: dict[str, Any]) -> None:
+        """Run with these ``[plugins.*]`` sections from now on (a re-read config.toml)."""
+        self.app.settings.plugins = sections
+
+    def keep_section(self, name: str, section: dict[str, Any]) -> None:
+        """Keep running ``name`` with ``section`` (a new section it could not load with)."""
+        self.app.settings.plugins[name] = {"enabled": True, **section}
+
     def fail(self, name: str, error: str) -> None:
         """Record that ``name`` could not be loaded (the others still load). The reason is kept
         with known secrets redacted, as every place that shows it (health, sandbox, admin) may

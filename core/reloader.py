@@ -42,6 +42,7 @@ from collections import deque
 from collections.abc import Coroutine, Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -60,16 +61,29 @@ if TYPE_CHECKING:
     from core.database import AppSpec
 
 HISTORY = 100
-_NOT_LOADED = "which is not loaded"
 _SKIP_DIRS = {"__pycache__", ".git", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+
+
+class ReloadStage(StrEnum):
+    """The step of a reload that failed (its value starts the error message)."""
+
+    IMPORT = "import"
+    SETTINGS = "settings validation"
+    HOOKS = "hook validation"
+    DEPENDENCIES = "dependency check"
+    COMMANDS = "command validation"
+    SCHEMA = "schema check"
+    MIGRATION = "migration"
+    SETUP = "setup"
+    CONFIG = "config.toml check"
 
 
 @dataclass(frozen=True, slots=True)
 class ReloadResult:
     """The outcome of reloading (or loading, or unloading) one plugin.
 
-    ``ok`` is false when the change was refused or rolled back; ``error`` then says why, naming
-    the stage (import, validation, migration, setup). ``duration`` is in seconds.
+    ``ok`` is false when the change was refused or rolled back; ``stage`` then names the step
+    that failed and ``error`` says why (starting with the stage). ``duration`` is in seconds.
     ``commands_changed`` tells whether app commands were re-synced with Discord.
     ``action`` is ``"reloaded"``, ``"loaded"`` (first load, e.g. enabled in config.toml) or
     ``"unloaded"`` (disabled in config.toml). ``migrations`` lists migration files applied.
@@ -82,12 +96,13 @@ class ReloadResult:
     commands_changed: bool = False
     action: str = "reloaded"
     migrations: tuple[str, ...] = ()
+    stage: ReloadStage | None = None
 
 
 class ReloadError(PluginError):
-    """A reload step failed; ``stage`` names it ("import", "validate", "migrate", "setup")."""
+    """A reload step failed; ``stage`` names it."""
 
-    def __init__(self, stage: str, name: str, reason: str):
+    def __init__(self, stage: ReloadStage, name: str, reason: str):
         super().__init__(f"{stage} of {name!r} failed: {reason}")
         self.stage = stage
 
@@ -279,7 +294,7 @@ class Reloader:
         except Exception as exc:
             for name in unit:
                 plugins.attach_modules(name, old[name].modules)
-            return await self._finish(unit, started, _reason(exc, "import"), old)
+            return await self._finish(unit, started, old, _failure(exc, ReloadStage.IMPORT))
         before = self._payloads(unit)
         applied: dict[str, list[str]] = {}
         async with self.app.pipeline.paused(set(unit)):
@@ -291,14 +306,14 @@ class Reloader:
                 await self._activate(unit, new, prints, first, applied)
             except Exception as exc:
                 await self._restore(unit, old)
-                return await self._finish(unit, started, _reason(exc, "setup"), old)
+                return await self._finish(unit, started, old, _failure(exc, ReloadStage.SETUP))
         for name in unit:
             self._fingerprints[name] = prints[name]
             self._held.discard(name)
         changed = self._payloads(unit) != before
         if changed and self.app.bot.is_ready():
             await compat_disnake.sync_application_commands(self.app.bot)
-        return await self._finish(unit, started, None, old, changed, applied)
+        return await self._finish(unit, started, old, None, changed, applied)
 
     async def _prepare(
         self, name: str, unit: list[str], ready: dict[str, Prepared], prints: dict[str, str]
@@ -308,14 +323,16 @@ class Reloader:
         try:
             prepared = plugins.prepare(name)
         except ConfigError as exc:
-            raise ReloadError("settings validation", name, str(exc)) from exc
+            raise ReloadError(ReloadStage.SETTINGS, name, str(exc)) from exc
         except HookValidationError as exc:
-            raise ReloadError("hook validation", name, str(exc)) from exc
+            raise ReloadError(ReloadStage.HOOKS, name, str(exc)) from exc
         plugin = prepared.plugin
         missing = [d for d in plugin.depends_on if d not in ready and not plugins.is_loaded(d)]
         if missing:
             raise ReloadError(
-                "validation", name, f"it depends on {', '.join(missing)}, {_NOT_LOADED}"
+                ReloadStage.DEPENDENCIES,
+                name,
+                f"it depends on {', '.join(missing)}, which is not loaded",
             )
         scratch = validated_hooks(
             plugin.hooks if plugin.hooks is not None else prepared.module, name
@@ -325,12 +342,12 @@ class Reloader:
         for command in flatten(await acall(scratch.hook.dbsbm_commands, only=name, ctx=ctx)):
             body = getattr(command, "body", None)
             if body is None:
-                raise ReloadError("command validation", name, f"{command!r} is not an app command")
+                raise ReloadError(ReloadStage.COMMANDS, name, f"{command!r} is not an app command")
             body.to_dict()
             owner = self.app.pipeline.command_owner(command.name)
             if command.name in seen or (owner is not None and owner not in unit):
                 raise ReloadError(
-                    "command validation",
+                    ReloadStage.COMMANDS,
                     name,
                     f"/{command.name} is registered twice (also by {owner or name!r})",
                 )
@@ -338,7 +355,7 @@ class Reloader:
         for spec in self.app.app_specs([prepared]):
             if self._models_changed(spec, prints) and await pending_changes(spec):
                 raise ReloadError(
-                    "schema check",
+                    ReloadStage.SCHEMA,
                     name,
                     f"its models changed but no migration describes the change: run "
                     f"`dbsbm makemigrations {name}`, then reload",
@@ -388,7 +405,9 @@ class Reloader:
                                     migration_transaction(spec)
                                 )
                             except Exception as exc:
-                                raise ReloadError("migration", name, _reason(exc, "")) from exc
+                                raise ReloadError(
+                                    ReloadStage.MIGRATION, name, _reason(exc)
+                                ) from exc
                         self.app.db.replace_app(spec)
                     await plugins.activate(new[name])
                     activated.append(name)
@@ -429,12 +448,13 @@ class Reloader:
         self,
         unit: list[str],
         started: float,
-        error: str | None,
         old: dict[str, _Version],
+        failure: tuple[ReloadStage, str] | None,
         commands_changed: bool = False,
         applied: dict[str, list[str]] | None = None,
     ) -> list[ReloadResult]:
         duration = time.perf_counter() - started
+        stage, error = failure if failure is not None else (None, None)
         results = []
         for name in unit:
             action = "reloaded" if old[name].prepared is not None else "loaded"
@@ -446,16 +466,11 @@ class Reloader:
                 commands_changed,
                 action,
                 tuple((applied or {}).get(name, ())),
+                stage,
             )
             results.append(result)
             self.history.append(result)
-            record = self.app.plugins.records[name]
-            record.last_reload = {
-                "ok": result.ok,
-                "at": time.time(),
-                "error": error,
-                "duration": duration,
-            }
+            self.app.plugins.note_reload(name, result.ok, error, duration)
             if error is None:
                 logger.info("plugin {} {} in {:.0f} ms", name, action, duration * 1000)
             else:
@@ -503,7 +518,11 @@ class Reloader:
                 new = self._check_config(load_settings(self.app.config_file))
             except ConfigError as exc:
                 logger.error("config.toml edit rejected, the running configuration stays: {}", exc)
-                return [ReloadResult("config", False, 0.0, str(exc), action="rejected")]
+                return [
+                    ReloadResult(
+                        "config", False, 0.0, str(exc), action="rejected", stage=ReloadStage.CONFIG
+                    )
+                ]
             return await self._apply_plugins(new)
 
     def _check_config(self, new: Settings) -> Settings:
@@ -525,7 +544,7 @@ class Reloader:
     async def _apply_plugins(self, new: Settings) -> list[ReloadResult]:
         plugins = self.app.plugins
         old_sections = {n: self.app.settings.plugin_section(n) for n in plugins.records}
-        self.app.settings.plugins = new.plugins
+        plugins.use_sections(new.plugins)
         plugins.scan()
         results: list[ReloadResult] = []
         off = [n for n in plugins.loaded() if not plugins.enabled(n)]
@@ -539,10 +558,7 @@ class Reloader:
         results.extend(await self._reload(reconfigured))
         for result in results:
             if not result.ok and result.name in old_sections:  # it runs with the old settings
-                self.app.settings.plugins[result.name] = {
-                    "enabled": True,
-                    **old_sections[result.name],
-                }
+                plugins.keep_section(result.name, old_sections[result.name])
         results.extend(await self._enable_pending())
         return results
 
@@ -554,12 +570,11 @@ class Reloader:
             started = time.perf_counter()
             errors = await plugins.unload(other)
             plugins.detach_modules(other)
-            record = plugins.records[other]
             if other == name:
-                record.state = PluginState.DISABLED
+                plugins.disable(other)
             else:
                 self._held.add(other)
-                record.error = f"its dependency {name!r} was disabled"
+                plugins.hold(other, f"its dependency {name!r} was disabled")
             result = ReloadResult(
                 other,
                 not errors,
@@ -589,13 +604,12 @@ class Reloader:
             and (r.state in (PluginState.DISABLED, PluginState.AVAILABLE) or n in self._held)
         ]
         for name in pending:
-            if plugins.records[name].state is PluginState.DISABLED:
-                plugins.records[name].state = PluginState.AVAILABLE
+            plugins.make_available(name)
         while pending:
             progress = False
             for name in list(pending):
                 batch = await self._reload_unit([name])
-                if batch[0].ok or _NOT_LOADED not in (batch[0].error or ""):
+                if batch[0].stage is not ReloadStage.DEPENDENCIES:
                     pending.remove(name)
                     results.extend(batch)
                     progress = True
@@ -662,16 +676,18 @@ class Reloader:
             logger.opt(exception=True).error("hot reload failed unexpectedly")
 
 
-def _reason(exc: BaseException, stage: str) -> str:
-    """The one-line reason of a failed step, with its stage."""
-    if isinstance(exc, ReloadError):
+def _reason(exc: BaseException) -> str:
+    """The one-line reason of a failed step."""
+    if isinstance(exc, PluginError | ConfigError):
         return str(exc)
-    text = (
-        f"{type(exc).__name__}: {exc}"
-        if not isinstance(exc, PluginError | ConfigError)
-        else str(exc)
-    )
-    return f"{stage}: {text}" if stage else text
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _failure(exc: BaseException, stage: ReloadStage) -> tuple[ReloadStage, str]:
+    """The stage and message of a failed step (``stage`` unless a :class:`ReloadError` says)."""
+    if isinstance(exc, ReloadError):
+        return exc.stage, str(exc)
+    return stage, f"{stage}: {_reason(exc)}"
 
 
 def _drop_stale_bytecode(before: dict[str, str], now: dict[str, str]) -> None:

@@ -7,6 +7,7 @@ import gc
 import weakref
 from pathlib import Path
 
+from core.reloader import ReloadStage
 from tests.reload.conftest import Bench, Starter, write_echo
 
 
@@ -86,4 +87,5 @@ async def test_a_misspelt_hook_fails_the_first_load_as_it_fails_a_reload(
     assert not bench.app.plugins.is_loaded("echo")
     assert "dbsbm_comands" in (record.error or ""), record.error
     (result,) = await bench.app.reloader.reload(["echo"])
-    assert not result.ok and "hook validation" in (result.error or ""), result.error
+    assert not result.ok and result.stage is ReloadStage.HOOKS, result
+    assert (result.error or "").startswith("hook validation of 'echo' failed"), result.error
