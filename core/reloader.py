@@ -161,6 +161,7 @@ class Reloader:
         self._lock = asyncio.Lock()
         self._fingerprints: dict[str, dict[str, str]] = {}
         self._config_text: str | None = None
+        self._file_settings: Settings | None = None  # config.toml as last read
         self._held: set[str] = set()  # unloaded because a dependency was disabled
         self._watchers: list[asyncio.Task[None]] = []
         self._stop: asyncio.Event | None = None
@@ -173,14 +174,21 @@ class Reloader:
             if record.state is not PluginState.DISABLED:
                 self._fingerprints[name] = fingerprint(self._folders(name))
         self._config_text = self._read_config()
+        try:
+            self._file_settings = load_settings(self.app.config_file)
+        except ConfigError:  # the App runs on settings given in code (tests, the sandbox)
+            self._file_settings = None
         if self.app.settings.reload.watch:
             self._stop = asyncio.Event()
+            roots = self._plugin_roots()
             self._watchers = [
-                asyncio.create_task(self._watch_plugins(), name="reloader:plugins"),
+                asyncio.create_task(self._watch_plugins(roots), name="reloader:plugins"),
                 asyncio.create_task(self._watch_config(), name="reloader:config"),
             ]
             logger.info(
-                "hot reload: watching {} and {}", self.app.plugins.local_dir, self.app.config_file
+                "hot reload: watching {} and {}",
+                ", ".join(str(root) for root in roots) or "no plugin folder",
+                self.app.config_file,
             )
 
     async def stop(self) -> None:
@@ -533,12 +541,14 @@ class Reloader:
             plugin = plugins.records[name].plugin
             if plugin is not None and new.plugin_enabled(name, default=True):
                 plugins.validate_settings(plugin, new.plugin_section(name))
-        current = self.app.settings
-        for section in type(current).model_fields:
-            if section != "plugins" and getattr(new, section) != getattr(current, section):
-                logger.warning(
-                    "config.toml: [{}] changed; it takes effect after a restart", section
-                )
+        before = self._file_settings
+        if before is not None:  # compared with the file: the App may run with overrides
+            for section in type(before).model_fields:
+                if section != "plugins" and getattr(new, section) != getattr(before, section):
+                    logger.warning(
+                        "config.toml: [{}] changed; it takes effect after a restart", section
+                    )
+        self._file_settings = new
         return new
 
     async def _apply_plugins(self, new: Settings) -> list[ReloadResult]:
@@ -636,14 +646,20 @@ class Reloader:
             "watch_filter": DefaultFilter(),
         }
 
-    async def _watch_plugins(self) -> None:
-        from watchfiles import awatch
-
+    def _plugin_roots(self) -> list[Path]:
+        """The folders watched for plugin changes: the local plugins' folder and every
+        entry-point plugin's package, without folders inside others."""
         local = self.app.plugins.local_dir
         folders: set[Path] = {local} if local is not None else set()
         for name in self.app.plugins.records:
             folders.update(f for f in self._folders(name) if f.is_dir())
-        roots = [f for f in folders if not any(f != o and f.is_relative_to(o) for o in folders)]
+        return sorted(
+            f for f in folders if not any(f != o and f.is_relative_to(o) for o in folders)
+        )
+
+    async def _watch_plugins(self, roots: list[Path]) -> None:
+        from watchfiles import awatch
+
         if not roots:
             return
         async for changes in awatch(*roots, **self._watch_args()):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from loguru import logger
+
 from tests.reload.conftest import Starter, write_echo
 
 
@@ -91,3 +93,32 @@ async def test_a_config_save_is_picked_up_by_the_watcher(
     await bench.wait_reloads(1)
     assert bench.reloaded == [("echo", True, None)]
     assert await bench.ask() == "v1"
+
+
+async def test_restart_warnings_name_only_the_sections_that_changed_in_the_file(
+    start_bench: Starter, plugin_package: Path
+) -> None:
+    """The App may run with settings the file does not hold (the sandbox points [discord] at the
+    local Discord, turns [reload] watching on, moves [web]); a plugin-only edit warns of none."""
+    write_echo(plugin_package)
+    bench = await start_bench(plugins="[plugins.echo]\n")
+    app = bench.app
+    app.settings = app.settings.model_copy(
+        update={"web": app.settings.web.model_copy(update={"port": 1})}
+    )
+    warnings: list[str] = []
+    sink = logger.add(lambda m: warnings.append(m.record["message"]), level="WARNING")
+    try:
+        base = bench.config.read_text()
+        edited = base.replace("[plugins.echo]\n", "[plugins.echo]\nenabled = true\n")
+        bench.config.write_text(edited)
+        await app.reloader.apply_config()
+        assert [w for w in warnings if "after a restart" in w] == []
+
+        bench.config.write_text(base.replace('default = "10000/1s"', 'default = "9999/1s"'))
+        await app.reloader.apply_config()
+        assert [w for w in warnings if "after a restart" in w] == [
+            "config.toml: [ratelimit] changed; it takes effect after a restart"
+        ]
+    finally:
+        logger.remove(sink)
