@@ -576,7 +576,9 @@ class Reloader:
         """Unload ``name`` and the plugins that depend on it (they load again with it)."""
         plugins = self.app.plugins
         results = []
-        for other in [*reversed(plugins.dependents(name)), name]:
+        unloaded = [*reversed(plugins.dependents(name)), name]
+        before = self._payloads(unloaded)
+        for other in unloaded:
             started = time.perf_counter()
             errors = await plugins.unload(other)
             plugins.detach_modules(other)
@@ -601,6 +603,8 @@ class Reloader:
             )
             self.history.append(result)
             results.append(result)
+        if before != self._payloads(unloaded) and self.app.bot.is_ready():
+            await compat_disnake.sync_application_commands(self.app.bot)
         return results
 
     async def _enable_pending(self) -> list[ReloadResult]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from loguru import logger
 
-from tests.reload.conftest import Starter, write_echo
+from tests.reload.conftest import Bench, Starter, write_echo
 
 
 async def test_a_save_reloads_once_and_the_next_command_sees_it(
@@ -122,3 +123,39 @@ async def test_restart_warnings_name_only_the_sections_that_changed_in_the_file(
         ]
     finally:
         logger.remove(sink)
+
+
+def registered(bench: Bench) -> set[str]:
+    world = bench.discord.world
+    return {c.name for scope in (None, bench.discord.guild.id) for c in world.commands_of(scope)}
+
+
+async def test_disable_and_enable_take_the_command_out_of_discord_and_back(
+    start_bench: Starter, plugin_package: Path
+) -> None:
+    """No member is left with a command that no longer exists: disabling re-syncs, so Discord
+    stops offering it; enabling brings it back; an unchanged payload writes nothing."""
+    write_echo(plugin_package)
+    bench = await start_bench(plugins="[plugins.echo]\n")
+    assert "echo" in registered(bench)
+    base = bench.config.read_text()
+    writes = bench.discord.command_writes
+
+    bench.config.write_text(base.replace("[plugins.echo]\n", "[plugins.echo]\nenabled = false\n"))
+    [result] = await bench.app.reloader.apply_config()
+    assert result.ok and result.action == "unloaded"
+    assert "echo" not in registered(bench)
+    assert bench.discord.command_writes == writes + 1
+    with pytest.raises(LookupError, match="registered no command 'echo'"):
+        await bench.discord.member("Alice").slash("echo")
+
+    bench.config.write_text(base)
+    [result] = await bench.app.reloader.apply_config()
+    assert result.ok and result.action == "loaded" and result.commands_changed
+    assert "echo" in registered(bench)
+    assert await bench.ask() == "v1"
+    assert bench.discord.command_writes == writes + 2
+
+    bench.config.write_text(base.replace("[plugins.echo]\n", "# a comment\n[plugins.echo]\n"))
+    assert await bench.app.reloader.apply_config() == []
+    assert bench.discord.command_writes == writes + 2
