@@ -273,6 +273,10 @@ async def test_game_times_are_checked_unless_an_admin_overrides(world: BetWorld)
     [result] = [e for e in world.probe.actions if e.kind == "game.result"]
     assert result.data["override"] is True
     # a game that has started takes its score; one that has not may still be called off
+    answer = await command(
+        world, "gina", "game", "result", game="1", home_score=10_001, away_score=0
+    )
+    assert answer.startswith("home_score: must be between 0 and 10000")
     assert "final 0-3" in await command(
         world, "gina", "game", "result", game="1", home_score=3, away_score=0
     )
