@@ -21,21 +21,24 @@ import asyncio
 import contextvars
 import inspect
 from collections import Counter
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from loguru import logger
 from pydantic import BaseModel
 
 from core.events import ActionEvent, SecurityEvent
 from core.hooks import emit
+from core.recovery import UserError
 
 if TYPE_CHECKING:
     import disnake
-    from disnake.interactions import MessageInteraction, ModalInteraction
+    from aiohttp import web
+    from disnake.ext.commands import InvokableApplicationCommand
+    from disnake.interactions import Interaction, MessageInteraction, ModalInteraction
     from loguru import Logger
 
     from core.app import App
@@ -46,6 +49,10 @@ ComponentHandler = Callable[["MessageInteraction | ModalInteraction", str], Awai
 
 class PluginError(Exception):
     """A plugin could not be discovered, ordered, validated or loaded; the message says why."""
+
+
+class CommandError(PluginError):
+    """A plugin registered something that is no app command, or a command name taken already."""
 
 
 class HookValidationError(PluginError):
@@ -193,6 +200,20 @@ class PluginContext:
 
     # --- registrations -----------------------------------------------------------------
 
+    def add_command(self, command: InvokableApplicationCommand) -> None:
+        """Register a slash, user or message command (disnake's ``commands.slash_command`` and
+        friends) while the plugin is loaded; Discord is synced once after the plugin loads.
+
+        Raises :class:`CommandError` for an object that is no app command, or a name another
+        plugin registered already.
+        """
+        self.app.plugins.add_command(self, command)
+
+    def add_routes(self, routes: Sequence[web.RouteDef]) -> None:
+        """Serve aiohttp routes on the bot's web server while the plugin is loaded."""
+        undo = self.app.web.add_routes(self.name, routes)
+        self.scope.add("route", f"{len(routes)} routes", undo)
+
     def add_listener(self, event: str, func: Callable[..., Coroutine[Any, Any, None]]) -> None:
         """Listen to a disnake event (``"message"``, ``"guild_join"``, ...)."""
         name = event if event.startswith("on_") else f"on_{event}"
@@ -262,3 +283,22 @@ class PluginContext:
     async def security_event(self, kind: str, **fields: Any) -> None:
         """Report a security event (see :class:`SecurityEvent`)."""
         await emit(self.app.pm.hook.dbsbm_security_event, event=SecurityEvent(kind=kind, **fields))
+
+    async def refuse(
+        self, inter: Interaction, message: str, detail: str, *, owner_only: bool = False
+    ) -> NoReturn:
+        """Refuse a member what they may not do: the one way every plugin says no.
+
+        Reports a ``permission_refused`` security event (``detail`` is for operators: what was
+        refused and why, e.g. ``"/bet grade 5 without the grader role"``; ``owner_only`` keeps
+        it from guild audit logs) and raises :class:`~core.recovery.UserError` with ``message``,
+        which the member reads ephemerally.
+        """
+        await self.security_event(
+            "permission_refused",
+            user_id=inter.author.id,
+            guild_id=inter.guild_id,
+            detail=detail,
+            owner_only=owner_only,
+        )
+        raise UserError(message)

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 from core.hooks import acall, emit, flatten, validated_hooks
 from core.logging import hide_secrets, redact
 from core.plugin import (
+    CommandError,
     DependencyError,
     HookValidationError,
     Plugin,
@@ -265,7 +266,7 @@ class PluginManager:
             ctx.scope.add("hookimpl", plugin.name, lambda: pm.unregister(name=plugin.name))
             commands = flatten(await acall(pm.hook.dbsbm_commands, only=plugin.name, ctx=ctx))
             for command in commands:
-                self._add_command(ctx, command)
+                self.add_command(ctx, command)
             routes = flatten(await acall(pm.hook.dbsbm_web_routes, only=plugin.name, ctx=ctx))
             if routes:
                 undo = self.app.web.add_routes(plugin.name, routes)
@@ -288,11 +289,12 @@ class PluginManager:
         logger.info("plugin {} {} loaded ({})", plugin.name, plugin.version, record.source.origin)
         return ctx
 
-    def _add_command(self, ctx: PluginContext, command: InvokableApplicationCommand) -> None:
+    def add_command(self, ctx: PluginContext, command: InvokableApplicationCommand) -> None:
+        """Register ``command`` for ``ctx``'s plugin (see :meth:`PluginContext.add_command`)."""
         bot = self.app.bot
         owner = self.app.pipeline.command_owner(command.name)
         if owner is not None:
-            raise PluginError(
+            raise CommandError(
                 f"plugin {ctx.name!r} registers /{command.name}, which plugin {owner!r} "
                 "already registered"
             )
@@ -307,7 +309,7 @@ class PluginManager:
             bot.add_message_command(command)
             remove = bot.remove_message_command
         else:
-            raise PluginError(f"plugin {ctx.name!r}: {command!r} is not an application command")
+            raise CommandError(f"plugin {ctx.name!r}: {command!r} is not an application command")
         self.app.pipeline.set_command_owner(command.name, ctx.name)
         name = command.name
 
