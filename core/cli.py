@@ -117,6 +117,16 @@ async def cmd_makemigrations(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_plugin_new(app: App, args: argparse.Namespace) -> int:
+    from core.scaffold import first_migration, new_plugin
+
+    root = new_plugin(args.name, args.path)
+    migration = await first_migration(root, args.name)
+    print(f"Created {root} (first migration: {migration.name})")
+    print(f"Next: cd {root} && uv run pytest")
+    return 0
+
+
 async def cmd_plugins_list(app: App, args: argparse.Namespace) -> int:
     app.plugins.scan()
     rows = []
@@ -249,6 +259,20 @@ def build_parser(plugin_clis: Sequence[Callable[[Any], None]] = ()) -> argparse.
     psub.add_parser(
         "list", help="name, version, enabled, source, dependencies, state"
     ).set_defaults(func=cmd_plugins_list)
+    p = sub.add_parser("plugin", help="make a plugin")
+    psub = p.add_subparsers(dest="plugin_command", required=True, metavar="SUBCOMMAND")
+    p = psub.add_parser(
+        "new",
+        help="write a ready third-party plugin package (dbsbm-NAME) with a passing test",
+        description="Write dbsbm-NAME/: pyproject with the dbsbm.plugins entry point, the plugin "
+        "object, a command group, a model with its first migration, settings, an end-to-end "
+        "test and a README. Then: cd dbsbm-NAME && uv run pytest",
+    )
+    p.add_argument("name", help="the plugin's name: lowercase letters, digits, underscores")
+    p.add_argument(
+        "--path", type=Path, default=Path("."), help="the folder to write it in (default: here)"
+    )
+    p.set_defaults(func=cmd_plugin_new)
     p = sub.add_parser(
         "check", help="validate the config and reach the database, cache and Discord"
     )
