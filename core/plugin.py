@@ -32,6 +32,7 @@ from pydantic import BaseModel
 
 from core.events import ActionEvent, SecurityEvent
 from core.hooks import emit
+from core.ratelimit.limits import declared_limits
 from core.recovery import UserError
 
 if TYPE_CHECKING:
@@ -208,6 +209,8 @@ class PluginContext:
         plugin registered already.
         """
         self.app.plugins.add_command(self, command)
+        if limits := declared_limits(command):
+            self.scope.add("rate limit", command.name, self.app.limiter.declare(limits))
 
     def add_routes(self, routes: Sequence[web.RouteDef]) -> None:
         """Serve aiohttp routes on the bot's web server while the plugin is loaded."""

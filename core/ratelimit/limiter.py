@@ -73,6 +73,7 @@ class RateLimiter:
             self._redis = RedisStore(self._client, prefix)
         self._breaker = CircuitBreaker(1, PROBE_INTERVAL, clock)
         self._last_error = ""
+        self._declared: dict[str, Limit] = {}
 
     @property
     def backend(self) -> str:
@@ -98,14 +99,28 @@ class RateLimiter:
                 buckets.append(Bucket(scope, "global", shared))
         return buckets
 
+    def declare(self, limits: dict[str, Limit]) -> Callable[[], None]:
+        """Add limits that commands declared (:func:`~core.ratelimit.limits.rate_limit`), by
+        command or group name; return how to withdraw them (on the plugin's unload)."""
+        self._declared.update(limits)
+
+        def withdraw() -> None:
+            for name, limit in limits.items():
+                if self._declared.get(name) is limit:
+                    del self._declared[name]
+
+        return withdraw
+
     def command_limit(self, bucket_key: str) -> tuple[str, Limit]:
-        """The most specific configured command or group for ``bucket_key`` and its limit;
+        """The most specific command or group for ``bucket_key`` with a limit, configured in
+        ``[ratelimit.commands]`` or else declared by the command, and that limit;
         ``(bucket_key, default)`` when none matches."""
         words = bucket_key.split()
         for end in range(len(words), 0, -1):
             name = " ".join(words[:end])
-            if name in self._commands:
-                return name, self._commands[name]
+            limit = self._commands.get(name) or self._declared.get(name)
+            if limit is not None:
+                return name, limit
         return bucket_key, self._default
 
     async def check(self, request: RateLimitRequest) -> RateLimitDecision:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from core.events import RateLimitDecision
 
@@ -12,6 +14,10 @@ BLOCK_MEMORY = 86_400.0
 """A block within this many seconds of the previous one doubles it."""
 BLOCK_CAP = 86_400.0
 """No block lasts longer than this (seconds)."""
+RATE_LIMIT = "rate_limit"
+"""The key of a command's ``extras`` that holds the limit :func:`rate_limit` declared."""
+
+Command = TypeVar("Command")
 
 
 class LimitError(ValueError):
@@ -102,3 +108,45 @@ class Verdict:
 
 
 ALLOW = Verdict(True)
+
+
+def rate_limit(limit: str) -> Callable[[Command], Command]:
+    """Declare a command's per-member limit, e.g. ``"3/60s"``; put it above disnake's command
+    decorator (``commands.slash_command``, ``sub_command``, ``user_command``...)::
+
+        @rate_limit("3/1m")
+        @group.sub_command()
+        async def give(inter, member: disnake.Member) -> None: ...
+
+    The pipeline enforces it like the core's own limits (the ``rate_limited`` outcome, the
+    "try again" reply, blocks, owners exempt, shared through Redis). A limit for the same
+    command or group in ``[ratelimit.commands]`` of config.toml overrides it. A bad limit
+    string raises :class:`LimitError` when the plugin is imported.
+    """
+    parse_limit(limit, "rate_limit")
+
+    def declare(command: Command) -> Command:
+        extras = getattr(command, "extras", None)
+        if not isinstance(extras, dict):
+            raise TypeError(
+                "@rate_limit goes above the command decorator (commands.slash_command, "
+                f"sub_command, ...), not on {command!r}"
+            )
+        extras[RATE_LIMIT] = limit
+        return command
+
+    return declare
+
+
+def declared_limits(command: Any) -> dict[str, Limit]:
+    """The limits :func:`rate_limit` declared on ``command`` and its sub-commands, by
+    qualified name (``"karma give"``)."""
+    found: dict[str, Limit] = {}
+    stack = [command]
+    while stack:
+        item = stack.pop()
+        text = (getattr(item, "extras", None) or {}).get(RATE_LIMIT)
+        if text is not None:
+            found[item.qualified_name] = parse_limit(text, "rate_limit")
+        stack.extend((getattr(item, "children", None) or {}).values())
+    return found
