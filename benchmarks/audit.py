@@ -29,7 +29,6 @@ from disnake.interactions import ApplicationCommandInteraction
 from loguru import logger
 
 from core.app import App
-from core.hookspecs import hookimpl
 from core.plugin import Plugin, PluginContext
 from core.plugin_manager import PluginRecord, PluginSource, PluginState
 from core.settings import DatabaseSettings, RateLimitSettings, Settings, WebSettings
@@ -40,8 +39,7 @@ OTHER_PLUGINS = ("admin", "betting", "metrics", "weather", "hello")
 WARMUP = 20
 
 
-@hookimpl
-def dbsbm_commands(ctx: PluginContext) -> Sequence[Any]:
+async def setup(ctx: PluginContext) -> None:
     @commands.slash_command(name="bench", description="Benchmark commands.")
     async def bench(inter: ApplicationCommandInteraction) -> None:
         """Group."""
@@ -50,10 +48,10 @@ def dbsbm_commands(ctx: PluginContext) -> Sequence[Any]:
     async def ping(inter: ApplicationCommandInteraction, note: str = "") -> None:
         await inter.response.send_message("pong", ephemeral=True)
 
-    return [bench]
+    ctx.add_command(bench)
 
 
-plugin = Plugin(name="bench", version="1.0.0")
+plugin = Plugin(name="bench", version="1.0.0", setup=setup)
 
 
 def settings(url: str, data_dir: Path, audit: bool) -> Settings:

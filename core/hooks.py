@@ -33,15 +33,30 @@ def new_plugin_manager() -> pluggy.PluginManager:
     return pm
 
 
+#: Hooks that DBSBM had and removed, with what a plugin writes instead.
+REMOVED_HOOKS = {
+    "dbsbm_commands": "add each command in the plugin's setup with ctx.add_command(command)",
+    "dbsbm_web_routes": "add the routes in the plugin's setup with ctx.add_routes(routes)",
+}
+
+
 def validated_hooks(hooks: object, name: str) -> pluggy.PluginManager:
     """A scratch manager with ``hooks`` registered under ``name``, once they pass every check.
 
-    Raises :class:`pluggy.PluginValidationError` for an unknown (misspelt) hook name, an
-    argument the specification does not have, a wrapper that is not a generator function
-    (pluggy's checks) or an old-style hook wrapper (ours).
+    Raises :class:`pluggy.PluginValidationError` for a removed hook (:data:`REMOVED_HOOKS`),
+    an unknown (misspelt) hook name, an argument the specification does not have, a wrapper
+    that is not a generator function (pluggy's checks) or an old-style hook wrapper (ours).
     """
     scratch = new_plugin_manager()
     scratch.register(hooks, name=name)
+    for hook, instead in REMOVED_HOOKS.items():
+        caller = getattr(scratch.hook, hook, None)
+        if caller is not None and caller.get_hookimpls():
+            raise pluggy.PluginValidationError(
+                hooks,
+                f"{name}: the {hook} hook no longer exists: {instead} "
+                "(docs/WRITING_PLUGINS.md, 'Migrating from dbsbm_commands')",
+            )
     scratch.check_pending()
     for caller in scratch.get_hookcallers(scratch.get_plugin(name)) or ():
         for impl in caller.get_hookimpls():

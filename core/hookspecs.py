@@ -6,6 +6,10 @@ awaits coroutine results and keeps ``firstresult`` semantics (the first non-``No
 result wins). Event hooks are called through :func:`core.hooks.emit`, which isolates listeners:
 an exception in one listener is logged and never reaches the interaction.
 
+Hooks are for what concerns every plugin: decisions, events, health. A plugin's own commands,
+routes, components, listeners and tasks are registered through its context in ``setup``
+(:class:`core.plugin.PluginContext`), never through a hook.
+
 Example::
 
     from core.hookspecs import hookimpl
@@ -24,8 +28,6 @@ import pluggy
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from aiohttp import web
-
     from core.events import (
         ActionEvent,
         CommandEvent,
@@ -37,7 +39,6 @@ if TYPE_CHECKING:
         RecoveryAction,
         SecurityEvent,
     )
-    from core.plugin import PluginContext
 
 PROJECT = "dbsbm"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -46,19 +47,6 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 class HookSpecs:
     """All hook specifications. Each method documents when the core calls it."""
-
-    # --- contributions -------------------------------------------------------------------
-
-    @hookspec
-    def dbsbm_commands(self, ctx: PluginContext) -> Sequence[Any] | None:
-        """Return the plugin's application commands (disnake ``InvokableSlashCommand``,
-        user or message commands). Called for each plugin on load with that plugin's context; the
-        core registers them in the plugin's scope and removes them on unload."""
-
-    @hookspec
-    def dbsbm_web_routes(self, ctx: PluginContext) -> Sequence[web.RouteDef] | None:
-        """Return aiohttp route definitions to mount on the core web server (``web.get(...)``).
-        Called per plugin on load; removed again on unload."""
 
     # --- decisions (firstresult) -----------------------------------------------------------
 

@@ -25,7 +25,7 @@ from loguru import logger
 from pluggy import PluginValidationError
 from pydantic import BaseModel, ValidationError
 
-from core.hooks import acall, emit, flatten, validated_hooks
+from core.hooks import emit, validated_hooks
 from core.logging import hide_secrets, redact
 from core.plugin import (
     CommandError,
@@ -47,6 +47,11 @@ ENTRY_POINT_GROUP = "dbsbm.plugins"
 LOCAL_DIR = Path(__file__).resolve().parents[1] / "plugins"
 """The first-party plugins' folder of this checkout (the App's default ``local_plugins``)."""
 REPO_MIGRATIONS = LOCAL_DIR.parent / "migrations"
+_APP_COMMANDS = (
+    commands.InvokableSlashCommand,
+    commands.InvokableUserCommand,
+    commands.InvokableMessageCommand,
+)
 
 
 class PluginState(StrEnum):
@@ -251,7 +256,8 @@ class PluginManager:
     # --- activation and unloading ----------------------------------------------------------
 
     async def activate(self, prepared: Prepared) -> PluginContext:
-        """Register the prepared plugin: hooks, commands, routes, then run its setup.
+        """Register the prepared plugin's hooks, then run its setup (which adds its commands,
+        routes, components, listeners and tasks through ``ctx``).
 
         On any failure every registration made so far is undone and :class:`PluginError`
         is raised; the plugin is then not loaded.
@@ -264,13 +270,6 @@ class PluginManager:
             hooks = plugin.hooks if plugin.hooks is not None else prepared.module
             pm.register(hooks, name=plugin.name)
             ctx.scope.add("hookimpl", plugin.name, lambda: pm.unregister(name=plugin.name))
-            commands = flatten(await acall(pm.hook.dbsbm_commands, only=plugin.name, ctx=ctx))
-            for command in commands:
-                self.add_command(ctx, command)
-            routes = flatten(await acall(pm.hook.dbsbm_web_routes, only=plugin.name, ctx=ctx))
-            if routes:
-                undo = self.app.web.add_routes(plugin.name, routes)
-                ctx.scope.add("route", f"{len(routes)} routes", undo)
             if plugin.setup is not None:
                 await plugin.setup(ctx)
             if plugin.teardown is not None:
@@ -291,13 +290,17 @@ class PluginManager:
 
     def add_command(self, ctx: PluginContext, command: InvokableApplicationCommand) -> None:
         """Register ``command`` for ``ctx``'s plugin (see :meth:`PluginContext.add_command`)."""
-        bot = self.app.bot
+        if not isinstance(command, _APP_COMMANDS):
+            raise CommandError(f"plugin {ctx.name!r}: {command!r} is not an application command")
         owner = self.app.pipeline.command_owner(command.name)
+        if owner == ctx.name:
+            raise CommandError(f"plugin {ctx.name!r} registers /{command.name} twice")
         if owner is not None:
             raise CommandError(
                 f"plugin {ctx.name!r} registers /{command.name}, which plugin {owner!r} "
                 "already registered"
             )
+        bot = self.app.bot
         remove: Callable[[str], object]
         if isinstance(command, commands.InvokableSlashCommand):
             bot.add_slash_command(command)
@@ -305,11 +308,9 @@ class PluginManager:
         elif isinstance(command, commands.InvokableUserCommand):
             bot.add_user_command(command)
             remove = bot.remove_user_command
-        elif isinstance(command, commands.InvokableMessageCommand):
+        else:
             bot.add_message_command(command)
             remove = bot.remove_message_command
-        else:
-            raise CommandError(f"plugin {ctx.name!r}: {command!r} is not an application command")
         self.app.pipeline.set_command_owner(command.name, ctx.name)
         name = command.name
 

@@ -7,14 +7,14 @@ them, in load order. It runs in two phases, and each working set has a name:
   module objects (detached from ``sys.modules`` during the reload) and its file fingerprint.
 * ``new`` — phase 1 imports a new version of *all* of each plugin's modules beside the old ones
   and validates it without registering anything: import errors, settings, hook specifications,
-  command payloads, and a model change without a migration file (refused: run
-  ``dbsbm makemigrations <plugin>``).
+  and a model change without a migration file (refused: run ``dbsbm makemigrations <plugin>``).
 * **swap** — phase 2 runs behind :meth:`core.pipeline.Pipeline.paused`: interactions already
   running finish on the old code, new ones wait. The old versions are unloaded (scope disposal:
   tasks cancelled and awaited, listeners, commands, hook impls removed), the new migrations are
   applied in a transaction (:func:`core.migrations.migration_transaction`), the models are
   re-registered with the live ORM (:meth:`core.database.Database.replace_app`) and the new
-  versions are activated (setup runs inside the transaction).
+  versions are activated (setup runs inside the transaction; a command that is no app command,
+  or whose name another plugin holds, fails here at ``ctx.add_command``).
 * **rollback** — if anything in phase 2 fails, what was activated is unloaded, the migration
   transaction is rolled back, the old modules and models are put back and the old versions
   activated again. The reason is logged and returned in :class:`ReloadResult`.
@@ -50,9 +50,9 @@ from typing import TYPE_CHECKING, Any
 from loguru import logger
 
 from core.compat import disnake as compat_disnake
-from core.hooks import acall, emit, flatten, validated_hooks
+from core.hooks import emit
 from core.migrations import migration_transaction, pending_changes
-from core.plugin import HookValidationError, PluginContext, PluginError
+from core.plugin import CommandError, HookValidationError, PluginError
 from core.plugin_manager import PluginState, Prepared
 from core.settings import ConfigError, Settings, load_settings
 
@@ -61,6 +61,9 @@ if TYPE_CHECKING:
     from core.database import AppSpec
 
 HISTORY = 100
+lifecycle = logger.bind(lifecycle=True)
+"""The logger of what happens to plugins (loaded, reloaded, unloaded, failed, rejected edits):
+the sandbox shows these records as notices, in the log's own words."""
 _SKIP_DIRS = {"__pycache__", ".git", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 
 
@@ -113,26 +116,6 @@ class _Version:
 
     prepared: Prepared | None
     modules: dict[str, ModuleType] = field(default_factory=dict)
-
-
-class _DryRunContext(PluginContext):
-    """A context for validating a new version's commands: registrations are discarded."""
-
-    def add_listener(self, event: str, func: Any) -> None:
-        pass
-
-    def add_component(self, prefix: str, handler: Any) -> None:
-        pass
-
-    def create_task(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
-        coro.close()
-        return asyncio.ensure_future(asyncio.sleep(0))
-
-    def on_cleanup(self, label: str, undo: Any) -> None:
-        pass
-
-    def provide(self, name: str, service: object) -> None:
-        pass
 
 
 def fingerprint(folders: Iterable[Path]) -> dict[str, str]:
@@ -298,7 +281,7 @@ class Reloader:
         new: dict[str, Prepared] = {}
         try:
             for name in unit:
-                new[name] = await self._prepare(name, unit, new, prints[name])
+                new[name] = await self._prepare(name, new, prints[name])
         except Exception as exc:
             for name in unit:
                 plugins.attach_modules(name, old[name].modules)
@@ -324,7 +307,7 @@ class Reloader:
         return await self._finish(unit, started, old, None, changed, applied)
 
     async def _prepare(
-        self, name: str, unit: list[str], ready: dict[str, Prepared], prints: dict[str, str]
+        self, name: str, ready: dict[str, Prepared], prints: dict[str, str]
     ) -> Prepared:
         """Phase 1 for one plugin: import its new version and validate it (nothing registered)."""
         plugins = self.app.plugins
@@ -342,24 +325,6 @@ class Reloader:
                 name,
                 f"it depends on {', '.join(missing)}, which is not loaded",
             )
-        scratch = validated_hooks(
-            plugin.hooks if plugin.hooks is not None else prepared.module, name
-        )
-        ctx = _DryRunContext(self.app, plugin, prepared.settings, prepared.module)
-        seen: set[str] = set()
-        for command in flatten(await acall(scratch.hook.dbsbm_commands, only=name, ctx=ctx)):
-            body = getattr(command, "body", None)
-            if body is None:
-                raise ReloadError(ReloadStage.COMMANDS, name, f"{command!r} is not an app command")
-            body.to_dict()
-            owner = self.app.pipeline.command_owner(command.name)
-            if command.name in seen or (owner is not None and owner not in unit):
-                raise ReloadError(
-                    ReloadStage.COMMANDS,
-                    name,
-                    f"/{command.name} is registered twice (also by {owner or name!r})",
-                )
-            seen.add(command.name)
         for spec in self.app.app_specs([prepared]):
             if self._models_changed(spec, prints) and await pending_changes(spec):
                 raise ReloadError(
@@ -417,7 +382,10 @@ class Reloader:
                                     ReloadStage.MIGRATION, name, _reason(exc)
                                 ) from exc
                         self.app.db.replace_app(spec)
-                    await plugins.activate(new[name])
+                    try:
+                        await plugins.activate(new[name])
+                    except CommandError as exc:
+                        raise ReloadError(ReloadStage.COMMANDS, name, str(exc)) from exc
                     activated.append(name)
         except BaseException:
             for name in reversed(activated):
@@ -480,9 +448,16 @@ class Reloader:
             self.history.append(result)
             self.app.plugins.note_reload(name, result.ok, error, duration)
             if error is None:
-                logger.info("plugin {} {} in {:.0f} ms", name, action, duration * 1000)
+                migrations = f" (migrations applied: {', '.join(result.migrations)})"
+                lifecycle.info(
+                    "plugin {} {} in {:.0f} ms{}",
+                    name,
+                    action,
+                    duration * 1000,
+                    migrations if result.migrations else "",
+                )
             else:
-                logger.error(
+                lifecycle.error(
                     "plugin {} not {}: {} (the running version stays)", name, action, error
                 )
             await emit(
@@ -525,7 +500,9 @@ class Reloader:
             try:
                 new = self._check_config(load_settings(self.app.config_file))
             except ConfigError as exc:
-                logger.error("config.toml edit rejected, the running configuration stays: {}", exc)
+                lifecycle.error(
+                    "config.toml edit rejected, the running configuration stays: {}", exc
+                )
                 return [
                     ReloadResult(
                         "config", False, 0.0, str(exc), action="rejected", stage=ReloadStage.CONFIG
@@ -545,7 +522,7 @@ class Reloader:
         if before is not None:  # compared with the file: the App may run with overrides
             for section in type(before).model_fields:
                 if section != "plugins" and getattr(new, section) != getattr(before, section):
-                    logger.warning(
+                    lifecycle.warning(
                         "config.toml: [{}] changed; it takes effect after a restart", section
                     )
         self._file_settings = new
@@ -594,7 +571,7 @@ class Reloader:
                 "; ".join(errors) or None,
                 action="unloaded",
             )
-            logger.info(
+            lifecycle.info(
                 "plugin {} unloaded ({})",
                 other,
                 "disabled in config.toml"

@@ -6,13 +6,17 @@ See docs/plugins/admin.md.
 from __future__ import annotations
 
 from core.plugin import Plugin, PluginContext
-from plugins.admin import cli, hooks
+from plugins.admin import cli
+from plugins.admin.commands import build_commands
 from plugins.admin.settings import AdminSettings
 from plugins.admin.switches import HOOKS_NAME, Switches
 
 
 async def setup(ctx: PluginContext) -> None:
-    """Apply the per-guild plugin switches to every interaction while the plugin is loaded."""
+    """Add the commands; apply the per-guild plugin switches to every interaction while the
+    plugin is loaded."""
+    for command in build_commands(ctx):
+        ctx.add_command(command)
     settings = ctx.settings if isinstance(ctx.settings, AdminSettings) else AdminSettings()
     pm = ctx.app.pm
     pm.register(Switches(ctx, settings.always_on), name=HOOKS_NAME)
@@ -25,7 +29,6 @@ plugin = Plugin(
     description="Owner and guild-admin commands: reload, plugins, status, config, backups.",
     models=("plugins.admin.models",),
     settings_model=AdminSettings,
-    hooks=hooks,
     setup=setup,
     cli=cli.register,
 )

@@ -9,10 +9,6 @@ guild's log with ``/audit search``, ``/audit sessions`` and ``/audit verify``; o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from core.hookspecs import hookimpl
 from core.plugin import Plugin, PluginContext
 from plugins.audit import cli
 from plugins.audit.commands import PREFIX, build_commands, build_component_handler
@@ -21,18 +17,15 @@ from plugins.audit.runtime import RUNTIME_NAME, AuditRuntime
 from plugins.audit.settings import AuditSettings
 
 
-@hookimpl
-def dbsbm_commands(ctx: PluginContext) -> Sequence[Any]:
-    return build_commands(ctx)
-
-
 async def setup(ctx: PluginContext) -> None:
-    """Start the writer and the daily pruning, then start listening.
+    """Add the commands, start the writer and the daily pruning, then start listening.
 
     The scope undoes in reverse, so on unload the listeners go first (nothing new is queued),
     then the pruning and the writer's task stop, and last the queue is flushed.
     """
     settings = ctx.settings if isinstance(ctx.settings, AuditSettings) else AuditSettings()
+    for command in build_commands(ctx):
+        ctx.add_command(command)
     runtime = AuditRuntime(ctx, settings)
     ctx.on_cleanup("flush the audit queue", runtime.writer.close)
     ctx.create_task(runtime.writer.run(), name="writer")

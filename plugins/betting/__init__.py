@@ -6,14 +6,11 @@ Commands: ``/bet straight|new|parlay|cancel|show|list|grade``, ``/stats``, ``/le
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
-from core.hookspecs import hookimpl
 from core.plugin import Plugin, PluginContext
 from plugins.betting import boards, flow, schedule
 from plugins.betting.api_sports import ApiSportsClient
@@ -22,15 +19,12 @@ from plugins.betting.service import Betting
 from plugins.betting.settings import BettingSettings
 
 
-@hookimpl
-def dbsbm_commands(ctx: PluginContext) -> Sequence[Any]:
-    return build_commands(Betting(ctx))
-
-
 async def setup(ctx: PluginContext) -> None:
-    """Offer the schedule to other plugins, route the plugin's buttons, selects and modals,
-    start the API-Sports sync if set up."""
+    """Add the commands, offer the schedule to other plugins, route the plugin's buttons,
+    selects and modals, start the API-Sports sync if set up."""
     betting = Betting(ctx)
+    for command in build_commands(betting):
+        ctx.add_command(command)
     ctx.provide(schedule.SERVICE, schedule.Schedule())
     ctx.add_component(flow.FLOW, partial(flow.on_flow, betting))
     ctx.add_component(flow.DRAFT, partial(flow.on_draft, betting))

@@ -8,23 +8,27 @@ dashboard are documented in ``docs/plugins/metrics.md``.
 from __future__ import annotations
 
 from core.plugin import Plugin, PluginContext
-from plugins.metrics import hooks
+from plugins.metrics import endpoint
 from plugins.metrics.listeners import Listeners
 from plugins.metrics.querytiming import observe_queries
 from plugins.metrics.registry import Metrics
 from plugins.metrics.settings import MetricsSettings
 
+LISTENERS = "metrics.listeners"  # the name the per-App listener object is registered under
+
 
 async def setup(ctx: PluginContext) -> None:
-    """Create the App's registry, start listening to events and (optionally) timing queries."""
+    """Create the App's registry, start listening to events and (optionally) timing queries,
+    serve ``/metrics``."""
     settings = ctx.settings if isinstance(ctx.settings, MetricsSettings) else MetricsSettings()
     listeners = Listeners(Metrics(ctx.app, settings.shard_label), settings)
     pm = ctx.app.pm
-    pm.register(listeners, name=hooks.LISTENERS)
-    ctx.on_cleanup("listeners", lambda: pm.unregister(name=hooks.LISTENERS))
+    pm.register(listeners, name=LISTENERS)
+    ctx.on_cleanup("listeners", lambda: pm.unregister(name=LISTENERS))
     if settings.query_timing and ctx.app.db.connected:
         undo = observe_queries(type(ctx.app.db.connection), listeners.query)
         ctx.on_cleanup("query timing", undo)
+    ctx.add_routes(endpoint.routes(settings.path, listeners.metrics))
 
 
 plugin = Plugin(
@@ -32,6 +36,5 @@ plugin = Plugin(
     version="0.1.0",
     description="Prometheus metrics at /metrics on the core web server.",
     settings_model=MetricsSettings,
-    hooks=hooks,
     setup=setup,
 )

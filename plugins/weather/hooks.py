@@ -1,8 +1,9 @@
-"""The weather plugin's hook implementations and setup, sharing one service per plugin context."""
+"""The weather plugin's setup (commands, components, one service per plugin context) and its
+health check."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core.events import HealthResult
 from core.hookspecs import hookimpl
@@ -18,8 +19,8 @@ if TYPE_CHECKING:
 
 class WeatherHooks:
     """Built once per import of the plugin; :meth:`handlers` creates the client and the service
-    for a plugin context on first use (the reloader's dry run gets its own, which never opens a
-    connection) and closes the client's session when the context is disposed."""
+    for a plugin context on first use and closes the client's session when the context is
+    disposed."""
 
     def __init__(self) -> None:
         self._handlers: WeatherCommands | None = None
@@ -52,6 +53,8 @@ class WeatherHooks:
 
     async def setup(self, ctx: PluginContext) -> None:
         handlers = self.handlers(ctx)
+        for command in build_commands(handlers):
+            ctx.add_command(command)
         ctx.add_component(views.PREFIX, handlers.on_component)
         if not handlers.service.client.configured:
             ctx.log.warning(
@@ -61,10 +64,6 @@ class WeatherHooks:
             )
         if ctx.service(schedule.SERVICE) is None:
             ctx.log.info("no game schedule (betting not loaded): /weather offers places only")
-
-    @hookimpl
-    def dbsbm_commands(self, ctx: PluginContext) -> list[Any]:
-        return build_commands(self.handlers(ctx))
 
     @hookimpl
     def dbsbm_health_check(self) -> HealthResult | None:

@@ -131,6 +131,18 @@ class Misspelt:
         return []
 
 
+class OldCommands:
+    @hookimpl
+    def dbsbm_commands(self, ctx: Any) -> list[Any]:
+        return []
+
+
+class OldRoutes:
+    @hookimpl
+    def dbsbm_web_routes(self, ctx: Any) -> list[Any]:
+        return []
+
+
 class OldStyle:
     @hookimpl(hookwrapper=True)
     def dbsbm_command_check(self, info: Any) -> Generator[None, Any, None]:
@@ -153,11 +165,20 @@ class UnknownArgument:
     ("hooks", "says"),
     [
         (Misspelt(), "dbsbm_comands"),
+        (OldCommands(), r"dbsbm_commands hook no longer exists: .*ctx\.add_command\(command\)"),
+        (OldRoutes(), r"dbsbm_web_routes hook no longer exists: .*ctx\.add_routes\(routes\)"),
         (OldStyle(), r"write @hookimpl\(wrapper=True\)"),
         (AsyncWrapper(), "not a generator function"),
         (UnknownArgument(), "member"),
     ],
-    ids=["misspelt", "old-style wrapper", "async wrapper", "unknown argument"],
+    ids=[
+        "misspelt",
+        "removed dbsbm_commands",
+        "removed dbsbm_web_routes",
+        "old-style wrapper",
+        "async wrapper",
+        "unknown argument",
+    ],
 )
 def test_what_cannot_run_is_refused_before_registration(hooks: object, says: str) -> None:
     with pytest.raises(pluggy.PluginValidationError, match=says):

@@ -24,12 +24,11 @@ from core.hookspecs import hookimpl
 from core.settings import load_settings
 from core.testing import LocalDiscord, bot_kwargs, connect_bot
 
-#: A plugin with a helper module: ``/echo`` answers ``helpers.greeting()``; setup starts a
-#: background task and a listener (so leaks of either show up).
+#: A plugin with a helper module: ``/echo`` answers ``helpers.greeting()``; setup adds the
+#: command, starts a background task and a listener (so leaks of either show up).
 ECHO_INIT = """
 from disnake.ext import commands
 
-from core.hookspecs import hookimpl
 from core.plugin import Plugin
 
 from . import helpers
@@ -43,12 +42,9 @@ def build_commands(ctx):
     return [echo]
 
 
-@hookimpl
-def dbsbm_commands(ctx):
-    return build_commands(ctx)
-
-
 async def setup(ctx):
+    for command in build_commands(ctx):
+        ctx.add_command(command)
     helpers.check_setup()
     ctx.create_task(helpers.tick(), name="ticker")
     ctx.add_listener("message", helpers.on_message)

@@ -1,4 +1,5 @@
-"""Nothing left behind after 100 reloads; a reload during a burst loses and doubles nothing."""
+"""Nothing left behind after 100 reloads; a reload during a burst loses and doubles nothing;
+a refused hook or command keeps the old version serving."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import asyncio
 import gc
 import weakref
 from pathlib import Path
+
+import pytest
 
 from core.reloader import ReloadStage
 from tests.reload.conftest import Bench, Starter, write_echo
@@ -89,3 +92,100 @@ async def test_a_misspelt_hook_fails_the_first_load_as_it_fails_a_reload(
     (result,) = await bench.app.reloader.reload(["echo"])
     assert not result.ok and result.stage is ReloadStage.HOOKS, result
     assert (result.error or "").startswith("hook validation of 'echo' failed"), result.error
+
+
+REMOVED_HOOK = """
+from disnake.ext import commands
+
+from core.hookspecs import hookimpl
+from core.plugin import Plugin
+
+
+@hookimpl
+def dbsbm_commands(ctx):
+    @commands.slash_command(name="echo", description="Answer")
+    async def echo(inter):
+        await inter.response.send_message("old way")
+
+    return [echo]
+
+
+plugin = Plugin(name="echo", version="1.0.0")
+"""
+
+
+async def test_a_plugin_on_the_removed_commands_hook_is_told_what_to_write(
+    start_bench: Starter, plugin_package: Path
+) -> None:
+    """``dbsbm_commands`` is gone: the plugin does not load, and the message names the way."""
+    (plugin_package / "echo").mkdir()
+    (plugin_package / "echo" / "__init__.py").write_text(REMOVED_HOOK.lstrip())
+    bench = await start_bench()
+    record = bench.app.plugins.records["echo"]
+    assert not bench.app.plugins.is_loaded("echo")
+    assert "dbsbm_commands hook no longer exists" in (record.error or ""), record.error
+    assert "ctx.add_command(command)" in (record.error or ""), record.error
+    assert "echo" not in bench.app.bot.all_slash_commands
+    (result,) = await bench.app.reloader.reload(["echo"])
+    assert not result.ok and result.stage is ReloadStage.HOOKS, result
+    assert "ctx.add_command(command)" in (result.error or ""), result.error
+
+
+#: Holds ``/bet``, so the echo plugin may not register it too.
+BETS = """
+from disnake.ext import commands
+
+from core.plugin import Plugin
+
+
+async def setup(ctx):
+    @commands.slash_command(name="bet", description="Bet")
+    async def bet(inter):
+        await inter.response.send_message("bet v1")
+
+    ctx.add_command(bet)
+
+
+plugin = Plugin(name="bets", version="1.0.0", setup=setup)
+"""
+
+SECOND_BET = """    @commands.slash_command(name="bet", description="Another bet")
+    async def bet(inter):
+        await inter.response.send_message("stolen")
+
+    return [echo, bet]"""
+
+
+@pytest.mark.parametrize(
+    ("commands", "says"),
+    [
+        (SECOND_BET, "plugin 'echo' registers /bet, which plugin 'bets' already registered"),
+        ("    return [echo, echo]", "plugin 'echo' registers /echo twice"),
+        ("    return [echo, 'echo']", "plugin 'echo': 'echo' is not an application command"),
+    ],
+    ids=["taken by another plugin", "twice in one plugin", "not a command"],
+)
+async def test_a_command_refused_at_setup_keeps_the_old_version_serving(
+    start_bench: Starter, plugin_package: Path, commands: str, says: str
+) -> None:
+    """Without a dry run, ``ctx.add_command`` refuses during the swap: the reload reports the
+    command stage and every plugin answers as before, through the local Discord."""
+    write_echo(plugin_package)
+    (plugin_package / "bets").mkdir()
+    (plugin_package / "bets" / "__init__.py").write_text(BETS.lstrip())
+    bench = await start_bench()
+    before = _footprint(bench)
+    init = plugin_package / "echo/__init__.py"
+    init.write_text(init.read_text().replace("    return [echo]", commands))
+    writes = bench.discord.command_writes
+
+    (result,) = await bench.app.reloader.reload(["echo"])
+
+    assert not result.ok and result.stage is ReloadStage.COMMANDS, result
+    assert result.error == f"command validation of 'echo' failed: {says}", result.error
+    assert bench.reloaded == [("echo", False, result.error)]
+    assert _footprint(bench) == before
+    assert bench.app.pipeline.command_owner("bet") == "bets"
+    assert await bench.ask("echo") == "v1"
+    assert await bench.ask("bet") == "bet v1"
+    assert bench.discord.command_writes == writes  # nothing changed, nothing synced

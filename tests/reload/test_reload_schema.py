@@ -15,24 +15,18 @@ from pathlib import Path
 
 from disnake.ext import commands
 
-from core.hookspecs import hookimpl
 from core.plugin import Plugin
 
 from . import models
 
 
-def build_commands(ctx):
+async def setup(ctx):
     @commands.slash_command(name="count", description="Store a note and count them")
     async def count(inter):
         await models.Note.create(text="hi")
         await inter.response.send_message(f"{await models.Note.all().count()} notes")
 
-    return [count]
-
-
-@hookimpl
-def dbsbm_commands(ctx):
-    return build_commands(ctx)
+    ctx.add_command(count)
 
 
 plugin = Plugin(
@@ -40,6 +34,7 @@ plugin = Plugin(
     version="1.0.0",
     models=(f"{__name__}.models",),
     migrations=Path(__file__).parent / "migrations",
+    setup=setup,
 )
 """
 

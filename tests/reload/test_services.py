@@ -32,21 +32,19 @@ plugin = Plugin(name="clock", version="1.0.0", setup=setup)
 WATCHER = """
 from disnake.ext import commands
 
-from core.hookspecs import hookimpl
 from core.plugin import Plugin
 
 
-@hookimpl
-def dbsbm_commands(ctx):
+async def setup(ctx):
     @commands.slash_command(name="when", description="Ask the clock")
     async def when(inter):
         clock = ctx.service("clock.version")
         await inter.response.send_message("no clock" if clock is None else clock.version())
 
-    return [when]
+    ctx.add_command(when)
 
 
-plugin = Plugin(name="watcher", version="1.0.0")
+plugin = Plugin(name="watcher", version="1.0.0", setup=setup)
 """
 
 

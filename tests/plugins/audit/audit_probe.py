@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 import disnake
 from disnake.ext import commands
 
-from core.hookspecs import hookimpl
 from core.plugin import Plugin, PluginContext
 from core.recovery import UserError
 from core.validation import units
@@ -52,9 +48,9 @@ def build_commands(ctx: PluginContext) -> list[commands.InvokableSlashCommand]:
     return [probe]
 
 
-@hookimpl
-def dbsbm_commands(ctx: PluginContext) -> Sequence[Any]:
-    return build_commands(ctx)
+async def setup(ctx: PluginContext) -> None:
+    for command in build_commands(ctx):
+        ctx.add_command(command)
 
 
-plugin = Plugin(name="probe", version="1.0.0")
+plugin = Plugin(name="probe", version="1.0.0", setup=setup)

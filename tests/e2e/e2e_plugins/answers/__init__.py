@@ -9,14 +9,12 @@ pipeline defers.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import disnake
 from disnake.ext import commands
 
-from core.hookspecs import hookimpl
 from core.pipeline import AUTO_DEFER_AFTER
-from core.plugin import Plugin
+from core.plugin import Plugin, PluginContext
 from core.recovery import UserError
 
 release = asyncio.Event()
@@ -32,8 +30,7 @@ async def _answer(inter: disnake.ApplicationCommandInteraction, how: str) -> Non
     await inter.send(f"a {how} answer", ephemeral=how == "private")
 
 
-@hookimpl
-def dbsbm_commands(ctx: Any) -> list[Any]:
+async def setup(ctx: PluginContext) -> None:
     @commands.slash_command(name="answers", description="Slow answers")
     async def answers(inter: disnake.ApplicationCommandInteraction) -> None:
         pass
@@ -59,7 +56,7 @@ def dbsbm_commands(ctx: Any) -> list[Any]:
         await asyncio.sleep(received + AUTO_DEFER_AFTER - loop.time())
         await inter.send("stored", ephemeral=True)
 
-    return [answers]
+    ctx.add_command(answers)
 
 
-plugin = Plugin(name="answers", version="0.0.1")
+plugin = Plugin(name="answers", version="0.0.1", setup=setup)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import disnake
 from aiohttp import web
 from disnake.ext import commands
 from loguru import logger
 
-from core.hookspecs import hookimpl
 from core.plugin import Plugin, PluginContext
 from core.recovery import UserError
 from core.validation import ValidationError
@@ -18,8 +16,7 @@ from core.validation import ValidationError
 calls: dict[str, int] = {}
 
 
-@hookimpl
-def dbsbm_commands(ctx: PluginContext) -> list[Any]:
+def probe_command() -> commands.InvokableSlashCommand:
     @commands.slash_command(name="probe", description="Pipeline probe")
     async def probe(inter: disnake.ApplicationCommandInteraction) -> None:
         pass
@@ -49,18 +46,17 @@ def dbsbm_commands(ctx: PluginContext) -> list[Any]:
             components=[disnake.ui.Button(label="Press", custom_id="probe:pressed")],
         )
 
-    return [probe]
+    return probe
 
 
-@hookimpl
-def dbsbm_web_routes(ctx: PluginContext) -> list[web.RouteDef]:
-    async def hello(request: web.Request) -> web.Response:
-        return web.json_response({"probe": True})
-
-    return [web.get("/probe", hello)]
+async def hello(request: web.Request) -> web.Response:
+    return web.json_response({"probe": True})
 
 
 async def setup(ctx: PluginContext) -> None:
+    ctx.add_command(probe_command())
+    ctx.add_routes([web.get("/probe", hello)])
+
     async def on_pressed(inter: disnake.MessageInteraction, rest: str) -> None:
         await inter.response.edit_message(content=f"pressed {rest}", components=[])
 

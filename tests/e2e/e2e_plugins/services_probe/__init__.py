@@ -4,7 +4,6 @@ tests in ``tests/e2e/test_services_e2e.py``; not a product plugin."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from core.events import InteractionInfo, RecoveryAction, RecoveryKind
 from core.hookspecs import hookimpl
@@ -16,9 +15,9 @@ RETRY_ATTEMPTS = 3
 TRANSIENT_MESSAGE = "The probe's source kept failing. Try again later."
 
 
-@hookimpl
-def dbsbm_commands(ctx: PluginContext) -> list[Any]:
-    return build_commands(ctx)
+async def setup(ctx: PluginContext) -> None:
+    for command in build_commands(ctx):
+        ctx.add_command(command)
 
 
 @hookimpl
@@ -38,4 +37,5 @@ plugin = Plugin(
     version="0.0.1",
     models=("e2e_plugins.services_probe.models",),
     migrations=Path(__file__).parent / "migrations",
+    setup=setup,
 )

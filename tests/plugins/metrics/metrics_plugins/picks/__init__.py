@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from disnake.ext import commands
 from disnake.interactions import ApplicationCommandInteraction
 
-from core.hookspecs import hookimpl
 from core.plugin import Plugin, PluginContext
 
 
-@hookimpl
-def dbsbm_commands(ctx: PluginContext) -> list[Any]:
+async def setup(ctx: PluginContext) -> None:
     @commands.slash_command(name="pick", description="Picks probe")
     async def pick(inter: ApplicationCommandInteraction) -> None:
         pass
@@ -40,7 +36,7 @@ def dbsbm_commands(ctx: PluginContext) -> list[Any]:
     async def crash(inter: ApplicationCommandInteraction) -> None:
         raise ZeroDivisionError("no picks yet")
 
-    return [pick]
+    ctx.add_command(pick)
 
 
-plugin = Plugin(name="picks", version="0.0.1")
+plugin = Plugin(name="picks", version="0.0.1", setup=setup)

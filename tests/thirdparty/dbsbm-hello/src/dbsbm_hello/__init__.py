@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import disnake
 from disnake.ext import commands
 from pydantic import BaseModel, ConfigDict
 
-from core.hookspecs import hookimpl
 from core.plugin import Plugin, PluginContext
 from core.validation import free_text
 
@@ -18,8 +15,7 @@ class HelloSettings(BaseModel):
     greeting: str = "Hello"
 
 
-@hookimpl
-def dbsbm_commands(ctx: PluginContext) -> list[Any]:
+async def setup(ctx: PluginContext) -> None:
     from dbsbm_hello.models import Greeting
 
     settings = ctx.settings
@@ -33,7 +29,7 @@ def dbsbm_commands(ctx: PluginContext) -> list[Any]:
         # no allowed_mentions: the core's default (none) keeps "@everyone" from pinging
         await inter.response.send_message(f"{settings.greeting}, {text}! (greeting #{count})")
 
-    return [hello]
+    ctx.add_command(hello)
 
 
 plugin = Plugin(
@@ -42,4 +38,5 @@ plugin = Plugin(
     description="Says hello; an example third-party plugin.",
     models=("dbsbm_hello.models",),
     settings_model=HelloSettings,
+    setup=setup,
 )
