@@ -1,11 +1,21 @@
-"""Who may do what: graders, cappers, guild admins."""
+"""Who may do what: graders, cappers, guild admins.
+
+``is_*`` / :func:`may_post` answer the question; ``require_*`` refuse a member who may not,
+through :meth:`~core.plugin.PluginContext.refuse` (the member's message and the
+``permission_refused`` security event whose ``detail`` names ``what`` was refused).
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from disnake.interactions import Interaction
 
 from core.recovery import UserError
 from plugins.betting.models import GuildConfig
+
+if TYPE_CHECKING:
+    from core.plugin import PluginContext
 
 
 def guild_id_of(inter: Interaction) -> int:
@@ -36,3 +46,37 @@ def may_post(inter: Interaction, config: GuildConfig) -> bool:
     if config.capper_role_id is None or is_manager(inter):
         return True
     return config.capper_role_id in _role_ids(inter)
+
+
+async def require_capper(
+    ctx: PluginContext, inter: Interaction, config: GuildConfig, what: str
+) -> None:
+    """Refuse posting a pick (``what``: e.g. ``"/bet parlay"``) to a member who may not."""
+    if not may_post(inter, config):
+        await ctx.refuse(
+            inter,
+            "Only members with the capper role may post picks here.",
+            f"{what} without the capper role",
+        )
+
+
+async def require_grader(
+    ctx: PluginContext, inter: Interaction, config: GuildConfig, what: str, action: str
+) -> None:
+    """Refuse ``what`` (e.g. ``"/bet grade 5"``) to a member who is no grader; ``action`` says
+    what graders may do (``"grade picks"``)."""
+    if not is_grader(inter, config):
+        await ctx.refuse(
+            inter,
+            f"Only graders (the grader role or Manage Server) can {action}.",
+            f"{what} without the grader role",
+        )
+
+
+async def require_manager(ctx: PluginContext, inter: Interaction, what: str, action: str) -> None:
+    """Refuse ``what`` (e.g. ``"/setup"``) to a member without Manage Server; ``action`` says
+    what such members may do (``"change the betting set-up"``)."""
+    if not is_manager(inter):
+        await ctx.refuse(
+            inter, f"Only members with Manage Server can {action}.", f"{what} without Manage Server"
+        )

@@ -30,6 +30,7 @@ from plugins.betting.models import Draft, Game, GuildConfig
 from plugins.betting.picks import MAX_PARLAY_LEGS, check_leg_count
 from plugins.betting.service import Betting, utcnow
 from plugins.betting.slips import leg_line
+from plugins.betting.statuses import DraftStatus, PickKind
 
 FLOW = "betnew"
 DRAFT = "betdraft"
@@ -39,7 +40,8 @@ NUMBER_MAX_LENGTH = 12
 """The longest line, odds or units a form takes (as in ``/bet straight``)."""
 
 
-def _game_label(game: Game) -> str:
+def game_label(game: Game) -> str:
+    """``Bills @ Chiefs · Sun 07 Sep 17:00 UTC`` (the start left out when unknown)."""
     when = f" · {game.starts_at:%a %d %b %H:%M} UTC" if game.starts_at else ""
     return f"{game.matchup}{when}"
 
@@ -72,7 +74,7 @@ async def _own_draft(draft_id: int, inter: Interaction) -> Draft:
     ).first()
     if draft is None:
         raise UserError("This draft is not yours, or it does not exist.")
-    if draft.status != "open":
+    if draft.status != DraftStatus.OPEN:
         raise UserError(f"This draft was already {draft.status}.")
     return draft
 
@@ -139,7 +141,7 @@ async def on_flow(
             raise UserError(f"{league} has no upcoming games any more.")
         menu = discord_limits.select(
             f"{FLOW}:{draft}:game",
-            [disnake.SelectOption(label=_game_label(g), value=str(g.id)) for g in upcoming],
+            [disnake.SelectOption(label=game_label(g), value=str(g.id)) for g in upcoming],
             "Game",
         )
         await replies.update(
@@ -239,7 +241,7 @@ async def _submitted(
         if any(existing.game_id == leg.game_id for existing in legs):
             raise ValidationError("legs", "a parlay may have only one leg per game", game.matchup)
         if len(legs) + 1 > MAX_PARLAY_LEGS:
-            check_leg_count("parlay", len(legs) + 1)
+            check_leg_count(PickKind.PARLAY, len(legs) + 1)
         odds_with_leg = combined_odds(x.odds for x in [*legs, leg])
         breach = limits.breach(mode, parlay.amount, odds_with_leg, building=True)
         if breach is not None:
@@ -255,12 +257,11 @@ async def _submitted(
     stake, to_win = limits.terms(mode, amount, leg.odds)
     note_text = values.get("note") or ""
     note = inputs.text(note_text, "note", inputs.NOTE_MAX_LENGTH) if note_text.strip() else None
-    if not access.may_post(inter, config):
-        raise UserError("Only members with the capper role may post picks here.")
+    await access.require_capper(betting.ctx, inter, config, "/bet new")
     created = await Draft.create(
         guild_id=inter.guild_id,
         user_id=inter.author.id,
-        kind="straight",
+        kind=PickKind.STRAIGHT.value,
         amount=amount,
         note=note,
         legs=[leg.to_json()],
@@ -330,7 +331,7 @@ async def on_parlay(
     if action != "add":
         raise UserError("This button is out of date: start again with /bet parlay.")
     if len(draft.legs) >= MAX_PARLAY_LEGS:
-        check_leg_count("parlay", len(draft.legs) + 1)
+        check_leg_count(PickKind.PARLAY, len(draft.legs) + 1)
     content, components = await start(betting, inter, draft.id)
     await inter.send(content, components=components, ephemeral=True)
 
@@ -343,7 +344,9 @@ async def on_draft(
     guild_id = access.guild_id_of(inter)
     draft = await _own_draft(int(draft_id), inter)
     if action == "cancel":
-        updated = await Draft.filter(id=draft.id, status="open").update(status="cancelled")
+        updated = await Draft.filter(id=draft.id, status=DraftStatus.OPEN.value).update(
+            status=DraftStatus.CANCELLED.value
+        )
         if not updated:
             raise UserError("This draft was already placed or cancelled.")
         await replies.update(
@@ -351,14 +354,15 @@ async def on_draft(
         )
         return
     config = await betting.config(guild_id)
-    if not access.may_post(inter, config):
-        raise UserError("Only members with the capper role may post picks here.")
+    await access.require_capper(
+        betting.ctx, inter, config, f"placing {draft.kind} draft {draft.id}"
+    )
     legs = [LegSpec.from_json(d) for d in draft.legs]
     pick, stored = await betting.place(
         guild_id=guild_id,
         user_id=inter.author.id,
         interaction_id=inter.id,
-        kind=draft.kind,
+        kind=PickKind(draft.kind),
         legs=legs,
         amount=draft.amount,
         config=config,

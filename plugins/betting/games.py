@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Protocol
 
 from tortoise.expressions import Q
@@ -22,20 +21,15 @@ from core import validation
 from core.recovery import UserError
 from core.validation import ValidationError
 from plugins.betting.models import Game
+from plugins.betting.statuses import GameStatus
 
 MANUAL = "manual"
 _MATCHUP = re.compile(r"^\s*(?P<a>.+?)\s+(?P<sep>@|at|vs\.?|v)\s+(?P<b>.+?)\s*$", re.IGNORECASE)
 
 
-class GameStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    LIVE = "live"
-    FINAL = "final"
-    POSTPONED = "postponed"
-    CANCELLED = "cancelled"
-
-
 SETTLED = (GameStatus.FINAL, GameStatus.CANCELLED)
+OPEN = (GameStatus.SCHEDULED, GameStatus.POSTPONED)
+"""Statuses of games that take picks until they start."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +95,7 @@ def visible_to(guild_id: int) -> Q:
 
 def is_open(game: Game, now: datetime) -> bool:
     """Whether picks on ``game`` are still taken: not started, not settled, not live."""
-    if game.status not in (GameStatus.SCHEDULED, GameStatus.POSTPONED):
+    if game.status not in OPEN:
         return False
     return game.starts_at is None or game.starts_at > now
 
@@ -185,14 +179,19 @@ async def resolve(guild_id: int, league: str, value: str, by: int, now: datetime
         raise ValidationError("game", f"pick one of the listed {league} games", raw)
     home, away = parse_matchup(raw)
     existing = await Game.filter(
-        guild_id=guild_id, source=MANUAL, league=league, home=home, away=away, status="scheduled"
+        guild_id=guild_id,
+        source=MANUAL,
+        league=league,
+        home=home,
+        away=away,
+        status=GameStatus.SCHEDULED.value,
     ).first()
     return existing or await add_manual(guild_id, league, home, away, None, by)
 
 
 async def upcoming(guild_id: int, league: str | None, now: datetime, limit: int = 25) -> list[Game]:
     """Games still open for picks, soonest first (games without a start time last)."""
-    query = Game.filter(visible_to(guild_id), status__in=("scheduled", "postponed")).filter(
+    query = Game.filter(visible_to(guild_id), status__in=[s.value for s in OPEN]).filter(
         Q(starts_at=None) | Q(starts_at__gt=now)
     )
     if league is not None:

@@ -28,7 +28,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.recovery import UserError
-from plugins.betting.games import GameResult, GameStatus
+from plugins.betting.games import GameResult
 from plugins.betting.markets import Market, Side, grade_from_score
 from plugins.betting.maths import (
     OddsFormat,
@@ -39,10 +39,10 @@ from plugins.betting.maths import (
     settle,
 )
 from plugins.betting.models import Game, GradeChange, Leg, Pick, ResultChange
+from plugins.betting.statuses import GameStatus, PickKind, PickStatus
 
 BOT = 0
 """``by`` of changes the bot made."""
-CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +92,7 @@ def _settle(pick: Pick, legs: Sequence[Leg]) -> tuple[Result, Decimal | None]:
         (Result(leg.result), odds_fraction(OddsFormat(leg.odds_format), leg.odds_value))
         for leg in legs
     ]
-    if pick.kind == "straight":
+    if pick.kind == PickKind.STRAIGHT:
         result, paid = pairs[0]
         full = paid
     else:
@@ -241,10 +241,10 @@ async def grade(
         raise UserError("A result is won, lost, push or void.")
     async with in_transaction() as conn:
         pick = await _locked_pick(conn, pick_id, guild_id)
-        if pick.status == CANCELLED:
+        if pick.status == PickStatus.CANCELLED:
             raise UserError(f"Pick #{pick_id} was cancelled; it cannot be graded.")
         legs = await _locked_legs(conn, pick)
-        if pick.kind == "parlay" and leg is None:
+        if pick.kind == PickKind.PARLAY and leg is None:
             raise UserError(
                 f"Pick #{pick_id} is a parlay: grade one leg at a time (leg 1 to {len(legs)})."
             )
@@ -264,15 +264,20 @@ async def cancel(pick_id: int, guild_id: int, by: int, reason: str) -> Pick:
     """Mark a pending pick cancelled (kept, paying nothing, left out of every record)."""
     async with in_transaction() as conn:
         pick = await _locked_pick(conn, pick_id, guild_id)
-        if pick.status != Result.PENDING:
+        if pick.status != PickStatus.PENDING:
             raise UserError(
                 f"Pick #{pick_id} is {pick.status}; only pending picks can be cancelled "
                 "(a grader can correct a result with /bet grade)."
             )
         await GradeChange.create(
-            pick_id=pick.id, old=pick.status, new=CANCELLED, by=by, reason=reason, using_db=conn
+            pick_id=pick.id,
+            old=pick.status,
+            new=PickStatus.CANCELLED.value,
+            by=by,
+            reason=reason,
+            using_db=conn,
         )
-        pick.status = CANCELLED
+        pick.status = PickStatus.CANCELLED.value
         pick.result_units = Decimal("0.00")
         pick.graded_at = datetime.now(UTC)
         pick.graded_by = by
@@ -289,13 +294,13 @@ async def auto_grade(game: Game) -> list[GradeOutcome]:
     async with in_transaction() as conn:
         rows = (
             await Leg.filter(game_id=game.id)
-            .exclude(pick__status=CANCELLED)
+            .exclude(pick__status=PickStatus.CANCELLED.value)
             .using_db(conn)
             .values("pick_id")
         )
         for pick_id in sorted({int(row["pick_id"]) for row in rows}):  # one lock order for all
             pick = await _locked_pick(conn, pick_id, None)
-            if pick.status == CANCELLED:
+            if pick.status == PickStatus.CANCELLED:
                 continue
             legs = await _locked_legs(conn, pick)
             changes = await _bot_changes(conn, pick, legs, await _graders_legs(conn, pick))

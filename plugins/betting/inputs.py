@@ -1,4 +1,4 @@
-"""Reading what a member typed: odds, units, lines, selections and notes.
+"""Reading what a member typed: odds, units, lines, selections, notes and start times.
 
 Built on :mod:`core.validation`; everything here raises
 :class:`~core.validation.ValidationError` naming the field and the rule, so the pipeline shows
@@ -7,6 +7,7 @@ the member an ephemeral message and nothing is written.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from core import validation
@@ -86,3 +87,13 @@ def selection(value: str, market: Market, home: str, away: str) -> tuple[Side | 
             return side, names[side]
     choices = " or ".join(names[s] for s in sides_for(market))
     raise ValidationError("selection", f"pick {choices}", raw)
+
+
+def start_time(value: str) -> datetime:
+    """A game's start as ``YYYY-MM-DD HH:MM`` in UTC."""
+    try:
+        return datetime.strptime(value.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    except ValueError:
+        raise ValidationError(
+            "starts", "write the start as YYYY-MM-DD HH:MM (UTC)", value
+        ) from None

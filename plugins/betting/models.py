@@ -12,6 +12,9 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from plugins.betting.maths import OddsFormat, Result, StakeMode
+from plugins.betting.statuses import DraftStatus, GameStatus, PickStatus
+
 
 class GuildConfig(Model):
     """A guild's betting set-up (``/setup``). A guild without a row uses the defaults."""
@@ -23,8 +26,8 @@ class GuildConfig(Model):
     min_units = fields.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.5"))
     max_units = fields.DecimalField(max_digits=10, decimal_places=2, default=Decimal("10"))
     self_grading = fields.BooleanField(default=False)
-    odds_format = fields.CharField(max_length=8, default="american")
-    stake_mode = fields.CharField(max_length=4, default="risk")
+    odds_format = fields.CharField(max_length=8, default=OddsFormat.AMERICAN.value)
+    stake_mode = fields.CharField(max_length=4, default=StakeMode.RISK.value)
     max_odds = fields.DecimalField(max_digits=12, decimal_places=2, default=Decimal("1001"))
     """The highest combined decimal odds a pick may have (1001: American +100000)."""
     max_payout = fields.DecimalField(max_digits=14, decimal_places=2, default=Decimal("10000"))
@@ -51,7 +54,7 @@ class Game(Model):
     venue = fields.CharField(max_length=128, null=True)
     city = fields.CharField(max_length=64, null=True)
     starts_at = fields.DatetimeField(null=True, db_index=True)
-    status = fields.CharField(max_length=16, default="scheduled")
+    status = fields.CharField(max_length=16, default=GameStatus.SCHEDULED.value)
     home_score = fields.IntField(null=True)  # the score that grades picks (see docs)
     away_score = fields.IntField(null=True)
     ended_in = fields.CharField(max_length=16, null=True)  # regulation, overtime, shootout...
@@ -74,13 +77,13 @@ class Pick(Model):
     guild_id = fields.BigIntField(db_index=True)
     user_id = fields.BigIntField(db_index=True)
     interaction_id = fields.BigIntField(unique=True)
-    kind = fields.CharField(max_length=8)  # straight | parlay
+    kind = fields.CharField(max_length=8)  # a PickKind
     league = fields.CharField(max_length=64, db_index=True)  # "mixed" for multi-league parlays
     stake = fields.DecimalField(max_digits=12, decimal_places=2)
     to_win = fields.DecimalField(max_digits=14, decimal_places=2)
     stake_mode = fields.CharField(max_length=4)
     odds_decimal = fields.DecimalField(max_digits=16, decimal_places=4)  # combined, for stats
-    status = fields.CharField(max_length=10, default="pending", db_index=True)
+    status = fields.CharField(max_length=10, default=PickStatus.PENDING.value, db_index=True)
     result_units = fields.DecimalField(max_digits=14, decimal_places=2, null=True)
     note = fields.CharField(max_length=500, null=True)
     channel_id = fields.BigIntField(null=True)
@@ -114,7 +117,7 @@ class Leg(Model):
     line = fields.DecimalField(max_digits=8, decimal_places=2, null=True)
     odds_format = fields.CharField(max_length=8)
     odds_value = fields.DecimalField(max_digits=12, decimal_places=4)
-    result = fields.CharField(max_length=8, default="pending", db_index=True)
+    result = fields.CharField(max_length=8, default=Result.PENDING.value, db_index=True)
 
     game_id: int
     pick_id: int
@@ -174,11 +177,11 @@ class Draft(Model):
     id = fields.IntField(primary_key=True)
     guild_id = fields.BigIntField()
     user_id = fields.BigIntField(db_index=True)
-    kind = fields.CharField(max_length=8)  # straight | parlay
+    kind = fields.CharField(max_length=8)  # a PickKind
     amount = fields.DecimalField(max_digits=12, decimal_places=2)
     note = fields.CharField(max_length=500, null=True)
     legs: Any = fields.JSONField(default=list)
-    status = fields.CharField(max_length=10, default="open")  # open | placed | cancelled
+    status = fields.CharField(max_length=10, default=DraftStatus.OPEN.value)
     pick_id = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

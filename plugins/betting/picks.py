@@ -17,17 +17,18 @@ from plugins.betting.legs import LegSpec
 from plugins.betting.limits import Limits
 from plugins.betting.maths import StakeMode, combined_odds, round_half_up
 from plugins.betting.models import Draft, Game, Leg, Pick
+from plugins.betting.statuses import DraftStatus, PickKind
 
 MIN_PARLAY_LEGS = 2
 MAX_PARLAY_LEGS = 12
 MIXED = "mixed"
 
 
-def check_leg_count(kind: str, count: int) -> None:
+def check_leg_count(kind: PickKind, count: int) -> None:
     """A straight pick has one leg; a parlay 2 to 12."""
-    if kind == "straight" and count != 1:
+    if kind == PickKind.STRAIGHT and count != 1:
         raise ValidationError("legs", "a straight pick has exactly one selection", count)
-    if kind == "parlay" and not MIN_PARLAY_LEGS <= count <= MAX_PARLAY_LEGS:
+    if kind == PickKind.PARLAY and not MIN_PARLAY_LEGS <= count <= MAX_PARLAY_LEGS:
         rule = f"a parlay has {MIN_PARLAY_LEGS} to {MAX_PARLAY_LEGS} legs"
         raise ValidationError("legs", rule, count)
 
@@ -37,7 +38,7 @@ async def place(
     guild_id: int,
     user_id: int,
     interaction_id: int,
-    kind: str,
+    kind: PickKind,
     legs: Sequence[LegSpec],
     amount: Decimal,
     stake_mode: StakeMode,
@@ -65,7 +66,7 @@ async def place(
     cannot write a second pick.
     """
     check_leg_count(kind, len(legs))
-    if len({leg.game_id for leg in legs}) != len(legs) and kind == "parlay":
+    if len({leg.game_id for leg in legs}) != len(legs) and kind == PickKind.PARLAY:
         raise ValidationError("legs", "a parlay may have only one leg per game")
     odds = combined_odds(leg.odds for leg in legs)
     stake, to_win = limits.terms(stake_mode, limits.amount(amount, stake_mode), odds)
@@ -93,7 +94,7 @@ async def place(
                 guild_id=guild_id,
                 user_id=user_id,
                 interaction_id=interaction_id,
-                kind=kind,
+                kind=PickKind(kind).value,
                 league=leagues.pop() if len(leagues) == 1 else MIXED,
                 stake=stake,
                 to_win=to_win,
@@ -104,9 +105,9 @@ async def place(
             )
             if draft_id is not None:
                 claimed = (
-                    await Draft.filter(id=draft_id, status="open")
+                    await Draft.filter(id=draft_id, status=DraftStatus.OPEN.value)
                     .using_db(conn)
-                    .update(status="placed", pick_id=pick.id)
+                    .update(status=DraftStatus.PLACED.value, pick_id=pick.id)
                 )
                 if not claimed:
                     raise UserError("This draft was already placed or cancelled.")

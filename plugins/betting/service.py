@@ -28,6 +28,7 @@ from plugins.betting.maths import OddsFormat, Result, StakeMode
 from plugins.betting.models import Game, GuildConfig, Leg, Pick
 from plugins.betting.settings import BettingSettings
 from plugins.betting.slips import slip_embed
+from plugins.betting.statuses import PickKind
 
 if TYPE_CHECKING:
     from core.plugin import PluginContext
@@ -106,7 +107,7 @@ class Betting:
         guild_id: int,
         user_id: int,
         interaction_id: int,
-        kind: str,
+        kind: PickKind,
         legs: Sequence[LegSpec],
         amount: Decimal,
         config: GuildConfig,
@@ -145,7 +146,7 @@ class Betting:
             target=f"pick:{pick.id}",
             amount=pick.stake,
             interaction_id=interaction_id,
-            data={"kind": kind, "legs": len(legs), "league": pick.league},
+            data={"kind": pick.kind, "legs": len(legs), "league": pick.league},
         )
         return pick, stored
 
@@ -216,9 +217,7 @@ class Betting:
             return "The picks channel is gone; ask an admin to run /setup again."
         embed = slip_embed(pick, legs, OddsFormat(config.odds_format))
         try:
-            message = await channel.send(
-                embed=embed, allowed_mentions=disnake.AllowedMentions.none()
-            )
+            message = await channel.send(embed=embed)
         except disnake.HTTPException as exc:
             self.ctx.log.warning("cannot post slip of pick {}: {}", pick.id, exc)
             if exc.status == 429 or exc.status >= 500:

@@ -13,20 +13,22 @@ from core.validation import escape_markdown
 from plugins.betting.legs import LegSpec
 from plugins.betting.maths import (
     OddsFormat,
+    Result,
     combined_odds,
     format_entered,
     format_odds,
     odds_fraction,
 )
 from plugins.betting.models import Leg, Pick
+from plugins.betting.statuses import PickKind, PickStatus
 
-COLOURS = {
-    "pending": disnake.Colour.blurple(),
-    "won": disnake.Colour.green(),
-    "lost": disnake.Colour.red(),
-    "push": disnake.Colour.light_grey(),
-    "void": disnake.Colour.dark_grey(),
-    "cancelled": disnake.Colour.dark_grey(),
+COLOURS: dict[str, disnake.Colour] = {
+    PickStatus.PENDING: disnake.Colour.blurple(),
+    PickStatus.WON: disnake.Colour.green(),
+    PickStatus.LOST: disnake.Colour.red(),
+    PickStatus.PUSH: disnake.Colour.light_grey(),
+    PickStatus.VOID: disnake.Colour.dark_grey(),
+    PickStatus.CANCELLED: disnake.Colour.dark_grey(),
 }
 
 
@@ -59,25 +61,25 @@ def units(value: Decimal) -> str:
 
 def slip_embed(pick: Pick, legs: Sequence[Leg], fmt: OddsFormat) -> disnake.Embed:
     """The bet slip posted in the picks channel (and shown by ``/bet show``)."""
-    title = f"Pick #{pick.id} · {'Parlay' if pick.kind == 'parlay' else 'Straight'}"
+    title = f"Pick #{pick.id} · {PickKind(pick.kind).value.capitalize()}"
     embed = disnake.Embed(title=title, colour=COLOURS.get(pick.status, disnake.Colour.blurple()))
-    straight = pick.kind == "straight"
+    straight = pick.kind == PickKind.STRAIGHT
     width = discord_limits.share(
         discord_limits.DESCRIPTION, len(legs)
     )  # every leg shows, clipped to its share
     lines = []
     for leg in legs:
         number = "" if straight else f"{leg.position}. "
-        result = "" if leg.result == "pending" or straight else f" — **{leg.result}**"
+        result = "" if leg.result == Result.PENDING or straight else f" — **{leg.result}**"
         lines.append(f"{number}{leg_line(leg, width - len(number) - len(result))}{result}")
     embed.description = "\n".join(lines)
     embed.add_field("Capper", f"<@{pick.user_id}>")
     embed.add_field("Risk", f"{pick.stake}u")
     embed.add_field("To win", f"{pick.to_win}u")
-    if pick.kind == "parlay":
+    if pick.kind == PickKind.PARLAY:
         embed.add_field("Odds", format_odds(combined_odds(leg_odds(leg) for leg in legs), fmt))
     status = pick.status.upper()
-    if pick.result_units is not None and pick.status != "pending":
+    if pick.result_units is not None and pick.status != PickStatus.PENDING:
         status += f" ({units(pick.result_units)})"
     embed.add_field("Status", status)
     if pick.note:
@@ -94,7 +96,7 @@ def summary(pick: Pick, first_leg: Leg | None, fmt: OddsFormat, width: int | Non
     )
     head, tail = f"`#{pick.id}` <@{pick.user_id}> ", f" · {pick.stake}u · {result}"
     room = None if width is None else width - len(head) - len(tail)
-    what = leg_line(first_leg, room) if first_leg and pick.kind == "straight" else "Parlay"
-    if pick.kind == "parlay":
+    what = leg_line(first_leg, room) if first_leg and pick.kind == PickKind.STRAIGHT else "Parlay"
+    if pick.kind == PickKind.PARLAY:
         what = f"Parlay ({format_odds(Fraction(pick.odds_decimal), fmt)})"
     return f"{head}{what}{tail}"
