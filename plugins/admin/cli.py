@@ -19,9 +19,7 @@ def _settings(app: App) -> AdminSettings:
 
 async def cmd_backup(app: App, args: argparse.Namespace) -> int:
     """Write a backup file and print its path."""
-    directory = args.dir or Path(
-        _settings(app).backup_dir.replace("{data_dir}", str(app.settings.data_dir))
-    )
+    directory = args.dir or _settings(app).backup_folder(app.settings.data_dir)
     try:
         made = await backup(app.settings.database_url, directory)
     except BackupError as exc:

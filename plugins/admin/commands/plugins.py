@@ -1,0 +1,54 @@
+"""``/plugins`` (owner only): every plugin's version, state, commands and last reload."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import disnake
+from disnake.ext import commands
+from disnake.interactions import ApplicationCommandInteraction
+
+from core import discord_limits
+from core.plugin import PluginContext
+from plugins.admin.access import require_owner
+from plugins.admin.marks import mark
+
+if TYPE_CHECKING:
+    from core.app import App
+    from core.plugin_manager import PluginRecord
+
+
+def plugin_lines(record: PluginRecord) -> list[str]:
+    """Version and state, commands, the last reload and its result, the error if any."""
+    version = record.plugin.version if record.plugin else "?"
+    lines = [f"**{record.state}** · v{version}"]
+    if record.commands:
+        lines.append("commands: " + ", ".join(f"/{c}" for c in record.commands))
+    last = record.last_reload
+    if last:
+        lines.append(
+            f"last reload <t:{int(last['at'])}:R> {mark(bool(last.get('ok')))} "
+            f"({float(last.get('duration') or 0) * 1000:.0f} ms)"
+        )
+        if last.get("error"):
+            lines.append(f"reload error: {last['error']}")
+    if record.error:
+        lines.append(f"error: {record.error}")
+    return lines
+
+
+def plugins_embed(app: App) -> disnake.Embed:
+    """One field per plugin, by name."""
+    embed = disnake.Embed(title="Plugins")
+    for name, record in sorted(app.plugins.records.items()):
+        embed.add_field(name, "\n".join(plugin_lines(record)), inline=False)
+    return discord_limits.fit(embed)
+
+
+def build(ctx: PluginContext) -> commands.InvokableSlashCommand:
+    @commands.slash_command(name="plugins", description="Plugins and their state (owner only).")
+    async def plugins(inter: ApplicationCommandInteraction) -> None:
+        await require_owner(ctx, inter)
+        await inter.response.send_message(embed=plugins_embed(ctx.app), ephemeral=True)
+
+    return plugins
