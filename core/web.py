@@ -73,7 +73,7 @@ def json_response(
 
 
 class WebServer:
-    """Serves the health endpoints and the routes plugins add through ``dbsbm_web_routes``."""
+    """Serves the health endpoints and the routes plugins add with ``ctx.add_routes``."""
 
     def __init__(self, app: App):
         self.app = app
@@ -90,18 +90,21 @@ class WebServer:
         return f"http://{host}:{self.port}"
 
     def add_routes(self, owner: str, routes: Sequence[web.RouteDef]) -> Callable[[], None]:
-        """Mount ``routes`` for plugin ``owner``; return the function that removes them."""
-        keys = []
-        for route in routes:
-            key = (route.method.upper(), route.path)
+        """Mount ``routes`` for plugin ``owner``; return the function that removes them.
+
+        Raises :class:`ValueError` for a health path or a route another plugin serves; then
+        none of ``routes`` is mounted.
+        """
+        keys = [(route.method.upper(), route.path) for route in routes]
+        for route, key in zip(routes, keys, strict=True):
             if route.path in HEALTH_PATHS:
                 raise ValueError(f"{route.path} is served by the core web server")
             if key in self.routes and self.routes[key][0] != owner:
                 raise ValueError(
                     f"{route.method} {route.path} is already served by {self.routes[key][0]}"
                 )
+        for route, key in zip(routes, keys, strict=True):
             self.routes[key] = (owner, route.handler)
-            keys.append(key)
 
         def remove() -> None:
             for key in keys:

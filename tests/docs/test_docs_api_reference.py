@@ -42,7 +42,13 @@ HOOKS = sorted(
 
 
 def test_the_hook_list_is_the_real_one() -> None:
-    assert "dbsbm_commands" in HOOKS and "dbsbm_health_check" in HOOKS and len(HOOKS) >= 14
+    assert "dbsbm_rate_limit_check" in HOOKS and "dbsbm_health_check" in HOOKS and len(HOOKS) >= 12
+
+
+def test_every_hook_section_is_a_real_hook() -> None:
+    """No section is left for a hook that was removed (``dbsbm_commands``, ...)."""
+    documented = re.findall(r"^### `(dbsbm_\w+)`$", REFERENCE, re.MULTILINE)
+    assert sorted(documented) == HOOKS
 
 
 @pytest.mark.parametrize("hook", HOOKS)

@@ -97,3 +97,22 @@ async def test_background_tasks_start_in_a_fresh_context(dbsbm: App) -> None:
     finally:
         current_interaction.reset(token)
     assert await task is None
+
+
+@pytest.mark.dbsbm(plugins=["probe", "squatter"], local_plugins=E2E_PLUGINS)
+async def test_a_route_another_plugin_serves_fails_the_load_and_mounts_none(
+    dbsbm: App, local_discord: LocalDiscord
+) -> None:
+    """``ctx.add_routes`` checks every route before mounting any: the squatter's own route is
+    not left behind, nor its command, and the probe keeps its route."""
+    record = dbsbm.plugins.records["squatter"]
+    assert record.state is PluginState.FAILED
+    assert "GET /probe is already served by probe" in (record.error or ""), record.error
+    assert "squat" not in dbsbm.bot.all_slash_commands
+    assert not any(owner == "squatter" for owner, _ in dbsbm.web.routes.values())
+    base = f"http://127.0.0.1:{dbsbm.web.port}"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{base}/squatter") as resp:
+            assert resp.status == 404
+        async with http.get(f"{base}/probe") as resp:
+            assert resp.status == 200 and await resp.json() == {"probe": True}
