@@ -11,6 +11,7 @@ import json
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from core.events import ActionEvent, CommandEvent, Outcome, SecurityEvent
@@ -21,7 +22,7 @@ GLOBAL_CHAIN = "global"
 MAX_DEPTH = 4
 
 
-class Category:
+class Category(StrEnum):
     """The ``category`` column's values."""
 
     COMMAND = "command"
@@ -30,7 +31,7 @@ class Category:
     SECURITY = "security"
 
 
-CATEGORIES = (Category.COMMAND, Category.ADMIN, Category.ACTION, Category.SECURITY)
+CATEGORIES = frozenset(Category)
 
 
 def chain_of(guild_id: int | None) -> str:
@@ -88,7 +89,7 @@ class Record:
     """One entry waiting in the queue. ``options`` and ``data`` are canonical JSON text."""
 
     ts: int
-    category: str
+    category: Category
     action: str
     user_id: int | None = None
     guild_id: int | None = None
