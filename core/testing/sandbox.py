@@ -19,9 +19,9 @@ import contextlib
 import copy
 import sys
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from loguru import logger
 
@@ -59,17 +59,19 @@ from core.testing.script import (
 from core.testing.server import LocalDiscord
 from core.testing.state import EPHEMERAL, Member
 
+if TYPE_CHECKING:
+    from loguru import Record
+
 #: Seconds a line may take, from sending the interaction to the pipeline's finished event.
 ANSWER_TIMEOUT = 15.0
 LISTENER_NAME = "core.sandbox"
 
 
 class _Listener:
-    """Hook listener: the pipeline's finished events by interaction id, and reload notices."""
+    """Hook listener: the pipeline's finished events by interaction id."""
 
-    def __init__(self, notice: Callable[[str], None]) -> None:
+    def __init__(self) -> None:
         self._finished: dict[int, asyncio.Future[CommandEvent]] = {}
-        self._notice = notice
 
     def finished(self, interaction_id: int) -> asyncio.Future[CommandEvent]:
         """The future of the interaction's finished event (it may have come already)."""
@@ -94,15 +96,6 @@ class _Listener:
     def dbsbm_command_failed(self, event: CommandEvent) -> None:
         self._done(event)
 
-    @hookimpl
-    def dbsbm_plugin_reloaded(
-        self, name: str, ok: bool, duration: float, error: str | None
-    ) -> None:
-        if ok:
-            self._notice(f"(hot reload: {name} reloaded in {duration:.2f}s)")
-        else:
-            self._notice(f"(hot reload of {name} failed, the old version keeps serving: {error})")
-
 
 class Session:
     """One sandbox session: who acts where, what was shown, and how each line runs."""
@@ -112,7 +105,9 @@ class Session:
         self.out = out
         self.renderer = Renderer(discord.world, files_dir)
         self.actor: Actor = discord.member(discord.owner.name)
-        self.listener = _Listener(self.print)
+        self.listener = _Listener()
+        #: Whether a member types at a prompt (then a notice redraws it).
+        self.interactive = False
         #: Messages shown, oldest first, with the member who alone sees it (ephemeral) or None.
         self._shown: list[tuple[int, int | None]] = []
         #: The form the bot last opened for each member.
@@ -122,6 +117,27 @@ class Session:
         for line in lines:
             print(line, file=self.out)
         self.out.flush()
+
+    def notice(self, record: Record) -> None:
+        """Show a plugin lifecycle record (:data:`core.reloader.lifecycle`) once, in the log's
+        words, then redraw the prompt a member may be typing at."""
+        self.print(f"\n  ({record['message']})" if self.interactive else f"  ({record['message']})")
+        if self.interactive:
+            print(self.prompt, end="", file=self.out, flush=True)
+
+    @contextlib.contextmanager
+    def showing_lifecycle(self) -> Iterator[None]:
+        """Show every plugin lifecycle record logged in the block as a :meth:`notice`."""
+        sink = logger.add(
+            lambda message: self.notice(message.record),
+            level="INFO",
+            filter=_is_lifecycle,
+            format="{message}",
+        )
+        try:
+            yield
+        finally:
+            logger.remove(sink)
 
     @property
     def prompt(self) -> str:
@@ -540,9 +556,11 @@ async def run_session(
                 session = Session(discord, files, out or sys.stdout)
                 app.pm.register(session.listener, name=LISTENER_NAME)
                 session.print(*_banner(app, discord, log_file, script_name))
-                if script is None:
-                    return await _interactive(session)
-                return await _script(session, script)
+                session.interactive = script is None
+                with session.showing_lifecycle():
+                    if script is None:
+                        return await _interactive(session)
+                    return await _script(session, script)
         finally:
             await app.close()
 
@@ -583,4 +601,15 @@ def _log_to_file(settings: Settings, log_file: Path) -> None:
     transcript."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     setup_logging(settings.logging, sink=log_file)
-    logger.add(sys.stderr, level="ERROR", format=HUMAN_FORMAT, backtrace=False, diagnose=False)
+    logger.add(
+        sys.stderr,
+        level="ERROR",
+        format=HUMAN_FORMAT,
+        filter=lambda record: not _is_lifecycle(record),  # the session shows those once
+        backtrace=False,
+        diagnose=False,
+    )
+
+
+def _is_lifecycle(record: Record) -> bool:
+    return bool(record["extra"].get("lifecycle"))

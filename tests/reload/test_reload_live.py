@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
 
 import pytest
 from loguru import logger
 
+from core.testing.sandbox import Session
 from tests.reload.conftest import Bench, Starter, write_echo
 
 
@@ -159,3 +162,43 @@ async def test_disable_and_enable_take_the_command_out_of_discord_and_back(
     bench.config.write_text(base.replace("[plugins.echo]\n", "# a comment\n[plugins.echo]\n"))
     assert await bench.app.reloader.apply_config() == []
     assert bench.discord.command_writes == writes + 2
+
+
+async def test_the_sandbox_shows_each_lifecycle_change_once_in_the_logs_words(
+    start_bench: Starter, plugin_package: Path, tmp_path: Path
+) -> None:
+    """Disabled, loaded again, reloaded, failed with its stage: one notice each, worded as the
+    log line, with the prompt drawn again after it."""
+    write_echo(plugin_package)
+    bench = await start_bench(plugins="[plugins.echo]\n")
+    out = io.StringIO()
+    session = Session(bench.discord, tmp_path / "files", out)
+    session.interactive = True
+    logged: list[str] = []
+    sink = logger.add(lambda m: logged.append(m.record["message"]), level="INFO")
+    base = bench.config.read_text()
+    try:
+        with session.showing_lifecycle():
+            disabled = base.replace("[plugins.echo]\n", "[plugins.echo]\nenabled = false\n")
+            bench.config.write_text(disabled)
+            await bench.app.reloader.apply_config()
+            bench.config.write_text(base)
+            await bench.app.reloader.apply_config()
+            helpers = plugin_package / "echo/helpers.py"
+            helpers.write_text(helpers.read_text().replace('"v1"', '"v2"'))
+            await bench.app.reloader.reload(["echo"])
+            helpers.write_text("def greeting(:\n")
+            await bench.app.reloader.reload(["echo"])
+    finally:
+        logger.remove(sink)
+    notices = re.findall(r"\n  \((.*)\)\nOwner> ", out.getvalue())
+    expected = [
+        "plugin echo unloaded (disabled in config.toml)",
+        "plugin echo loaded in ",
+        "plugin echo reloaded in ",
+        "plugin echo not reloaded: import: plugin 'echo' failed to import: SyntaxError",
+    ]
+    assert len(notices) == len(expected), notices
+    assert all(n.startswith(e) for n, e in zip(notices, expected, strict=True)), notices
+    assert all(n in logged for n in notices)  # the log's own words
+    assert "(the running version stays)" in notices[-1]
