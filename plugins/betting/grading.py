@@ -31,6 +31,7 @@ from core.recovery import UserError
 from plugins.betting.games import GameResult
 from plugins.betting.markets import Market, Side, grade_from_score
 from plugins.betting.maths import (
+    GRADED,
     OddsFormat,
     Result,
     combined_odds,
@@ -39,7 +40,7 @@ from plugins.betting.maths import (
     settle,
 )
 from plugins.betting.models import Game, GradeChange, Leg, Pick, ResultChange
-from plugins.betting.statuses import GameStatus, PickKind, PickStatus
+from plugins.betting.statuses import GameStatus, PickKind
 
 BOT = 0
 """``by`` of changes the bot made."""
@@ -237,11 +238,11 @@ async def grade(
     leg is the grader's from then on. The pick's other legs the bot decides are brought in line
     with their games, and the pick is settled again; one transaction. Grading a graded leg again
     is a correction (recorded)."""
-    if result is Result.PENDING:
+    if result not in GRADED:
         raise UserError("A result is won, lost, push or void.")
     async with in_transaction() as conn:
         pick = await _locked_pick(conn, pick_id, guild_id)
-        if pick.status == PickStatus.CANCELLED:
+        if pick.status == Result.CANCELLED:
             raise UserError(f"Pick #{pick_id} was cancelled; it cannot be graded.")
         legs = await _locked_legs(conn, pick)
         if pick.kind == PickKind.PARLAY and leg is None:
@@ -264,7 +265,7 @@ async def cancel(pick_id: int, guild_id: int, by: int, reason: str) -> Pick:
     """Mark a pending pick cancelled (kept, paying nothing, left out of every record)."""
     async with in_transaction() as conn:
         pick = await _locked_pick(conn, pick_id, guild_id)
-        if pick.status != PickStatus.PENDING:
+        if pick.status != Result.PENDING:
             raise UserError(
                 f"Pick #{pick_id} is {pick.status}; only pending picks can be cancelled "
                 "(a grader can correct a result with /bet grade)."
@@ -272,12 +273,12 @@ async def cancel(pick_id: int, guild_id: int, by: int, reason: str) -> Pick:
         await GradeChange.create(
             pick_id=pick.id,
             old=pick.status,
-            new=PickStatus.CANCELLED.value,
+            new=Result.CANCELLED.value,
             by=by,
             reason=reason,
             using_db=conn,
         )
-        pick.status = PickStatus.CANCELLED.value
+        pick.status = Result.CANCELLED.value
         pick.result_units = Decimal("0.00")
         pick.graded_at = datetime.now(UTC)
         pick.graded_by = by
@@ -294,13 +295,13 @@ async def auto_grade(game: Game) -> list[GradeOutcome]:
     async with in_transaction() as conn:
         rows = (
             await Leg.filter(game_id=game.id)
-            .exclude(pick__status=PickStatus.CANCELLED.value)
+            .exclude(pick__status=Result.CANCELLED.value)
             .using_db(conn)
             .values("pick_id")
         )
         for pick_id in sorted({int(row["pick_id"]) for row in rows}):  # one lock order for all
             pick = await _locked_pick(conn, pick_id, None)
-            if pick.status == PickStatus.CANCELLED:
+            if pick.status == Result.CANCELLED:
                 continue
             legs = await _locked_legs(conn, pick)
             changes = await _bot_changes(conn, pick, legs, await _graders_legs(conn, pick))

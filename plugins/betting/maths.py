@@ -25,13 +25,15 @@ _HUNDRED = Fraction(100)
 
 
 class Result(StrEnum):
-    """The result of a pick or of one leg."""
+    """The result of a pick or of one leg: pending until graded (:data:`GRADED`); a pick (never
+    a leg) may instead be cancelled, which pays nothing."""
 
     PENDING = "pending"
     WON = "won"
     LOST = "lost"
     PUSH = "push"
     VOID = "void"
+    CANCELLED = "cancelled"
 
 
 class StakeMode(StrEnum):

@@ -13,7 +13,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from plugins.betting.maths import OddsFormat, Result, StakeMode
-from plugins.betting.statuses import DraftStatus, GameStatus, PickStatus
+from plugins.betting.statuses import DraftStatus, GameStatus
 
 
 class GuildConfig(Model):
@@ -83,7 +83,7 @@ class Pick(Model):
     to_win = fields.DecimalField(max_digits=14, decimal_places=2)
     stake_mode = fields.CharField(max_length=4)
     odds_decimal = fields.DecimalField(max_digits=16, decimal_places=4)  # combined, for stats
-    status = fields.CharField(max_length=10, default=PickStatus.PENDING.value, db_index=True)
+    status = fields.CharField(max_length=10, default=Result.PENDING.value, db_index=True)
     result_units = fields.DecimalField(max_digits=14, decimal_places=2, null=True)
     note = fields.CharField(max_length=500, null=True)
     channel_id = fields.BigIntField(null=True)

@@ -151,17 +151,10 @@ class Betting:
         return pick, stored
 
     async def grade(
-        self,
-        pick_id: int,
-        guild_id: int,
-        result: Result,
-        by: int,
-        *,
-        leg: int | None = None,
-        reason: str = "",
+        self, pick_id: int, guild_id: int, result: Result, by: int, *, leg: int | None = None
     ) -> GradeOutcome:
         """A grader grades a pick or one leg of a parlay (see :func:`grading.grade`)."""
-        outcome = await grading.grade(pick_id, guild_id, result, by, leg=leg, reason=reason)
+        outcome = await grading.grade(pick_id, guild_id, result, by, leg=leg)
         if outcome.changed:
             await self.invalidate(guild_id)
             await self._report_grade(outcome, by, {"result": result.value, "leg": leg})

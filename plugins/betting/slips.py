@@ -20,15 +20,15 @@ from plugins.betting.maths import (
     odds_fraction,
 )
 from plugins.betting.models import Leg, Pick
-from plugins.betting.statuses import PickKind, PickStatus
+from plugins.betting.statuses import PickKind
 
 COLOURS: dict[str, disnake.Colour] = {
-    PickStatus.PENDING: disnake.Colour.blurple(),
-    PickStatus.WON: disnake.Colour.green(),
-    PickStatus.LOST: disnake.Colour.red(),
-    PickStatus.PUSH: disnake.Colour.light_grey(),
-    PickStatus.VOID: disnake.Colour.dark_grey(),
-    PickStatus.CANCELLED: disnake.Colour.dark_grey(),
+    Result.PENDING: disnake.Colour.blurple(),
+    Result.WON: disnake.Colour.green(),
+    Result.LOST: disnake.Colour.red(),
+    Result.PUSH: disnake.Colour.light_grey(),
+    Result.VOID: disnake.Colour.dark_grey(),
+    Result.CANCELLED: disnake.Colour.dark_grey(),
 }
 
 
@@ -79,7 +79,7 @@ def slip_embed(pick: Pick, legs: Sequence[Leg], fmt: OddsFormat) -> disnake.Embe
     if pick.kind == PickKind.PARLAY:
         embed.add_field("Odds", format_odds(combined_odds(leg_odds(leg) for leg in legs), fmt))
     status = pick.status.upper()
-    if pick.result_units is not None and pick.status != PickStatus.PENDING:
+    if pick.result_units is not None and pick.status != Result.PENDING:
         status += f" ({units(pick.result_units)})"
     embed.add_field("Status", status)
     if pick.note:

@@ -1,8 +1,7 @@
 """The kinds and statuses the betting tables store, as string enums (the columns hold their
 values; a value read from the database compares equal to its member).
 
-A leg's result is :class:`~plugins.betting.maths.Result`; a pick's status is that result once it
-is graded, or :attr:`PickStatus.CANCELLED`.
+The status of a pick and the result of a leg are a :class:`~plugins.betting.maths.Result`.
 """
 
 from __future__ import annotations
@@ -11,34 +10,24 @@ from enum import StrEnum
 
 
 class GameStatus(StrEnum):
+    """Where a game stands; picks on it are taken until it starts, while it is scheduled or
+    postponed (see :func:`plugins.betting.games.is_open`)."""
+
     SCHEDULED = "scheduled"
-    LIVE = "live"
-    FINAL = "final"
-    POSTPONED = "postponed"
-    CANCELLED = "cancelled"
+    LIVE = "live"  # started, not settled
+    FINAL = "final"  # settled: its score grades the picks on it
+    POSTPONED = "postponed"  # to a later start, or to a date not known yet
+    CANCELLED = "cancelled"  # settled: every leg on it is void
 
 
 class PickKind(StrEnum):
-    """A pick of one leg, or a parlay of 2 to 12."""
-
-    STRAIGHT = "straight"
-    PARLAY = "parlay"
-
-
-class PickStatus(StrEnum):
-    """Pending until graded; then its legs' settled result; or cancelled (pays nothing)."""
-
-    PENDING = "pending"
-    WON = "won"
-    LOST = "lost"
-    PUSH = "push"
-    VOID = "void"
-    CANCELLED = "cancelled"
+    STRAIGHT = "straight"  # one leg
+    PARLAY = "parlay"  # 2 to 12 legs on different games
 
 
 class DraftStatus(StrEnum):
-    """A draft of the guided flow or the parlay builder: open until placed or cancelled."""
+    """A pick being built by the guided flow (``/bet new``) or the parlay builder."""
 
-    OPEN = "open"
-    PLACED = "placed"
-    CANCELLED = "cancelled"
+    OPEN = "open"  # legs may still be added
+    PLACED = "placed"  # its pick is stored (the draft's pick_id)
+    CANCELLED = "cancelled"  # dropped by its author: nothing was placed

@@ -6,6 +6,7 @@ from disnake.ext import commands
 from disnake.interactions import ApplicationCommandInteraction
 
 from plugins.betting import access
+from plugins.betting.commands.shared import PICK_ID
 from plugins.betting.maths import GRADED, Result
 from plugins.betting.picks import load
 from plugins.betting.service import Betting
@@ -20,7 +21,7 @@ def add(bet: commands.InvokableSlashCommand, betting: Betting) -> None:
     @bet.sub_command()
     async def grade(
         inter: ApplicationCommandInteraction,
-        id: int,
+        id: int = commands.Param(description=PICK_ID),
         result: str = commands.Param(choices=RESULTS),
         leg: int | None = commands.Param(default=None, ge=1, le=12),
     ) -> None:
@@ -28,7 +29,6 @@ def add(bet: commands.InvokableSlashCommand, betting: Betting) -> None:
 
         Parameters
         ----------
-        id: The pick's number (#id on its slip)
         result: won, lost, push or void
         leg: For a parlay: the leg's number (1 to 12)
         """

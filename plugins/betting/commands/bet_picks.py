@@ -8,30 +8,26 @@ from disnake.interactions import ApplicationCommandInteraction, MessageInteracti
 
 from core.recovery import UserError
 from plugins.betting import access, boards, replies
-from plugins.betting.maths import OddsFormat
-from plugins.betting.models import Leg, Pick
+from plugins.betting.commands.shared import PICK_ID
+from plugins.betting.maths import OddsFormat, Result
+from plugins.betting.models import GuildConfig, Leg, Pick
 from plugins.betting.picks import has_started, load
 from plugins.betting.service import Betting, utcnow
 from plugins.betting.slips import slip_embed
-from plugins.betting.statuses import PickStatus
 
-STATUSES = [s.value for s in PickStatus]
+STATUSES = [r.value for r in Result]
 
 
 def add(bet: commands.InvokableSlashCommand, betting: Betting) -> None:
     """Add ``/bet cancel``, ``/bet show`` and ``/bet list`` to the ``/bet`` group."""
 
     @bet.sub_command()
-    async def cancel(inter: ApplicationCommandInteraction, id: int) -> None:
-        """Cancel a pending pick (its author before the game starts, or a grader).
-
-        Parameters
-        ----------
-        id: The pick's number (#id on its slip)
-        """
+    async def cancel(
+        inter: ApplicationCommandInteraction, id: int = commands.Param(description=PICK_ID)
+    ) -> None:
+        """Cancel a pending pick (its author before the game starts, or a grader)."""
         guild_id = access.guild_id_of(inter)
-        config = await betting.config(guild_id)
-        pick, legs = await load(id, guild_id)
+        config, pick, legs = await _pick(betting, guild_id, id)
         grader = access.is_grader(inter, config)
         if not grader:
             if pick.user_id != inter.author.id:
@@ -48,16 +44,11 @@ def add(bet: commands.InvokableSlashCommand, betting: Betting) -> None:
         await inter.send(f"Pick #{id} cancelled.", ephemeral=True)
 
     @bet.sub_command()
-    async def show(inter: ApplicationCommandInteraction, id: int) -> None:
-        """Show a pick's slip.
-
-        Parameters
-        ----------
-        id: The pick's number (#id on its slip)
-        """
-        guild_id = access.guild_id_of(inter)
-        config = await betting.config(guild_id)
-        pick, legs = await load(id, guild_id)
+    async def show(
+        inter: ApplicationCommandInteraction, id: int = commands.Param(description=PICK_ID)
+    ) -> None:
+        """Show a pick's slip."""
+        config, pick, legs = await _pick(betting, access.guild_id_of(inter), id)
         await inter.send(
             embed=slip_embed(pick, legs, OddsFormat(config.odds_format)), ephemeral=True
         )
@@ -80,6 +71,15 @@ def add(bet: commands.InvokableSlashCommand, betting: Betting) -> None:
             betting, guild_id, member.id if member else None, status, 1
         )
         await inter.send(embed=embed, components=buttons, ephemeral=True)
+
+
+async def _pick(
+    betting: Betting, guild_id: int, pick_id: int
+) -> tuple[GuildConfig, Pick, list[Leg]]:
+    """The guild's set-up, and its pick ``pick_id`` with the pick's legs."""
+    config = await betting.config(guild_id)
+    pick, legs = await load(pick_id, guild_id)
+    return config, pick, legs
 
 
 async def pick_page(

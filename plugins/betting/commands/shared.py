@@ -1,5 +1,5 @@
 """What several command modules share: where the commands work, the periods of records, the
-``league`` autocomplete."""
+``id`` of a pick, the ``league`` autocomplete."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from plugins.betting.settings import BettingSettings
 
 GUILD_ONLY = disnake.InteractionContextTypes(guild=True)
 PERIODS = [p.value for p in Period]
+PICK_ID = "The pick's number (#id on its slip)"
+"""The description of the ``id`` option of the ``/bet`` commands about one pick."""
 
 LeagueChoices = Callable[[ApplicationCommandInteraction, str], Awaitable[list[str]]]
 
