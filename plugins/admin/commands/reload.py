@@ -1,6 +1,9 @@
-"""``/reload [plugin]`` (owner only): reload one plugin, or every plugin whose files changed."""
+"""``/reload [plugins]`` (owner only): reload the named plugins (separated by spaces or commas),
+or every plugin whose files changed."""
 
 from __future__ import annotations
+
+import re
 
 import disnake
 from disnake.ext import commands
@@ -15,12 +18,20 @@ from plugins.admin.marks import FAIL, OK
 NOTHING_CHANGED = "No plugin's files changed since they were loaded; name one to reload it anyway."
 
 
+def plugin_names(text: str) -> list[str]:
+    """The plugin names in ``text``, separated by spaces or commas, in order, once each."""
+    return list(dict.fromkeys(n for n in re.split(r"[\s,]+", text.strip().lower()) if n))
+
+
 def result_line(result: ReloadResult) -> str:
-    """One line of the reply: ✅ with what was done and how long it took, or ❌ and why."""
+    """One line of the reply: ✅ with what was done and how long it took, or ❌ with the stage
+    that failed, how long it took and why."""
+    took = f"{result.duration * 1000:.0f} ms"
     if not result.ok:
-        return f"{FAIL} **{result.name}**: {result.error} (the running version stays)"
+        where = f"failed at {result.stage} after {took}; " if result.stage else ""
+        return f"{FAIL} **{result.name}**: {result.error} ({where}the running version stays)"
     synced = ", commands re-synced" if result.commands_changed else ""
-    return f"{OK} **{result.name}** {result.action} in {result.duration * 1000:.0f} ms{synced}"
+    return f"{OK} **{result.name}** {result.action} in {took}{synced}"
 
 
 def build(ctx: PluginContext) -> commands.InvokableSlashCommand:
@@ -28,12 +39,14 @@ def build(ctx: PluginContext) -> commands.InvokableSlashCommand:
     async def reload(
         inter: ApplicationCommandInteraction,
         plugin: str | None = commands.Param(
-            None, description="The plugin to reload (default: every plugin whose files changed)"
+            None,
+            description="Plugins to reload, e.g. betting weather (default: every changed one)",
         ),
     ) -> None:
         await require_owner(ctx, inter)
         await inter.response.defer(ephemeral=True)
-        results = await ctx.app.reloader.reload([plugin] if plugin else None)
+        names = plugin_names(plugin or "")
+        results = await ctx.app.reloader.reload(names or None)
         if not results:
             await inter.followup.send(NOTHING_CHANGED, ephemeral=True)
             return
@@ -42,7 +55,7 @@ def build(ctx: PluginContext) -> commands.InvokableSlashCommand:
             user_id=inter.author.id,
             guild_id=inter.guild_id,
             admin=True,
-            target=plugin or "changed",
+            target=" ".join(names) or "changed",
             data={r.name: r.ok for r in results},
         )
         text = "\n".join(result_line(r) for r in results)
@@ -51,11 +64,17 @@ def build(ctx: PluginContext) -> commands.InvokableSlashCommand:
         )
 
     @reload.autocomplete("plugin")
-    async def plugin_names(
+    async def complete(
         inter: ApplicationCommandInteraction, typed: str
     ) -> list[disnake.OptionChoice]:
-        """The enabled plugins whose name starts with what was typed."""
+        """The names typed so far, completed with each enabled plugin whose name starts with
+        the last word (and that is not named yet)."""
+        words = plugin_names(typed)
+        done, last = (words, "") if not typed or typed[-1] in " ," else (words[:-1], words[-1])
         names = sorted(n for n in ctx.app.plugins.records if ctx.app.settings.plugin_enabled(n))
-        return discord_limits.choices(n for n in names if n.startswith(typed.lower()))
+        prefix = " ".join(done)
+        return discord_limits.choices(
+            f"{prefix} {n}".strip() for n in names if n.startswith(last) and n not in done
+        )
 
     return reload

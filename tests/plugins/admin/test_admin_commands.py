@@ -114,6 +114,17 @@ async def test_reload_reports_each_result(dbsbm: App, owner: Actor) -> None:
     await unknown.wait_reply()
     assert (await unknown.wait_followup()).content.startswith("❌ **nosuch**: unknown plugin")
 
+    several = await owner.slash("reload", plugin="hello, nosuch hello")
+    await several.wait_reply()
+    lines = {
+        line.split("**")[1]: line for line in (await several.wait_followup()).content.splitlines()
+    }
+    assert sorted(lines) == ["hello", "nosuch"]  # each named plugin once
+    assert lines["hello"].startswith("✅ **hello** reloaded in ") and lines["hello"].endswith(" ms")
+    assert lines["nosuch"].startswith("❌ **nosuch**: unknown plugin")
+    choices = await owner.autocomplete("reload", focused="plugin", plugin="hello a")
+    assert [c.name for c in choices] == ["hello admin"]  # the enabled ones, not named yet
+
     nothing = await owner.slash("reload")
     await nothing.wait_reply()
     assert (await nothing.wait_followup()).content.startswith("No plugin's files changed")
