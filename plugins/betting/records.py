@@ -14,11 +14,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from plugins.betting.maths import Result
+from plugins.betting.maths import GRADED, Result
 from plugins.betting.models import Pick
 
 ZERO = Decimal("0.00")
-COUNTED = (Result.WON, Result.LOST, Result.PUSH, Result.VOID)
 
 
 class Period(StrEnum):
@@ -194,7 +193,7 @@ async def load_rows(
     now: datetime,
 ) -> list[Row]:
     """Graded picks of a guild (optionally one member's, one league's, one period's)."""
-    query = Pick.filter(guild_id=guild_id, status__in=[r.value for r in COUNTED])
+    query = Pick.filter(guild_id=guild_id, status__in=[r.value for r in GRADED])
     if user_id is not None:
         query = query.filter(user_id=user_id)
     if league:
