@@ -152,6 +152,14 @@ def _tool(dialect: str, restore: bool) -> str:
     raise BackupError(f"{' or '.join(names)} is not installed: {INSTALL_HINT[dialect]}")
 
 
+def _client(url: str, dialect: str, *, restore: bool) -> tuple[_Server, list[str], dict[str, str]]:
+    """The server, the client tool (the dump tool, or with ``restore`` the SQL client) with its
+    connection arguments, and the environment carrying the password."""
+    server = _Server.from_url(url)
+    args, env = server.postgres_args() if dialect == "postgres" else server.mysql_args()
+    return server, [_tool(dialect, restore), *args], env
+
+
 async def _run(args: list[str], env: dict[str, str], stdin: Path | None = None) -> bytes:
     """Run a client tool; its stdout, or :class:`BackupError` with its stderr."""
     handle = stdin.open("rb") if stdin is not None else None
@@ -195,21 +203,18 @@ def _sqlite_applied(path: Path) -> dict[str, list[str]]:
 
 
 async def _server_applied(url: str, dialect: str) -> dict[str, list[str]]:
-    server = _Server.from_url(url)
-    client = _tool(dialect, restore=True)
+    server, client, env = _client(url, dialect, restore=True)
     if dialect == "postgres":
-        args, env = server.postgres_args()
         probe = "SELECT to_regclass('aerich') IS NOT NULL"
         query = "SELECT app, version FROM aerich ORDER BY id"
-        base = [client, *args, "--no-psqlrc", "--tuples-only", "--no-align", "--field-separator=\t"]
+        base = [*client, "--no-psqlrc", "--tuples-only", "--no-align", "--field-separator=\t"]
     else:
-        args, env = server.mysql_args()
         probe = (
             "SELECT COUNT(*) > 0 FROM information_schema.tables "
             "WHERE table_schema = DATABASE() AND table_name = 'aerich'"
         )
         query = "SELECT app, version FROM aerich ORDER BY id"
-        base = [client, *args, "--batch", "--skip-column-names", server.database]
+        base = [*client, "--batch", "--skip-column-names", server.database]
     exists = (await _run([*base, "-c" if dialect == "postgres" else "-e", probe], env)).strip()
     if exists not in (b"t", b"1"):
         return {}
@@ -269,34 +274,13 @@ async def backup(url: str, directory: Path) -> BackupFile:
 
 
 async def _dump(url: str, dialect: str, target: Path) -> None:
-    server = _Server.from_url(url)
-    tool = _tool(dialect, restore=False)
+    server, client, env = _client(url, dialect, restore=False)
     if dialect == "postgres":
-        args, env = server.postgres_args()
-        command = [
-            tool,
-            *args,
-            "--no-owner",
-            "--no-privileges",
-            "--clean",
-            "--if-exists",
-            "--file",
-            str(target),
-        ]
+        flags = ["--no-owner", "--no-privileges", "--clean", "--if-exists", "--file", str(target)]
     else:
-        args, env = server.mysql_args()
-        command = [
-            tool,
-            *args,
-            "--single-transaction",
-            "--routines",
-            "--triggers",
-            "--add-drop-table",
-            "--result-file",
-            str(target),
-            server.database,
-        ]
-    await _run(command, env)
+        flags = ["--single-transaction", "--routines", "--triggers", "--add-drop-table"]
+        flags += ["--result-file", str(target), server.database]
+    await _run([*client, *flags], env)
 
 
 def _pack(path: Path, meta: BackupMeta, payload: Path) -> None:
@@ -393,13 +377,10 @@ def _sqlite_replace(payload: Path, target: Path) -> None:
 
 async def _load(url: str, dialect: str, payload: Path) -> None:
     """Empty the database, then load the dump: tables the backup lacks must not survive."""
-    server = _Server.from_url(url)
-    tool = _tool(dialect, restore=True)
+    server, client, env = _client(url, dialect, restore=True)
     if dialect == "postgres":
-        args, env = server.postgres_args()
         command = [
-            tool,
-            *args,
+            *client,
             "--no-psqlrc",
             "--quiet",
             "--single-transaction",
@@ -414,8 +395,7 @@ async def _load(url: str, dialect: str, payload: Path) -> None:
         ]
         await _run(command, env)
         return
-    args, env = server.mysql_args()
-    base = [tool, *args, "--batch", "--skip-column-names", server.database]
+    base = [*client, "--batch", "--skip-column-names", server.database]
     listed = await _run(
         [
             *base,
@@ -428,4 +408,4 @@ async def _load(url: str, dialect: str, payload: Path) -> None:
     if tables:
         names = ", ".join(f"`{name}`" for name in tables)
         await _run([*base, "-e", f"SET FOREIGN_KEY_CHECKS = 0; DROP TABLE {names}"], env)
-    await _run([tool, *args, server.database], env, stdin=payload)
+    await _run([*client, server.database], env, stdin=payload)

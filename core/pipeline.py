@@ -300,15 +300,7 @@ class Pipeline:
         hook = self.app.pm.hook
         denial = await acall(hook.dbsbm_command_check, info=info)
         if denial is not None:
-            await emit(
-                hook.dbsbm_security_event,
-                event=SecurityEvent(
-                    kind="command_refused",
-                    user_id=info.user_id,
-                    guild_id=info.guild_id,
-                    detail=f"/{info.command}: {denial.reason}",
-                ),
-            )
+            await self._report("command_refused", info, denial.reason)
             return Outcome.DENIED, denial.message
         bucket = (
             info.command
@@ -321,6 +313,16 @@ class Pipeline:
         if decision is not None and not decision.allowed:
             return Outcome.RATE_LIMITED, denial_message(decision)
         return Outcome.OK, None
+
+    async def _report(self, kind: str, info: InteractionInfo, why: str) -> None:
+        """A security event about the interaction: ``/command: why``."""
+        event = SecurityEvent(
+            kind=kind,
+            user_id=info.user_id,
+            guild_id=info.guild_id,
+            detail=f"/{info.command}: {why}",
+        )
+        await emit(self.app.pm.hook.dbsbm_security_event, event=event)
 
     async def _invoke(
         self,
@@ -343,15 +345,7 @@ class Pipeline:
             await self._unanswered(info, started, exc)
         except ValidationError as exc:
             await self._reply(inter, exc.user_message)
-            await emit(
-                hook.dbsbm_security_event,
-                event=SecurityEvent(
-                    kind="validation_rejected",
-                    user_id=info.user_id,
-                    guild_id=info.guild_id,
-                    detail=f"/{info.command}: {exc.user_message}",
-                ),
-            )
+            await self._report("validation_rejected", info, exc.user_message)
             await self._completed(info, Outcome.REJECTED, started, message=exc.user_message)
         except UserError as exc:
             await self._reply(inter, str(exc))

@@ -17,7 +17,6 @@ import urllib.parse
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 
 #: Ports used when a URL names none.
 DEFAULT_PORTS = {
@@ -137,12 +136,7 @@ class FaultProxy:
     async def __aenter__(self) -> FaultProxy:
         return await self.start()
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
     def refuse(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from core.testing.state import EPHEMERAL, StoredFile, User, World, iso_now, snowflake
@@ -10,14 +11,22 @@ from core.testing.state import EPHEMERAL, StoredFile, User, World, iso_now, snow
 _CONTENT_FIELDS = ("content", "embeds", "components", "tts", "poll", "sticker_items")
 
 
+@dataclass(frozen=True, slots=True)
+class Uploads:
+    """The files one request sends, by their part index, and the URL the local Discord serves
+    attachments under."""
+
+    files: dict[int, StoredFile]
+    base: str
+
+
 def new_message(
     world: World,
     *,
     channel_id: int,
     author: User,
     payload: dict[str, Any],
-    uploads: dict[int, StoredFile],
-    attachments_base: str,
+    uploads: Uploads,
     guild_id: int | None = None,
     webhook_id: int | None = None,
     message_type: int = 0,
@@ -51,36 +60,28 @@ def new_message(
         message["interaction_metadata"] = interaction_metadata
     if reference := payload.get("message_reference"):
         message["message_reference"] = reference
-    _apply(world, message, payload, uploads, attachments_base)
+    _apply(world, message, payload, uploads)
     world.messages[int(message["id"])] = message
     return message
 
 
 def edit_message(
-    world: World,
-    message: dict[str, Any],
-    payload: dict[str, Any],
-    uploads: dict[int, StoredFile],
-    attachments_base: str,
+    world: World, message: dict[str, Any], payload: dict[str, Any], uploads: Uploads
 ) -> dict[str, Any]:
     """Apply an edit request to a stored message, in place, and return it."""
-    _apply(world, message, payload, uploads, attachments_base)
+    _apply(world, message, payload, uploads)
     message["edited_timestamp"] = iso_now()
     return message
 
 
 def _apply(
-    world: World,
-    message: dict[str, Any],
-    payload: dict[str, Any],
-    uploads: dict[int, StoredFile],
-    attachments_base: str,
+    world: World, message: dict[str, Any], payload: dict[str, Any], uploads: Uploads
 ) -> None:
     for key in _CONTENT_FIELDS:
         if key in payload:
             message[key] = payload[key] if payload[key] is not None else _empty(key)
-    if "attachments" in payload or uploads:
-        message["attachments"] = _attachments(world, message, payload, uploads, attachments_base)
+    if "attachments" in payload or uploads.files:
+        message["attachments"] = _attachments(world, message, payload, uploads)
 
 
 def _empty(key: str) -> Any:
@@ -88,11 +89,7 @@ def _empty(key: str) -> Any:
 
 
 def _attachments(
-    world: World,
-    message: dict[str, Any],
-    payload: dict[str, Any],
-    uploads: dict[int, StoredFile],
-    attachments_base: str,
+    world: World, message: dict[str, Any], payload: dict[str, Any], uploads: Uploads
 ) -> list[dict[str, Any]]:
     """The message's attachments after a request: kept old ones (by id) and new uploads.
 
@@ -107,12 +104,12 @@ def _attachments(
         ref = int(item["id"])
         if ref in existing:
             result.append(existing[ref])
-        elif ref in uploads:
+        elif ref in uploads.files:
             used.add(ref)
-            result.append(_attachment(world, uploads[ref], attachments_base, item))
-    for index, upload in sorted(uploads.items()):
+            result.append(_attachment(world, uploads.files[ref], uploads.base, item))
+    for index, upload in sorted(uploads.files.items()):
         if index not in used:
-            result.append(_attachment(world, upload, attachments_base, {}))
+            result.append(_attachment(world, upload, uploads.base, {}))
     return result
 
 

@@ -10,18 +10,20 @@ from aiohttp import web
 
 from core.testing.interactions import InteractionRecord
 from core.testing.limits import Errors, callback_errors, invalid_form_body, message_errors
-from core.testing.messages import edit_message, new_message
+from core.testing.messages import Uploads, edit_message, new_message
 from core.testing.state import EPHEMERAL, ApplicationCommand, Channel, StoredFile
 from core.testing.wire import error_reply, json_reply, no_content
 
 if TYPE_CHECKING:
+    from aiohttp.typedefs import Handler
+
     from core.testing.server import LocalDiscord
 
 API_PREFIX = "/api/v10"
 #: Message flag of a deferred reply that is still "thinking".
 LOADING = 1 << 7
 _BODY: web.RequestKey[Any] = web.RequestKey("body", object)
-_UPLOADS: web.RequestKey[dict[int, StoredFile]] = web.RequestKey("uploads", dict)
+_UPLOADS: web.RequestKey[Uploads] = web.RequestKey("uploads", Uploads)
 #: The local Discord's clock when the request arrived (before any fault delays it).
 _RECEIVED: web.RequestKey[float] = web.RequestKey("received", float)
 #: Routes authorised by the interaction token instead of the bot token.
@@ -46,6 +48,12 @@ def build_app(discord: LocalDiscord) -> web.Application:
     app = web.Application(middlewares=[api.middleware], client_max_size=64 * 1024 * 1024)
     add = app.router.add_route
     p = API_PREFIX
+
+    def one(path: str, read: Handler, edit: Handler, delete: Handler) -> None:
+        """The GET, PATCH and DELETE routes of one object."""
+        for method, handler in (("GET", read), ("PATCH", edit), ("DELETE", delete)):
+            add(method, path, handler)
+
     add("GET", "/gateway", discord.gateway.handle)
     add("GET", "/attachments/{file_id}/{filename}", api.attachment)
     add("GET", p + "/users/@me", api.me)
@@ -57,22 +65,17 @@ def build_app(discord: LocalDiscord) -> web.Application:
         add("GET", commands, api.list_commands)
         add("PUT", commands, api.overwrite_commands)
         add("POST", commands, api.create_command)
-        add("GET", commands + "/{command_id}", api.get_command)
-        add("PATCH", commands + "/{command_id}", api.edit_command)
-        add("DELETE", commands + "/{command_id}", api.delete_command)
+        one(commands + "/{command_id}", api.get_command, api.edit_command, api.delete_command)
     add("POST", p + "/interactions/{interaction_id}/{token}/callback", api.callback)
     add("POST", p + "/webhooks/{application_id}/{token}", api.followup)
-    webhook_message = p + "/webhooks/{application_id}/{token}/messages/{message_id}"
-    add("GET", webhook_message, api.get_webhook_message)
-    add("PATCH", webhook_message, api.edit_webhook_message)
-    add("DELETE", webhook_message, api.delete_webhook_message)
+    followup = p + "/webhooks/{application_id}/{token}/messages/{message_id}"
+    one(followup, api.get_webhook_message, api.edit_webhook_message, api.delete_webhook_message)
     add("GET", p + "/channels/{channel_id}", api.get_channel)
     add("POST", p + "/channels/{channel_id}/typing", api.typing)
     add("GET", p + "/channels/{channel_id}/messages", api.list_messages)
     add("POST", p + "/channels/{channel_id}/messages", api.create_message)
-    add("GET", p + "/channels/{channel_id}/messages/{message_id}", api.get_message)
-    add("PATCH", p + "/channels/{channel_id}/messages/{message_id}", api.edit_channel_message)
-    add("DELETE", p + "/channels/{channel_id}/messages/{message_id}", api.delete_channel_message)
+    message = p + "/channels/{channel_id}/messages/{message_id}"
+    one(message, api.get_message, api.edit_channel_message, api.delete_channel_message)
     add("POST", p + "/users/@me/channels", api.open_dm)
     add("GET", p + "/users/{user_id}", api.get_user)
     add("GET", p + "/guilds/{guild_id}", api.get_guild)
@@ -116,7 +119,7 @@ class _Api:
         )
         self.d.requests.append(record)
         self.d.check_spec(request.method, path, body)
-        request[_BODY], request[_UPLOADS] = body, uploads
+        request[_BODY], request[_UPLOADS] = body, Uploads(uploads, self.d.attachments_url)
         if (
             not path.startswith(_TOKEN_ROUTES)
             and request.headers.get("Authorization") != f"Bot {self.d.token}"
@@ -267,14 +270,14 @@ class _Api:
             record.original_id = record.message_id
             if kind == 7 and record.message_id is not None:
                 message = self.world.messages[record.message_id]
-                edit_message(self.world, message, data, request[_UPLOADS], self.d.attachments_url)
+                edit_message(self.world, message, data, request[_UPLOADS])
         record.callback = {"type": kind, "data": data}
         await record.notify()
         await self.d.notify_messages()
         return no_content()
 
     def _interaction_message(
-        self, record: InteractionRecord, payload: dict[str, Any], uploads: dict[int, StoredFile]
+        self, record: InteractionRecord, payload: dict[str, Any], uploads: Uploads
     ) -> dict[str, Any]:
         guild_id = record.payload.get("guild_id")
         user = record.payload.get("member", {}).get("user") or record.payload.get("user", {})
@@ -285,7 +288,6 @@ class _Api:
             author=self.world.bot_user,
             payload=payload,
             uploads=uploads,
-            attachments_base=self.d.attachments_url,
             webhook_id=self.world.application_id,
             message_type=20 if record.type == 2 else 0,
             interaction_metadata={
@@ -326,9 +328,7 @@ class _Api:
         if original is not None and original["flags"] & LOADING:
             # Discord: the first followup after a deferred reply replaces the "thinking" message
             original["flags"] &= ~LOADING
-            message = edit_message(
-                self.world, original, request[_BODY], request[_UPLOADS], self.d.attachments_url
-            )
+            message = edit_message(self.world, original, request[_BODY], request[_UPLOADS])
         else:
             message = self._interaction_message(record, request[_BODY], request[_UPLOADS])
         record.followup_ids.append(int(message["id"]))
@@ -365,7 +365,7 @@ class _Api:
         if refused := _refusal(message_errors(request[_BODY])):
             return refused
         message["flags"] &= ~LOADING
-        edit_message(self.world, message, request[_BODY], request[_UPLOADS], self.d.attachments_url)
+        edit_message(self.world, message, request[_BODY], request[_UPLOADS])
         if int(message["id"]) == record.original_id:
             record.record_edit(message)
         await record.notify()
@@ -431,7 +431,6 @@ class _Api:
             author=self.world.bot_user,
             payload=request[_BODY] or {},
             uploads=request[_UPLOADS],
-            attachments_base=self.d.attachments_url,
             message_type=19 if (request[_BODY] or {}).get("message_reference") else 0,
         )
         await self.d.notify_messages()
@@ -448,9 +447,7 @@ class _Api:
             return found
         if refused := _refusal(message_errors(request[_BODY])):
             return refused
-        message = edit_message(
-            self.world, found[1], request[_BODY] or {}, request[_UPLOADS], self.d.attachments_url
-        )
+        message = edit_message(self.world, found[1], request[_BODY] or {}, request[_UPLOADS])
         await self.d.notify_messages()
         return json_reply(message)
 

@@ -28,15 +28,7 @@ class AuditRuntime:
         self.ctx = ctx
         self.settings = settings
         self.limit = settings.text_limit
-        self.writer = AuditWriter(
-            queue_size=settings.queue_size,
-            batch_size=settings.batch_size,
-            flush_interval=settings.flush_interval,
-            retry_delay=settings.retry_delay,
-            max_retry_delay=settings.max_retry_delay,
-            session_gap=settings.session_gap,
-            on_overflow=self._report_overflow,
-        )
+        self.writer = AuditWriter(settings, on_overflow=self._report_overflow)
 
     async def _report_overflow(self, dropped: int) -> None:
         await self.ctx.security_event(

@@ -15,6 +15,7 @@ from tortoise.queryset import QuerySet
 
 from core import discord_limits
 from core.validation import ValidationError, escape_markdown
+from plugins.audit.chain import HASHED_FIELDS
 from plugins.audit.models import AuditEntry
 from plugins.audit.records import CATEGORIES, GLOBAL_CHAIN, chain_of, to_micros, truncate
 
@@ -24,26 +25,14 @@ WHEN_RULE = (
 )
 _AGO = re.compile(r"^(\d{1,6})\s*([mhdw])$")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+#: The CSV export's columns: every hashed column but ``ts`` (shown as ``time_utc``) and
+#: ``owner_only``, with the latency in milliseconds, then the entry's own hash.
+_CSV_SKIPPED = frozenset({"ts", "owner_only"})
+_CSV_NAMES = {"latency_us": "latency_ms"}
 CSV_COLUMNS = (
     "id",
     "time_utc",
-    "chain",
-    "seq",
-    "category",
-    "action",
-    "user_id",
-    "guild_id",
-    "channel_id",
-    "command",
-    "options",
-    "outcome",
-    "latency_ms",
-    "error_id",
-    "detail",
-    "client_address",
-    "target",
-    "data",
-    "prev_hash",
+    *(_CSV_NAMES.get(name, name) for name in HASHED_FIELDS if name not in _CSV_SKIPPED),
     "hash",
 )
 LINE_LIMIT = 380
@@ -174,30 +163,16 @@ def to_csv(entries: list[AuditEntry]) -> bytes:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for e in entries:
-        row = [
-            e.id,
-            datetime.fromtimestamp(e.ts / 1_000_000, UTC).isoformat(),
-            e.chain,
-            e.seq,
-            e.category,
-            e.action,
-            e.user_id,
-            e.guild_id,
-            e.channel_id,
-            e.command,
-            e.options,
-            e.outcome,
-            None if e.latency_us is None else f"{e.latency_us / 1000:.3f}",
-            e.error_id,
-            e.detail,
-            e.client_address,
-            e.target,
-            e.data,
-            e.prev_hash,
-            e.hash,
-        ]
+        row: list[object] = [e.id, datetime.fromtimestamp(e.ts / 1_000_000, UTC).isoformat()]
+        row += [_csv_value(e, name) for name in HASHED_FIELDS if name not in _CSV_SKIPPED]
+        row.append(e.hash)
         writer.writerow([_cell(v) for v in row])
     return out.getvalue().encode("utf-8")
+
+
+def _csv_value(entry: AuditEntry, name: str) -> object:
+    value = getattr(entry, name)
+    return f"{value / 1000:.3f}" if name == "latency_us" and value is not None else value
 
 
 def _cell(value: object) -> str:

@@ -22,6 +22,7 @@ from tortoise.transactions import in_transaction
 from plugins.audit.chain import GENESIS, link
 from plugins.audit.models import AuditChain, AuditEntry, AuditSession
 from plugins.audit.records import Category, Record
+from plugins.audit.settings import AuditSettings
 
 OverflowCallback = Callable[[int], Awaitable[None]]
 SQL_CHUNK = 500
@@ -32,31 +33,16 @@ variables per statement)."""
 class AuditWriter:
     """A bounded queue of :class:`Record` and the logic that writes it.
 
-    :param queue_size: most records waiting; more are dropped and counted in :attr:`dropped`.
-    :param batch_size: records per transaction.
-    :param flush_interval: seconds the background task waits for more records before writing.
-    :param retry_delay: first wait after a failed write, doubling up to ``max_retry_delay``.
-    :param session_gap: seconds of inactivity that end a member's session.
-    :param on_overflow: awaited with the number of records dropped since the last report.
+    ``settings`` say how: ``queue_size`` records at most wait (more are dropped and counted in
+    :attr:`dropped`), ``batch_size`` per transaction, ``flush_interval`` seconds the background
+    task waits for more, ``retry_delay`` after a failed write (doubling up to
+    ``max_retry_delay``), ``session_gap`` seconds of inactivity end a member's session.
+    ``on_overflow`` is awaited with the number of records dropped since the last report.
     """
 
-    def __init__(
-        self,
-        *,
-        queue_size: int,
-        batch_size: int,
-        flush_interval: float,
-        retry_delay: float,
-        max_retry_delay: float,
-        session_gap: float,
-        on_overflow: OverflowCallback | None = None,
-    ) -> None:
-        self.queue_size = queue_size
-        self.batch_size = batch_size
-        self.flush_interval = flush_interval
-        self.retry_delay = retry_delay
-        self.max_retry_delay = max_retry_delay
-        self.session_gap_us = round(session_gap * 1_000_000)
+    def __init__(self, settings: AuditSettings, on_overflow: OverflowCallback | None = None):
+        self.settings = settings
+        self.session_gap_us = round(settings.session_gap * 1_000_000)
         self.on_overflow = on_overflow
         self.dropped = 0
         self.written = 0
@@ -77,11 +63,13 @@ class AuditWriter:
         """Queue ``record`` (never blocks); drop and count it when the queue is full."""
         if record is None:
             return
-        if len(self._queue) >= self.queue_size:
+        if len(self._queue) >= self.settings.queue_size:
             self.dropped += 1
             self._unreported += 1
             if self._unreported == 1:
-                logger.warning("audit queue full ({} entries): dropping entries", self.queue_size)
+                logger.warning(
+                    "audit queue full ({} entries): dropping entries", self.settings.queue_size
+                )
             return
         self._queue.append(record)
         self._empty.clear()
@@ -99,7 +87,9 @@ class AuditWriter:
         total = 0
         async with self._lock:
             while self._queue:
-                batch = [self._queue[i] for i in range(min(self.batch_size, len(self._queue)))]
+                batch = [
+                    self._queue[i] for i in range(min(self.settings.batch_size, len(self._queue)))
+                ]
                 await self._write(batch)
                 for _ in batch:
                     self._queue.popleft()
@@ -114,11 +104,11 @@ class AuditWriter:
 
     async def run(self) -> None:
         """The background task: write whenever records wait; retry while the database is down."""
-        delay = self.retry_delay
+        delay = self.settings.retry_delay
         while True:
             await self._pending.wait()
-            if len(self._queue) < self.batch_size:
-                await asyncio.sleep(self.flush_interval)
+            if len(self._queue) < self.settings.batch_size:
+                await asyncio.sleep(self.settings.flush_interval)
             try:
                 # shielded: a cancel (unload) lets the current transaction finish, and the
                 # final flush waits for it on the lock instead of writing the batch twice
@@ -133,9 +123,9 @@ class AuditWriter:
                     delay,
                 )
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, self.max_retry_delay)
+                delay = min(delay * 2, self.settings.max_retry_delay)
             else:
-                delay = self.retry_delay
+                delay = self.settings.retry_delay
 
     async def close(self) -> None:
         """The final flush on unload or shutdown; entries that cannot be written are logged."""

@@ -108,23 +108,26 @@ def _hours(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [hour for day in body["forecast"]["forecastday"] for hour in day["hour"]]
 
 
-def _covered(body: dict[str, Any]) -> str:
+def _not_covered(body: dict[str, Any]) -> OutOfRange:
+    """The forecast's days do not hold the moment asked about: say which days they are."""
     days = [day["date"] for day in body["forecast"]["forecastday"]]
-    return f"{days[0]} to {days[-1]}" if days else "no days"
+    covered = f"{days[0]} to {days[-1]}" if days else "no days"
+    return OutOfRange(f"the forecast covers {covered} (local time)")
+
+
+def _forecast_hour(body: dict[str, Any], hour: dict[str, Any]) -> Conditions:
+    """One hour of the forecast at the place of ``body``."""
+    return _read(
+        body["location"], hour, forecast=True, epoch=hour["time_epoch"], local_time=hour["time"]
+    )
 
 
 def hour_at_epoch(body: dict[str, Any], epoch: int) -> Conditions:
     """The forecast hour that contains the instant ``epoch`` (seconds, UTC)."""
     for hour in _hours(body):
         if hour["time_epoch"] <= epoch < hour["time_epoch"] + 3600:
-            return _read(
-                body["location"],
-                hour,
-                forecast=True,
-                epoch=hour["time_epoch"],
-                local_time=hour["time"],
-            )
-    raise OutOfRange(f"the forecast covers {_covered(body)} (local time)")
+            return _forecast_hour(body, hour)
+    raise _not_covered(body)
 
 
 def hour_on_day(body: dict[str, Any], day: date | int, hour: int) -> Conditions:
@@ -136,16 +139,10 @@ def hour_on_day(body: dict[str, Any], day: date | int, hour: int) -> Conditions:
     else:
         chosen = next((d for d in days if d["date"] == day.isoformat()), None)
     if chosen is None:
-        raise OutOfRange(f"the forecast covers {_covered(body)} (local time)")
+        raise _not_covered(body)
     for entry in chosen["hour"]:
         if int(entry["time"].rsplit(" ", 1)[1].split(":", 1)[0]) == hour:
-            return _read(
-                body["location"],
-                entry,
-                forecast=True,
-                epoch=entry["time_epoch"],
-                local_time=entry["time"],
-            )
+            return _forecast_hour(body, entry)
     raise OutOfRange(f"the forecast for {chosen['date']} has no {hour:02d}:00")
 
 
@@ -154,4 +151,4 @@ def local_weekday_index(body: dict[str, Any], weekday: int) -> int:
     for index, day in enumerate(body["forecast"]["forecastday"]):
         if date.fromisoformat(day["date"]).weekday() == weekday:
             return index
-    raise OutOfRange(f"the forecast covers {_covered(body)} (local time)")
+    raise _not_covered(body)

@@ -12,6 +12,7 @@ from plugins.audit import records
 from plugins.audit.chain import GENESIS, verify, verify_chain
 from plugins.audit.models import AuditChain, AuditEntry, AuditSession
 from plugins.audit.records import Record
+from plugins.audit.settings import AuditSettings
 from plugins.audit.writer import AuditWriter
 
 GUILD = 900_000_000_000_000_001
@@ -29,7 +30,7 @@ def writer(**overrides: float) -> AuditWriter:
         session_gap=60.0,
     )
     settings.update(overrides)
-    return AuditWriter(**settings)  # type: ignore[arg-type]
+    return AuditWriter(AuditSettings.model_validate(settings))
 
 
 def command(at: float, guild: int | None = GUILD, user: int = USER, **options: object) -> Record:
@@ -114,15 +115,15 @@ async def test_queue_overflow_is_counted_and_reported(audit_db: Database) -> Non
     async def on_overflow(count: int) -> None:
         reported.append(count)
 
-    w = AuditWriter(
+    settings = AuditSettings(
         queue_size=10,
         batch_size=5,
         flush_interval=0.01,
         retry_delay=0.01,
         max_retry_delay=0.01,
         session_gap=60,
-        on_overflow=on_overflow,
     )
+    w = AuditWriter(settings, on_overflow=on_overflow)
     for i in range(13):
         w.submit(command(time.time() + i))
     assert (w.pending, w.dropped) == (10, 3)
