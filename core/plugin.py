@@ -28,10 +28,11 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from loguru import logger
+from pluggy import PluginValidationError
 from pydantic import BaseModel
 
 from core.events import ActionEvent, SecurityEvent
-from core.hooks import emit
+from core.hooks import emit, validated_hooks
 from core.ratelimit.limits import declared_limits
 from core.recovery import UserError
 
@@ -216,6 +217,21 @@ class PluginContext:
         """Serve aiohttp routes on the bot's web server while the plugin is loaded."""
         undo = self.app.web.add_routes(self.name, routes)
         self.scope.add("route", f"{len(routes)} routes", undo)
+
+    def add_hooks(self, hooks: object, label: str) -> None:
+        """Register an object's ``@hookimpl`` methods (state a plugin keeps per App, such as
+        its event listeners) under ``<plugin>.<label>`` while the plugin is loaded; they pass
+        the same validation as the plugin's own hooks (:func:`core.hooks.validated_hooks`).
+
+        Raises :class:`HookValidationError` naming what cannot run.
+        """
+        name = f"{self.name}.{label}"
+        try:
+            validated_hooks(hooks, name)
+        except PluginValidationError as exc:
+            raise HookValidationError(f"plugin {self.name!r}: {exc}") from None
+        self.app.pm.register(hooks, name=name)
+        self.scope.add("hookimpl", name, lambda: self.app.pm.unregister(name=name))
 
     def add_listener(self, event: str, func: Callable[..., Coroutine[Any, Any, None]]) -> None:
         """Listen to a disnake event (``"message"``, ``"guild_join"``, ...)."""

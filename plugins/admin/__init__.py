@@ -9,7 +9,7 @@ from core.plugin import Plugin, PluginContext
 from plugins.admin import cli
 from plugins.admin.commands import build_commands
 from plugins.admin.settings import AdminSettings
-from plugins.admin.switches import HOOKS_NAME, Switches
+from plugins.admin.switches import Switches
 
 
 async def setup(ctx: PluginContext) -> None:
@@ -18,9 +18,7 @@ async def setup(ctx: PluginContext) -> None:
     for command in build_commands(ctx):
         ctx.add_command(command)
     settings = ctx.settings if isinstance(ctx.settings, AdminSettings) else AdminSettings()
-    pm = ctx.app.pm
-    pm.register(Switches(ctx, settings.always_on), name=HOOKS_NAME)
-    ctx.on_cleanup("guild plugin switches", lambda: pm.unregister(name=HOOKS_NAME))
+    ctx.add_hooks(Switches(ctx, settings.always_on), "switches")
 
 
 plugin = Plugin(

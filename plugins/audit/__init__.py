@@ -13,7 +13,7 @@ from core.plugin import Plugin, PluginContext
 from plugins.audit import cli
 from plugins.audit.commands import PREFIX, build_commands, build_component_handler
 from plugins.audit.retention import prune_daily
-from plugins.audit.runtime import RUNTIME_NAME, AuditRuntime
+from plugins.audit.runtime import AuditRuntime
 from plugins.audit.settings import AuditSettings
 
 
@@ -31,8 +31,7 @@ async def setup(ctx: PluginContext) -> None:
     ctx.create_task(runtime.writer.run(), name="writer")
     ctx.create_task(prune_daily(settings.retention_days), name="retention")
     ctx.add_component(PREFIX, build_component_handler(ctx))
-    ctx.app.pm.register(runtime, name=RUNTIME_NAME)
-    ctx.on_cleanup("audit listeners", lambda: ctx.app.pm.unregister(name=RUNTIME_NAME))
+    ctx.add_hooks(runtime, "runtime")
 
 
 plugin = Plugin(

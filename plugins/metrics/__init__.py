@@ -14,17 +14,13 @@ from plugins.metrics.querytiming import observe_queries
 from plugins.metrics.registry import Metrics
 from plugins.metrics.settings import MetricsSettings
 
-LISTENERS = "metrics.listeners"  # the name the per-App listener object is registered under
-
 
 async def setup(ctx: PluginContext) -> None:
     """Create the App's registry, start listening to events and (optionally) timing queries,
     serve ``/metrics``."""
     settings = ctx.settings if isinstance(ctx.settings, MetricsSettings) else MetricsSettings()
     listeners = Listeners(Metrics(ctx.app, settings.shard_label), settings)
-    pm = ctx.app.pm
-    pm.register(listeners, name=LISTENERS)
-    ctx.on_cleanup("listeners", lambda: pm.unregister(name=LISTENERS))
+    ctx.add_hooks(listeners, "listeners")
     if settings.query_timing and ctx.app.db.connected:
         undo = observe_queries(type(ctx.app.db.connection), listeners.query)
         ctx.on_cleanup("query timing", undo)
