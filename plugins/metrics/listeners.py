@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.events import ActionEvent, CommandEvent, Outcome, SecurityEvent
 from core.hookspecs import hookimpl
-from plugins.metrics.registry import Metrics
+from plugins.metrics.registry import Metrics, ReloadOutcome
 from plugins.metrics.settings import MetricsSettings
 
 
@@ -56,7 +56,7 @@ class Listeners:
         self, name: str, ok: bool, duration: float, error: str | None
     ) -> None:
         m = self.metrics
-        m.reloads.labels(name, "ok" if ok else "rolled_back", m.shard).inc()
+        m.reloads.labels(name, ReloadOutcome.OK if ok else ReloadOutcome.ROLLED_BACK, m.shard).inc()
         m.reload_duration.labels(name, m.shard).observe(duration)
 
     def query(self, operation: str, seconds: float) -> None:

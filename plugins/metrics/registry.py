@@ -13,6 +13,7 @@ latency, guilds, plugins) comes from :class:`AppCollector`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -27,6 +28,13 @@ if TYPE_CHECKING:
 
 QUERY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 RELOAD_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class ReloadOutcome(StrEnum):
+    """The ``outcome`` label of ``dbsbm_reloads``."""
+
+    OK = "ok"
+    ROLLED_BACK = "rolled_back"
 
 
 def process_shard_label(app: App) -> str:

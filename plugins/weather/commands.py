@@ -126,9 +126,9 @@ class WeatherCommands:
             raise UserError("This weather form is out of date; run `/weather` again.")
         games = self._schedule()
         value = (inter.values or [""])[0]
-        if rest == "league":
+        if rest == views.Menu.LEAGUE:
             await self._chose_league(inter, games, value)
-        elif rest == "game":
+        elif rest == views.Menu.GAME:
             await self._chose_game(inter, games, value)
         else:
             raise UserError("This weather menu is out of date; run `/weather` again.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from enum import StrEnum
 
 import disnake
 from disnake.ui.select.string import StringSelect
@@ -18,8 +19,17 @@ from plugins.weather.conditions import Conditions
 from plugins.weather.schedule import Game, place
 
 PREFIX = "weather"
-LEAGUE_SELECT = f"{PREFIX}:league"
-GAME_SELECT = f"{PREFIX}:game"
+
+
+class Menu(StrEnum):
+    """The workflow's dropdowns (the part of their custom id after :data:`PREFIX`)."""
+
+    LEAGUE = "league"
+    GAME = "game"
+
+
+LEAGUE_SELECT = f"{PREFIX}:{Menu.LEAGUE}"
+GAME_SELECT = f"{PREFIX}:{Menu.GAME}"
 COLOUR = disnake.Colour(0x3B82F6)
 ATTRIBUTION = "Weather by WeatherAPI.com"
 
