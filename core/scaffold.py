@@ -187,7 +187,7 @@ from core.testing import Actor
 from dbsbm_$name.models import Entry
 
 pytestmark = pytest.mark.dbsbm(
-    plugins=["$name"], settings={"plugins": {"$name": {"enabled": True, "max_length": 20}}}
+    plugins=["$name"], settings={"plugins": {"$name": {"max_length": 20}}}
 )
 
 

@@ -42,8 +42,16 @@ def test_settings(
 ) -> Settings:
     """Settings for a test bot: a fresh SQLite file in ``data_dir`` (or ``database_url``), the
     memory cache, the web server on a free port, the local Discord's owner as owner, and only
-    ``plugins`` enabled (all local ones when ``None``). ``settings`` overrides any section."""
+    ``plugins`` enabled (all local ones when ``None``). ``settings`` overrides any section; with
+    ``plugins`` given, an ``enabled`` key in its plugin sections is refused (``ValueError``), as
+    it would say the opposite of ``plugins`` or nothing at all."""
     wanted = set(plugins) if plugins is not None else None
+    sections = (settings or {}).get("plugins") or {}
+    if wanted is not None and (told := sorted(n for n, v in sections.items() if "enabled" in v)):
+        raise ValueError(
+            f"settings['plugins'] sets 'enabled' for {', '.join(told)}, but plugins=[...] alone "
+            "decides which plugins load: name the plugin in plugins= and drop 'enabled'"
+        )
     base: dict[str, Any] = {
         "data_dir": data_dir,
         "database": {
