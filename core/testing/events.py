@@ -33,26 +33,16 @@ class EventRecorder:
         app.pm.register(recorder, name=name)
         return recorder
 
-    async def _add(self, event: CommandEvent | SecurityEvent | ActionEvent) -> None:
+    @hookimpl(trylast=True)
+    async def dbsbm_command_completed(
+        self, event: CommandEvent | SecurityEvent | ActionEvent
+    ) -> None:
+        """Every event is kept the same way, whichever of the four hooks reports it."""
         async with self._changed:
             self.events.append(event)
             self._changed.notify_all()
 
-    @hookimpl(trylast=True)
-    async def dbsbm_command_completed(self, event: CommandEvent) -> None:
-        await self._add(event)
-
-    @hookimpl(trylast=True)
-    async def dbsbm_command_failed(self, event: CommandEvent) -> None:
-        await self._add(event)
-
-    @hookimpl(trylast=True)
-    async def dbsbm_security_event(self, event: SecurityEvent) -> None:
-        await self._add(event)
-
-    @hookimpl(trylast=True)
-    async def dbsbm_action(self, event: ActionEvent) -> None:
-        await self._add(event)
+    dbsbm_command_failed = dbsbm_security_event = dbsbm_action = dbsbm_command_completed
 
     async def wait(self, match: Callable[[Any], bool], within: float = 2.0) -> Any:
         """The first recorded event (past or future) that ``match`` accepts; ``TimeoutError``

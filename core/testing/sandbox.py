@@ -83,18 +83,14 @@ class _Listener:
     def forget(self, interaction_id: int) -> None:
         self._finished.pop(interaction_id, None)
 
-    def _done(self, event: CommandEvent) -> None:
+    @hookimpl
+    def dbsbm_command_completed(self, event: CommandEvent) -> None:
+        """The interaction finished, completed or failed alike."""
         future = self.finished(event.info.interaction_id)
         if not future.done():
             future.set_result(event)
 
-    @hookimpl
-    def dbsbm_command_completed(self, event: CommandEvent) -> None:
-        self._done(event)
-
-    @hookimpl
-    def dbsbm_command_failed(self, event: CommandEvent) -> None:
-        self._done(event)
+    dbsbm_command_failed = dbsbm_command_completed
 
 
 class Session:

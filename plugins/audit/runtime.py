@@ -40,11 +40,10 @@ class AuditRuntime:
 
     @hookimpl
     def dbsbm_command_completed(self, event: CommandEvent) -> None:
+        """A command's record, completed or failed alike (the outcome tells them apart)."""
         self.writer.submit(records.from_command(event, self.limit))
 
-    @hookimpl
-    def dbsbm_command_failed(self, event: CommandEvent) -> None:
-        self.writer.submit(records.from_command(event, self.limit))
+    dbsbm_command_failed = dbsbm_command_completed
 
     @hookimpl
     def dbsbm_security_event(self, event: SecurityEvent) -> None:

@@ -74,20 +74,16 @@ class Filters:
         return cls(**json.loads(text))
 
     def describe(self) -> str:
-        parts = []
-        if self.user_id is not None:
-            parts.append(f"member <@{self.user_id}>")
-        if self.action:
-            parts.append(f"action `{escape_markdown(self.action)}`")
-        if self.command:
-            parts.append(f"command `/{escape_markdown(self.command)}`")
-        if self.outcome:
-            parts.append(f"outcome `{self.outcome}`")
-        if self.since is not None:
-            parts.append(f"since <t:{self.since // 1_000_000}:f>")
-        if self.until is not None:
-            parts.append(f"until <t:{self.until // 1_000_000}:f>")
-        return ", ".join(parts) or "no filters"
+        """``member <@1>, action `bet.`, since <t:…:f>``: the filters that are set."""
+        bounds = {"since": self.since, "until": self.until}
+        parts = [
+            f"member <@{self.user_id}>" if self.user_id is not None else "",
+            f"action `{escape_markdown(self.action)}`" if self.action else "",
+            f"command `/{escape_markdown(self.command)}`" if self.command else "",
+            f"outcome `{self.outcome}`" if self.outcome else "",
+            *(f"{name} <t:{at // 1_000_000}:f>" for name, at in bounds.items() if at is not None),
+        ]
+        return ", ".join(p for p in parts if p) or "no filters"
 
 
 def query(filters: Filters, *, include_owner_only: bool) -> QuerySet[AuditEntry]:

@@ -12,7 +12,7 @@ latency, guilds, plugins) comes from :class:`AppCollector`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -103,69 +103,65 @@ class Metrics:
 
     def __init__(self, app: App, shard: str | None = None) -> None:
         self.shard = shard or process_shard_label(app)
-        self.registry = CollectorRegistry()
-        r = self.registry
-        self.commands = Counter(
+        self.registry = r = CollectorRegistry()
+        counter, histogram = self._counter, self._histogram
+        self.commands = counter(
             "dbsbm_commands",
             "Interactions handled, by plugin, command and outcome.",
-            ["plugin", "command", "kind", "outcome", "shard"],
-            registry=r,
+            "plugin command kind outcome",
         )
-        self.command_latency = Histogram(
+        self.command_latency = histogram(
             "dbsbm_command_latency_seconds",
             "Time from receiving an interaction to its end.",
-            ["plugin", "command", "shard"],
-            registry=r,
+            "plugin command",
         )
-        self.errors = Counter(
+        self.errors = counter(
             "dbsbm_errors",
             "Handler errors shown to members with an error id, by exception type.",
-            ["plugin", "type", "shard"],
-            registry=r,
+            "plugin type",
         )
-        self.rate_limited = Counter(
+        self.rate_limited = counter(
             "dbsbm_rate_limit_denials",
             "Interactions refused by the rate limiter.",
-            ["plugin", "command", "shard"],
-            registry=r,
+            "plugin command",
         )
-        self.security_events = Counter(
-            "dbsbm_security_events",
-            "Security events (refusals, blocks, rejected input).",
-            ["kind", "shard"],
-            registry=r,
+        self.security_events = counter(
+            "dbsbm_security_events", "Security events (refusals, blocks, rejected input).", "kind"
         )
-        self.picks_placed = Counter(
-            "dbsbm_picks_placed", "Picks placed.", ["plugin", "kind", "shard"], registry=r
+        self.picks_placed = counter("dbsbm_picks_placed", "Picks placed.", "plugin kind")
+        self.picks_graded = counter(
+            "dbsbm_picks_graded", "Picks graded, by result.", "plugin result"
         )
-        self.picks_graded = Counter(
-            "dbsbm_picks_graded",
-            "Picks graded, by result.",
-            ["plugin", "result", "shard"],
-            registry=r,
-        )
-        self.query_latency = Histogram(
+        self.query_latency = histogram(
             "dbsbm_db_query_duration_seconds",
             "Database query time, by SQL statement kind.",
-            ["operation", "shard"],
-            buckets=QUERY_BUCKETS,
-            registry=r,
+            "operation",
+            QUERY_BUCKETS,
         )
-        self.reloads = Counter(
-            "dbsbm_reloads",
-            "Plugin reloads, by outcome (ok or rolled_back).",
-            ["plugin", "outcome", "shard"],
-            registry=r,
+        self.reloads = counter(
+            "dbsbm_reloads", "Plugin reloads, by outcome (ok or rolled_back).", "plugin outcome"
         )
-        self.reload_duration = Histogram(
-            "dbsbm_reload_duration_seconds",
-            "Time a plugin reload took.",
-            ["plugin", "shard"],
-            buckets=RELOAD_BUCKETS,
-            registry=r,
+        self.reload_duration = histogram(
+            "dbsbm_reload_duration_seconds", "Time a plugin reload took.", "plugin", RELOAD_BUCKETS
         )
         r.register(AppCollector(app, self.shard))
         ProcessCollector(registry=r)
+
+    def _counter(self, name: str, documentation: str, labels: str) -> Counter:
+        """A counter in this App's registry; ``labels`` (space-separated) get ``shard`` last."""
+        return Counter(name, documentation, [*labels.split(), "shard"], registry=self.registry)
+
+    def _histogram(
+        self,
+        name: str,
+        documentation: str,
+        labels: str,
+        buckets: Sequence[float] = Histogram.DEFAULT_BUCKETS,
+    ) -> Histogram:
+        """A histogram in this App's registry; ``labels`` as for :meth:`_counter`."""
+        return Histogram(
+            name, documentation, [*labels.split(), "shard"], registry=self.registry, buckets=buckets
+        )
 
     def exposition(self) -> bytes:
         """The registry in the Prometheus text format."""
