@@ -8,10 +8,11 @@ asked about; the core cache computes a cold key once, so concurrent misses share
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
+from core.cache import Namespace
 from core.events import HealthResult
 from plugins.weather.client import WeatherAPIClient
 from plugins.weather.conditions import (
@@ -25,18 +26,6 @@ from plugins.weather.settings import ENV_KEY
 from plugins.weather.when import When, weekday_number
 
 SEARCH_MIN_LENGTH = 3
-
-
-class CacheNamespace(Protocol):
-    """The part of the core cache's namespace this plugin uses."""
-
-    async def get_or_set(
-        self,
-        key: str,
-        factory: Callable[[], Awaitable[Any]],
-        ttl: float | None = None,
-        tags: Iterable[str] = (),
-    ) -> Any: ...
 
 
 def normalise_place(text: str) -> str:
@@ -66,8 +55,8 @@ class WeatherService:
     def __init__(
         self,
         client: WeatherAPIClient,
-        forecasts: CacheNamespace,
-        searches: CacheNamespace,
+        forecasts: Namespace,
+        searches: Namespace,
         *,
         search_ttl: int,
         forecast_days: int,
@@ -85,16 +74,6 @@ class WeatherService:
     def now(self) -> datetime:
         return self._clock()
 
-    async def _cached(
-        self,
-        cache: CacheNamespace,
-        key: str,
-        fetch: Callable[[], Awaitable[Any]],
-        ttl: int | None = None,
-    ) -> Any:
-        """``get_or_set`` on the core cache, which computes a cold key once however many wait."""
-        return await cache.get_or_set(key, fetch, ttl=ttl)
-
     async def current(self, place: str) -> Conditions:
         """The weather now (WeatherAPI updates it every 15 minutes; we cache per hour)."""
         key = f"current:{normalise_place(place)}:{_hour_key(self.now())}"
@@ -102,7 +81,7 @@ class WeatherService:
         async def fetch() -> dict[str, Any]:
             return current_conditions(await self.client.current(place)).to_json()
 
-        return Conditions.from_json(await self._cached(self._forecasts, key, fetch))
+        return Conditions.from_json(await self._forecasts.get_or_set(key, fetch))
 
     async def at_instant(self, place: str, moment: datetime) -> Conditions:
         """The forecast hour containing ``moment`` (aware datetime), e.g. a game's kick-off.
@@ -115,7 +94,7 @@ class WeatherService:
             body = await self.client.forecast(place, days)
             return hour_at_epoch(body, int(moment.timestamp())).to_json()
 
-        return Conditions.from_json(await self._cached(self._forecasts, key, fetch))
+        return Conditions.from_json(await self._forecasts.get_or_set(key, fetch))
 
     async def on_local_day(self, place: str, when: When) -> Conditions:
         """The forecast for ``when`` (a day and an hour on the place's clock)."""
@@ -133,7 +112,7 @@ class WeatherService:
                 day = when.day
             return hour_on_day(body, day, when.hour).to_json()
 
-        return Conditions.from_json(await self._cached(self._forecasts, key, fetch))
+        return Conditions.from_json(await self._forecasts.get_or_set(key, fetch))
 
     def reach(self) -> datetime:
         """The last instant the forecast reaches (end of the last forecast day, UTC)."""
@@ -157,7 +136,7 @@ class WeatherService:
                 for r in places
             ]
 
-        found = await self._cached(self._searches, key, fetch, self._search_ttl)
+        found = await self._searches.get_or_set(key, fetch, ttl=self._search_ttl)
         return [(label, query) for label, query in found]
 
     def health_result(self) -> HealthResult:
