@@ -54,7 +54,7 @@ def validated_hooks(hooks: object, name: str) -> pluggy.PluginManager:
         if caller is not None and caller.get_hookimpls():
             raise pluggy.PluginValidationError(
                 hooks,
-                f"{name}: the {hook} hook no longer exists: {instead} "
+                f"the {hook} hook no longer exists: {instead} "
                 "(docs/WRITING_PLUGINS.md, 'Migrating from dbsbm_commands')",
             )
     scratch.check_pending()
@@ -63,7 +63,7 @@ def validated_hooks(hooks: object, name: str) -> pluggy.PluginManager:
             if impl.hookwrapper:
                 raise pluggy.PluginValidationError(
                     hooks,
-                    f"{name}: {impl.function.__qualname__} is an old-style hookwrapper, which "
+                    f"{impl.function.__qualname__} is an old-style hookwrapper, which "
                     "DBSBM does not run: write @hookimpl(wrapper=True) with `result = yield` "
                     "instead",
                 )

@@ -51,7 +51,7 @@ from loguru import logger
 
 from core.compat import disnake as compat_disnake
 from core.hooks import emit
-from core.migrations import migration_transaction, pending_changes
+from core.migrations import MigrationError, migration_transaction, pending_changes
 from core.plugin import CommandError, HookValidationError, PluginError
 from core.plugin_manager import PluginState, Prepared
 from core.settings import ConfigError, Settings, load_settings
@@ -315,8 +315,9 @@ class Reloader:
             prepared = plugins.prepare(name)
         except ConfigError as exc:
             raise ReloadError(ReloadStage.SETTINGS, name, str(exc)) from exc
-        except HookValidationError as exc:
-            raise ReloadError(ReloadStage.HOOKS, name, str(exc)) from exc
+        except HookValidationError as exc:  # its message names the plugin, as the stage does
+            reason = str(exc).removeprefix(f"plugin {name!r}: ")
+            raise ReloadError(ReloadStage.HOOKS, name, reason) from exc
         plugin = prepared.plugin
         missing = [d for d in plugin.depends_on if d not in ready and not plugins.is_loaded(d)]
         if missing:
@@ -674,8 +675,8 @@ class Reloader:
 
 
 def _reason(exc: BaseException) -> str:
-    """The one-line reason of a failed step."""
-    if isinstance(exc, PluginError | ConfigError):
+    """The one-line reason of a failed step (our own errors say what they are)."""
+    if isinstance(exc, PluginError | ConfigError | MigrationError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from core.database import AppSpec
 from core.migrations import make_migrations
 from tests.reload.conftest import Bench, Starter
+from tests.reload.test_reload_messages import documented
 
 STORE_INIT = """
 import sys
@@ -132,6 +133,7 @@ async def test_failing_migration_keeps_the_old_version_and_schema(
 
     assert not result.ok and result.error is not None
     assert "migration" in result.error and "no_such_table" in result.error
+    assert documented("migration of").fullmatch(result.error), result.error  # as the docs say
     assert await bench.ask("count") == "2 notes"  # the old models, on the old schema
     conn = bench.app.db.connection
     _, rows = await conn.execute_query(
