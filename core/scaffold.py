@@ -56,7 +56,8 @@ asyncio_default_test_loop_scope = "function"
 
 $title: a DBSBM plugin, made with `dbsbm plugin new $name`.
 
-- `/$name add text` saves a line (at most `max_length` characters, set in config.toml);
+- `/$name add text` saves a line (at most `max_length` characters, set in config.toml; 5 a minute
+  per member, declared with `@rate_limit` in `commands.py`);
 - `/$name count` says how many lines you saved in this server.
 
 ## Develop
@@ -141,6 +142,7 @@ from typing import Any
 
 import disnake
 from core.plugin import PluginContext
+from core.ratelimit.limits import rate_limit
 from core.validation import free_text
 from disnake.ext import commands
 
@@ -155,6 +157,7 @@ def build_commands(ctx: PluginContext) -> list[Any]:
     async def group(inter: disnake.ApplicationCommandInteraction) -> None:
         """$title."""
 
+    @rate_limit("5/1m")  # per member; [ratelimit.commands] in config.toml may change it
     @group.sub_command()
     async def add(
         inter: disnake.ApplicationCommandInteraction, text: str = commands.Param(max_length=1000)
@@ -200,6 +203,16 @@ async def test_add_then_count(dbsbm: App, alice: Actor, bob: Actor) -> None:
     assert counted.message is not None and counted.message.content == "You saved 1 line(s) here."
     other = await (await bob.slash("$name", "count")).wait_reply()
     assert other.message is not None and other.message.content == "You saved 0 line(s) here."
+
+
+async def test_add_is_limited_to_five_a_minute_per_member(dbsbm: App, alice: Actor) -> None:
+    for number in range(1, 6):
+        saved = await (await alice.slash("$name", "add", text=f"line {number}")).wait_reply()
+        assert saved.message is not None and saved.message.content == f"Saved #{number}."
+    refused = await (await alice.slash("$name", "add", text="one more")).wait_reply()
+    assert refused.message is not None
+    assert refused.message.content.startswith("You're doing that too often.")
+    assert await Entry.all().count() == 5
 
 
 async def test_a_line_past_max_length_is_refused_and_nothing_stored(
