@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from loguru import Logger
 
     from core.app import App
+    from core.cache import Namespace
 
 SetupFunc = Callable[["PluginContext"], Awaitable[None]]
 ComponentHandler = Callable[["MessageInteraction | ModalInteraction", str], Awaitable[None]]
@@ -284,7 +285,7 @@ class PluginContext:
         """
         return self.app.plugins.services.get(name)
 
-    def cache(self, namespace: str) -> Any:
+    def cache(self, namespace: str) -> Namespace:
         """The core cache's namespace ``<plugin>.<namespace>``, cleared on unload."""
         ns = self.app.cache.namespace(f"{self.name}.{namespace}")
         if f"{self.name}.{namespace}" not in self.scope.labels("cache"):

@@ -81,6 +81,15 @@ class ReloadStage(StrEnum):
     CONFIG = "config.toml check"
 
 
+class ReloadAction(StrEnum):
+    """What a reload did to a plugin (or, ``REJECTED``, to a config.toml edit)."""
+
+    RELOADED = "reloaded"
+    LOADED = "loaded"  # a first load, e.g. enabled in config.toml
+    UNLOADED = "unloaded"  # disabled in config.toml
+    REJECTED = "rejected"  # an invalid config.toml edit
+
+
 @dataclass(frozen=True, slots=True)
 class ReloadResult:
     """The outcome of reloading (or loading, or unloading) one plugin.
@@ -97,7 +106,7 @@ class ReloadResult:
     duration: float
     error: str | None = None
     commands_changed: bool = False
-    action: str = "reloaded"
+    action: ReloadAction = ReloadAction.RELOADED
     migrations: tuple[str, ...] = ()
     stage: ReloadStage | None = None
 
@@ -434,7 +443,9 @@ class Reloader:
         stage, error = failure if failure is not None else (None, None)
         results = []
         for name in unit:
-            action = "reloaded" if old[name].prepared is not None else "loaded"
+            action = (
+                ReloadAction.RELOADED if old[name].prepared is not None else ReloadAction.LOADED
+            )
             result = ReloadResult(
                 name,
                 error is None,
@@ -506,7 +517,12 @@ class Reloader:
                 )
                 return [
                     ReloadResult(
-                        "config", False, 0.0, str(exc), action="rejected", stage=ReloadStage.CONFIG
+                        "config",
+                        False,
+                        0.0,
+                        str(exc),
+                        action=ReloadAction.REJECTED,
+                        stage=ReloadStage.CONFIG,
                     )
                 ]
             return await self._apply_plugins(new)
@@ -570,7 +586,7 @@ class Reloader:
                 not errors,
                 time.perf_counter() - started,
                 "; ".join(errors) or None,
-                action="unloaded",
+                action=ReloadAction.UNLOADED,
             )
             lifecycle.info(
                 "plugin {} unloaded ({})",
