@@ -259,6 +259,7 @@ class _Api:
         if refused := _refusal(callback_errors(body)):
             return refused
         kind, data = body["type"], body.get("data") or {}
+        message: dict[str, Any] | None = None
         if kind in (4, 5):
             if kind == 5:
                 data = {"flags": (int(data.get("flags") or 0) & EPHEMERAL) | LOADING}
@@ -274,7 +275,9 @@ class _Api:
         record.callback = {"type": kind, "data": data}
         await record.notify()
         await self.d.notify_messages()
-        return no_content()
+        if request.query.get("with_response", "").lower() not in ("true", "1"):
+            return no_content()
+        return json_reply(_callback_response(record, kind, message))
 
     def _interaction_message(
         self, record: InteractionRecord, payload: dict[str, Any], uploads: Uploads
@@ -576,3 +579,28 @@ async def _read_body(request: web.Request) -> tuple[Any, dict[int, StoredFile]]:
         return body, uploads
     raw = await request.read()
     return (json.loads(raw) if raw else None), {}
+
+
+def _callback_response(
+    record: InteractionRecord, kind: int, message: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Discord's ``InteractionCallbackResponse`` (the answer to ``?with_response=true``): the
+    interaction, and for a message sent or updated (types 4 and 7) the message itself."""
+    flags = int((message or {}).get("flags") or 0)
+    interaction: dict[str, Any] = {
+        "id": str(record.id),
+        "type": record.type,
+        "activity_instance_id": None,
+        "response_message_loading": bool(flags & LOADING),
+        "response_message_ephemeral": bool(flags & EPHEMERAL),
+    }
+    if record.original_id is not None:
+        interaction["response_message_id"] = str(record.original_id)
+    if guild_id := record.payload.get("guild_id"):
+        interaction["guild_id"] = str(guild_id)
+    if channel_id := record.payload.get("channel_id"):
+        interaction["channel_id"] = str(channel_id)
+    response: dict[str, Any] = {"interaction": interaction}
+    if kind in (4, 7) and message is not None:
+        response["resource"] = {"type": kind, "message": message}
+    return response

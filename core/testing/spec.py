@@ -142,6 +142,17 @@ class SpecChecker:
         location = "/".join(str(p) for p in error.absolute_path) or "<body>"
         return SpecViolation(method, path, operation.operation_id, f"{location}: {error.message}")
 
+    def schema_errors(self, schema: str, value: Any) -> list[str]:
+        """Where ``value`` breaks the description's component schema ``schema`` (for example
+        ``"InteractionCallbackResponse"``), one ``location: message`` line each; ``[]`` when it
+        conforms. For checking what the local Discord answers against what Discord answers."""
+        validator = self._validator(f"/components/schemas/{schema}")
+        return [
+            f"{'/'.join(str(p) for p in error.absolute_path) or '<value>'}: {error.message}"
+            for error in validator.iter_errors(value)
+            if not _is_quirk(error)
+        ]
+
     def _operation(self, method: str, path: str) -> _Operation | None:
         for regex, ops in self._routes:
             if regex.fullmatch(path):
