@@ -62,6 +62,7 @@ class RouteFault:
             headers["X-RateLimit-Global"] = "true"
         body = {
             "message": "You are being rate limited.",
+            "code": 0,
             "retry_after": self.retry_after,
             "global": self.is_global,
         }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +62,7 @@ def build_app(discord: LocalDiscord) -> web.Application:
     add("GET", p + "/gateway", api.gateway_url)
     add("GET", p + "/gateway/bot", api.gateway_bot)
     add("GET", p + "/oauth2/applications/@me", api.application)
+    add("GET", p + "/applications/@me", api.application)
     for scope in ("", "/guilds/{guild_id}"):
         commands = p + "/applications/{application_id}" + scope + "/commands"
         add("GET", commands, api.list_commands)
@@ -130,12 +133,14 @@ class _Api:
                 handler, request
             )
         record.status = response.status
+        _rate_limit_headers(request, response, time.time())
         return response
 
     # login and gateway
 
     async def me(self, request: web.Request) -> web.Response:
-        return json_reply({**self.world.bot_user.to_wire(), "verified": True, "mfa_enabled": False})
+        me = self.world.bot_user.to_wire()
+        return json_reply({**me, "verified": True, "mfa_enabled": False, "locale": "en-US"})
 
     async def gateway_url(self, request: web.Request) -> web.Response:
         return json_reply({"url": self.d.gateway_url})
@@ -162,6 +167,15 @@ class _Api:
                 "owner": self.world.owner.to_wire(),
                 "team": None,
                 "bot": self.world.bot_user.to_wire(),
+                "flags_new": "0",
+                "redirect_uris": [],
+                "interactions_endpoint_url": None,
+                "role_connections_verification_url": None,
+                "approximate_guild_count": len(self.world.guilds),
+                "approximate_user_install_count": 0,
+                "approximate_user_authorization_count": 0,
+                "explicit_content_filter": 0,
+                "eligible_oauth2_scopes": ["applications.commands", "bot"],
             }
         )
 
@@ -487,9 +501,9 @@ class _Api:
         if isinstance(guild, web.Response):
             return guild
         data = guild.to_wire()
-        for key in ("channels", "members", "threads", "presences", "voice_states", "joined_at"):
+        for key in _GATEWAY_ONLY_GUILD_FIELDS:
             data.pop(key)
-        return json_reply(data)
+        return json_reply({**data, **_REST_ONLY_GUILD_FIELDS})
 
     async def guild_channels(self, request: web.Request) -> web.Response:
         guild = self._guild(request)
@@ -604,3 +618,51 @@ def _callback_response(
     if kind in (4, 7) and message is not None:
         response["resource"] = {"type": kind, "message": message}
     return response
+
+
+_GATEWAY_ONLY_GUILD_FIELDS = (
+    "channels",
+    "members",
+    "threads",
+    "presences",
+    "voice_states",
+    "joined_at",
+    "member_count",
+    "large",
+    "unavailable",
+    "stage_instances",
+    "guild_scheduled_events",
+    "soundboard_sounds",
+)
+"""Fields of GUILD_CREATE that ``GET /guilds/{id}`` does not send."""
+_REST_ONLY_GUILD_FIELDS: dict[str, Any] = {
+    "home_header": None,
+    "widget_enabled": False,
+    "widget_channel_id": None,
+    "max_presences": None,
+    "max_stage_video_channel_users": 50,
+    "max_video_channel_users": 25,
+    "safety_alerts_channel_id": None,
+    "nsfw": False,
+    "incidents_data": None,
+}
+"""Fields ``GET /guilds/{id}`` sends (GuildWithCountsResponse) that GUILD_CREATE does not."""
+
+
+def _rate_limit_headers(request: web.Request, response: web.StreamResponse, now: float) -> None:
+    """The ``X-RateLimit-*`` headers Discord sends with every answer (a bucket per route; the
+    local Discord never runs out unless a fault says so, whose headers stay as they are)."""
+    if "X-RateLimit-Bucket" in response.headers:
+        return
+    route = request.match_info.route.resource
+    template = route.canonical if route is not None else request.path
+    bucket = hashlib.sha1(f"{request.method} {template}".encode(), usedforsecurity=False)
+    response.headers.update(
+        {
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "4",
+            "X-RateLimit-Reset": f"{now + 1:.3f}",
+            "X-RateLimit-Reset-After": "1.000",
+            "X-RateLimit-Bucket": bucket.hexdigest()[:32],
+        }
+    )

@@ -90,19 +90,23 @@ def default_spec_path() -> Path:
 class _Operation:
     operation_id: str
     pointer: str | None  # JSON pointer to the JSON request body schema, if the route takes one
+    template: str  # the route as the description writes it
 
 
 class SpecChecker:
     """Validates requests against the description; build one per file with :meth:`load`."""
 
     def __init__(self, document: dict[str, Any]) -> None:
+        self._document = document
         self._registry: Registry[Any] = Registry().with_resource(
             _SPEC_URI, Resource.from_contents(document, default_specification=DRAFT202012)
         )
         self._routes: list[tuple[re.Pattern[str], dict[str, _Operation]]] = []
         for template, item in document["paths"].items():
             ops = {
-                method.upper(): _Operation(op["operationId"], _body_pointer(template, method, op))
+                method.upper(): _Operation(
+                    op["operationId"], _body_pointer(template, method, op), template
+                )
                 for method, op in item.items()
                 if method in _HTTP_METHODS
             }
@@ -142,16 +146,42 @@ class SpecChecker:
         location = "/".join(str(p) for p in error.absolute_path) or "<body>"
         return SpecViolation(method, path, operation.operation_id, f"{location}: {error.message}")
 
+    def response_errors(self, method: str, path: str, status: int, body: Any) -> list[str]:
+        """Where an answer to ``method path`` (relative to ``/api/v10``) with ``status`` breaks
+        the description's schema for that answer, as :meth:`schema_errors` lines; a route or
+        status the description does not list is one error line."""
+        operation = self._operation(method, path)
+        if operation is None:
+            return [f"{method} {path}: not in the description"]
+        escaped = operation.template.replace("~", "~0").replace("/", "~1")
+        pointer = (
+            f"/paths/{escaped}/{method.lower()}/responses/{status}/content/application~1json/schema"
+        )
+        if self._resolve(pointer) is None:
+            return [f"{method} {path}: the description lists no JSON answer with status {status}"]
+        return self._errors(pointer, body)
+
+    def _resolve(self, pointer: str) -> Any:
+        node: Any = self._document
+        for part in pointer.strip("/").split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node
+
+    def _errors(self, pointer: str, value: Any) -> list[str]:
+        return [
+            f"{'/'.join(str(p) for p in error.absolute_path) or '<value>'}: {error.message}"
+            for error in self._validator(pointer).iter_errors(value)
+            if not _is_quirk(error)
+        ]
+
     def schema_errors(self, schema: str, value: Any) -> list[str]:
         """Where ``value`` breaks the description's component schema ``schema`` (for example
         ``"InteractionCallbackResponse"``), one ``location: message`` line each; ``[]`` when it
         conforms. For checking what the local Discord answers against what Discord answers."""
-        validator = self._validator(f"/components/schemas/{schema}")
-        return [
-            f"{'/'.join(str(p) for p in error.absolute_path) or '<value>'}: {error.message}"
-            for error in validator.iter_errors(value)
-            if not _is_quirk(error)
-        ]
+        return self._errors(f"/components/schemas/{schema}", value)
 
     def _operation(self, method: str, path: str) -> _Operation | None:
         for regex, ops in self._routes:

@@ -95,8 +95,9 @@ class Channel:
     recipient: User | None = None
 
     def to_wire(self, *, with_guild_id: bool = True) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": str(self.id), "type": self.type, "name": self.name}
+        data: dict[str, Any] = {"id": str(self.id), "type": self.type}
         if self.guild is not None:
+            data["name"] = self.name
             data.update(
                 position=0,
                 permission_overwrites=[],
@@ -109,8 +110,12 @@ class Channel:
             )
             if with_guild_id:
                 data["guild_id"] = str(self.guild.id)
-        else:
-            data["recipients"] = [self.recipient.to_wire()] if self.recipient else []
+        else:  # a DM: no name, as Discord sends it
+            data.update(
+                flags=0,
+                last_message_id=None,
+                recipients=[self.recipient.to_wire()] if self.recipient else [],
+            )
         return data
 
     @property
@@ -229,7 +234,8 @@ class Guild:
             "banner": None,
             "description": None,
             "owner_id": str(self.owner_id),
-            "region": None,
+            "region": "deprecated",
+            "application_id": None,
             "afk_channel_id": None,
             "afk_timeout": 300,
             "verification_level": 0,
