@@ -568,11 +568,12 @@ async def _handle(handler: Any, request: web.Request) -> web.StreamResponse:
     """Run a route handler; a body it cannot make sense of gets Discord's 400."""
     try:
         response: web.StreamResponse = await handler(request)
-    except (KeyError, ValueError, TypeError, AttributeError) as exc:
-        return json_reply(
-            {"message": "Invalid Form Body", "code": 50035, "errors": {"_errors": [str(exc)]}},
-            400,
-        )
+    except KeyError as exc:  # a field the route needs is missing
+        missing = {"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}
+        return json_reply(invalid_form_body({str(exc.args[0]): {"_errors": [missing]}}), 400)
+    except (ValueError, TypeError, AttributeError) as exc:
+        wrong = {"code": "BASE_TYPE_BAD_FORMAT", "message": str(exc)}
+        return json_reply(invalid_form_body({"_errors": [wrong]}), 400)
     return response
 
 

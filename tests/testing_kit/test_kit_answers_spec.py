@@ -85,3 +85,26 @@ async def test_every_answer_carries_rate_limit_headers_and_a_429_its_code(
         assert float(answer["X-RateLimit-Reset-After"]) > 0 and float(answer["X-RateLimit-Reset"])
     assert me["X-RateLimit-Bucket"] != guild["X-RateLimit-Bucket"]  # a bucket per route
     assert limited == 429 and body["code"] == 0 and body["retry_after"] == 0.5
+
+
+async def test_a_body_missing_a_field_gets_discords_error_objects(discord: LocalDiscord) -> None:
+    """Discord's shape, field by field, with Discord's string codes (the description types a
+    field error's ``code`` as an integer, which Discord's real 400s are not, so it is no judge
+    here)."""
+    headers = {"Authorization": f"Bot {discord.token}"}
+    async with (
+        aiohttp.ClientSession(headers=headers) as http,
+        http.post(f"{discord.api_base}/users/@me/channels", json={}) as reply,
+    ):
+        status, body = reply.status, await reply.json()
+    discord.spec_violations.clear()  # the request is wrong on purpose
+    assert status == 400
+    assert body == {
+        "message": "Invalid Form Body",
+        "code": 50035,
+        "errors": {
+            "recipient_id": {
+                "_errors": [{"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]
+            }
+        },
+    }
