@@ -59,7 +59,12 @@ class CommandError(PluginError):
 
 
 class HookValidationError(PluginError):
-    """A plugin's hook implementations failed :func:`core.hooks.validated_hooks`."""
+    """A plugin's hook implementations failed :func:`core.hooks.validated_hooks`; ``reason``
+    is what failed, without the plugin's name."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"plugin {name!r}: {reason}")
+        self.reason = reason
 
 
 class DependencyError(PluginError):
@@ -230,7 +235,7 @@ class PluginContext:
         try:
             validated_hooks(hooks, name)
         except PluginValidationError as exc:
-            raise HookValidationError(f"plugin {self.name!r}: {exc}") from None
+            raise HookValidationError(self.name, str(exc)) from None
         self.app.pm.register(hooks, name=name)
         self.scope.add("hookimpl", name, lambda: self.app.pm.unregister(name=name))
 

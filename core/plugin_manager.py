@@ -224,7 +224,7 @@ class PluginManager:
         try:
             validated_hooks(plugin.hooks if plugin.hooks is not None else module, name)
         except PluginValidationError as exc:
-            raise HookValidationError(f"plugin {name!r}: {exc}") from None
+            raise HookValidationError(name, str(exc)) from None
         return Prepared(source, plugin, module, self.validate_settings(plugin))
 
     def validate_settings(

@@ -324,9 +324,8 @@ class Reloader:
             prepared = plugins.prepare(name)
         except ConfigError as exc:
             raise ReloadError(ReloadStage.SETTINGS, name, str(exc)) from exc
-        except HookValidationError as exc:  # its message names the plugin, as the stage does
-            reason = str(exc).removeprefix(f"plugin {name!r}: ")
-            raise ReloadError(ReloadStage.HOOKS, name, reason) from exc
+        except HookValidationError as exc:
+            raise ReloadError(ReloadStage.HOOKS, name, exc.reason) from exc
         plugin = prepared.plugin
         missing = [d for d in plugin.depends_on if d not in ready and not plugins.is_loaded(d)]
         if missing:
