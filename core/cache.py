@@ -380,14 +380,14 @@ class Cache:
         self._tags.clear()
 
     async def _redis_read(self, ns: str, key: str) -> Any | None:
-        assert self._redis is not None
+        assert self._redis is not None  # nosec B101 # type narrowing, callers hold Redis
         version, envelope = await self._redis.multi_get([self._vkey(ns), self._dkey(ns, key)])
         if isinstance(envelope, dict) and envelope.get("v") == (version or 0):
             return envelope.get("d")
         return None
 
     async def _redis_invalidate(self, kind: str, ns: str, arg: str) -> None:
-        assert self._redis is not None
+        assert self._redis is not None  # nosec B101 # type narrowing, callers hold Redis
         client = self._redis.client
         if kind == "key":
             await client.delete(self._dkey(ns, arg))
@@ -552,7 +552,7 @@ class Cache:
     async def _acquire_or_wait(self, ns: str, key: str) -> str | _Found | None:
         """Take the Redis compute lock (its token), or wait until the holder stored the value
         (:class:`_Found`); ``None`` when Redis fails or the holder is too slow (compute anyway)."""
-        assert self._redis is not None
+        assert self._redis is not None  # nosec B101 # type narrowing, callers hold Redis
         client = self._redis.client
         lock = f"{self._prefix}:l:{ns}:{key}"
         token = secrets.token_hex(8)

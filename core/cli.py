@@ -42,9 +42,9 @@ NO_TOKEN = """No Discord token is configured, so there is nothing to connect to.
   * To run it on Discord: create an application at https://discord.com/developers/applications,
     add a bot, copy its token, and set it in .env as  DBSBM_DISCORD__TOKEN=...
     (or [discord] token in config.toml), then run  uv run dbsbm run  again.
-"""
+"""  # nosec B105 # a message, not a password
 
-TOKEN_REFUSED = (
+TOKEN_REFUSED = (  # nosec B105 # a message, not a password
     "Discord refused the token ([discord] token / DBSBM_DISCORD__TOKEN): copy it again "
     "from the Bot page of your application at https://discord.com/developers/applications"
 )

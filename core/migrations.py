@@ -397,7 +397,7 @@ async def _versions(conn: BaseDBAsyncClient, app: str) -> list[str]:
     q = _QUOTE[dialect]
     sql = (
         f"SELECT {q}version{q} FROM {q}aerich{q} WHERE {q}app{q} = {_PARAM[dialect].format(1)}"
-        f" ORDER BY {q}id{q}"
+        f" ORDER BY {q}id{q}"  # nosec B608 # only dialect constants in it, values are parameters
     )
     _, rows = await conn.execute_query(sql, [app])
     return [row["version"] for row in rows]
@@ -409,7 +409,7 @@ async def _record(conn: BaseDBAsyncClient, app: str, version: str, state: dict) 
     p = [_PARAM[dialect].format(i) for i in (1, 2, 3)]
     await conn.execute_query(
         f"INSERT INTO {q}aerich{q} ({q}version{q}, {q}app{q}, {q}content{q})"
-        f" VALUES ({p[0]}, {p[1]}, {p[2]})",
+        f" VALUES ({p[0]}, {p[1]}, {p[2]})",  # nosec B608 # dialect constants only, values bound
         [version, app, encoder(state)],
     )
 
@@ -418,7 +418,7 @@ async def _forget(conn: BaseDBAsyncClient, app: str, version: str) -> None:
     dialect = _dialect(conn)
     q, p = _QUOTE[dialect], _PARAM[dialect]
     await conn.execute_query(
-        f"DELETE FROM {q}aerich{q}"
+        f"DELETE FROM {q}aerich{q}"  # nosec B608 # only dialect constants in it, values are parameters
         f" WHERE {q}app{q} = {p.format(1)} AND {q}version{q} = {p.format(2)}",
         [app, version],
     )

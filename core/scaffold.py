@@ -265,5 +265,5 @@ async def first_migration(root: Path, name: str) -> Path:
         sys.path.remove(source)
         for module in [m for m in sys.modules if m.split(".")[0] == f"dbsbm_{name}"]:
             del sys.modules[module]
-    assert made is not None, "a new package always has a model to migrate"
+    assert made is not None, "a new package always has a model to migrate"  # nosec B101 # narrowing
     return made

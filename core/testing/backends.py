@@ -302,8 +302,8 @@ async def hold_sqlite_lock(path: str | Path, seconds: float | None = None) -> As
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    assert process.stdin is not None and process.stdout is not None
-    assert process.stderr is not None
+    assert process.stdin is not None and process.stdout is not None  # nosec B101 # pipes requested
+    assert process.stderr is not None  # nosec B101 # PIPE was requested above
     try:
         if await process.stdout.readline() != b"locked\n":
             error = (await process.stderr.read()).decode(errors="replace").strip()

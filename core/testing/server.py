@@ -218,7 +218,7 @@ class LocalDiscord:
                 msg = f"No matching message appeared in {channel!r} within {within}s"
                 raise BotDidNotAnswer(msg) from None
         found = find()
-        assert found is not None
+        assert found is not None  # nosec B101 # test kit, waited for it above
         return found
 
     async def notify_messages(self) -> None:

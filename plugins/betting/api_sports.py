@@ -60,7 +60,7 @@ class ApiSportsClient:
         self._sleep = sleep
 
     async def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
-        assert self.settings.key is not None
+        assert self.settings.key is not None  # nosec B101 # built only with a key
         headers = {"x-apisports-key": self.settings.key.get_secret_value()}
         timeout = aiohttp.ClientTimeout(total=self.settings.timeout)
         body: dict[str, Any] = {}

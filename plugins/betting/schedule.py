@@ -40,7 +40,7 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _scheduled(game: Game) -> ScheduledGame:
-    assert game.starts_at is not None
+    assert game.starts_at is not None  # nosec B101 # the query filters on it
     return ScheduledGame(
         id=game.id,
         league=game.league,

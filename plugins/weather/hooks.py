@@ -29,7 +29,7 @@ class WeatherHooks:
         if self._handlers is not None and self._handlers.ctx is ctx:
             return self._handlers
         settings = ctx.settings
-        assert isinstance(settings, WeatherSettings)
+        assert isinstance(settings, WeatherSettings)  # nosec B101 # the settings model
         health = HealthState()
         client = WeatherAPIClient(settings, on_result=health.record)
         service = WeatherService(

@@ -108,7 +108,7 @@ class WeatherService:
             if isinstance(when.day, str):
                 day = local_weekday_index(body, weekday_number(when.day))
             else:
-                assert when.day is not None
+                assert when.day is not None  # nosec B101 # type narrowing
                 day = when.day
             return hour_on_day(body, day, when.hour).to_json()
 
