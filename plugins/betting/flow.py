@@ -27,7 +27,7 @@ from plugins.betting.limits import Limits
 from plugins.betting.markets import Market, Side, sides_for
 from plugins.betting.maths import OddsFormat, StakeMode, combined_odds, format_odds, stake_and_win
 from plugins.betting.models import Draft, Game, GuildConfig
-from plugins.betting.picks import MAX_PARLAY_LEGS, check_leg_count
+from plugins.betting.picks import MAX_PARLAY_LEGS, PickOrder, check_leg_count
 from plugins.betting.service import Betting, utcnow
 from plugins.betting.slips import leg_line
 from plugins.betting.statuses import DraftStatus, PickKind
@@ -358,17 +358,17 @@ async def on_draft(
         betting.ctx, inter, config, f"placing {draft.kind} draft {draft.id}"
     )
     legs = [LegSpec.from_json(d) for d in draft.legs]
-    pick, stored = await betting.place(
+    order = PickOrder(
         guild_id=guild_id,
         user_id=inter.author.id,
         interaction_id=inter.id,
         kind=PickKind(draft.kind),
         legs=legs,
         amount=draft.amount,
-        config=config,
         note=draft.note,
         draft_id=draft.id,
     )
+    pick, stored = await betting.place(order, config)
     where = await betting.post_slip(pick, stored, config)
     await replies.update(
         inter,

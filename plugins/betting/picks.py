@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -33,43 +33,48 @@ def check_leg_count(kind: PickKind, count: int) -> None:
         raise ValidationError("legs", rule, count)
 
 
-async def place(
-    *,
-    guild_id: int,
-    user_id: int,
-    interaction_id: int,
-    kind: PickKind,
-    legs: Sequence[LegSpec],
-    amount: Decimal,
-    stake_mode: StakeMode,
-    limits: Limits,
-    note: str | None,
-    now: datetime,
-    manual_game: Game | None = None,
-    draft_id: int | None = None,
-    checked: Sequence[Game] = (),
-) -> tuple[Pick, list[Leg]]:
-    """Store a pick and its legs in one transaction, after checking every game is still open;
-    return both (the legs as stored, in position order, for the reply and the slip).
-
-    ``amount`` in ``stake_mode`` and the legs' combined odds must be within the guild's
-    ``limits`` (checked here, for every way of placing a pick: the units of a draft were
-    checked against the set-up of when it was made).
+@dataclass(frozen=True, slots=True)
+class PickOrder:
+    """What a member asks to place, however they ask (``/bet straight``, a draft, the API).
 
     ``manual_game`` is an unsaved game for a manual matchup (the leg with ``game_id`` 0 refers
-    to it); it is created in the same transaction. ``checked`` are games the caller has just
-    read and found open at ``now`` in this interaction (``/bet straight``): they are not read
+    to it); it is created in the same transaction as the pick. ``checked`` are games the caller
+    has just read and found open in this interaction (``/bet straight``): they are not read
     again (a read is not a lock, so reading them again would only narrow a race of
-    milliseconds, not close it). ``draft_id`` is the draft being confirmed;
-    it is marked placed in the same transaction (a second confirmation fails). The interaction
-    id is unique, so a second delivery of the same interaction (e.g. from another process)
-    cannot write a second pick.
+    milliseconds, not close it). ``draft_id`` is the draft being confirmed; it is marked placed
+    in the same transaction (a second confirmation fails).
     """
+
+    guild_id: int
+    user_id: int
+    interaction_id: int
+    kind: PickKind
+    legs: Sequence[LegSpec]
+    amount: Decimal
+    note: str | None = None
+    manual_game: Game | None = None
+    draft_id: int | None = None
+    checked: Sequence[Game] = ()
+
+
+async def place(
+    order: PickOrder, *, stake_mode: StakeMode, limits: Limits, now: datetime
+) -> tuple[Pick, list[Leg]]:
+    """Store a pick and its legs in one transaction, after checking every game is still open
+    at ``now``; return both (the legs as stored, in position order, for the reply and the slip).
+
+    The order's ``amount`` in ``stake_mode`` and the legs' combined odds must be within the
+    guild's ``limits`` (checked here, for every way of placing a pick: the units of a draft were
+    checked against the set-up of when it was made). The interaction id is unique, so a second
+    delivery of the same interaction (e.g. from another process) cannot write a second pick.
+    """
+    kind, legs, checked = order.kind, order.legs, order.checked
+    guild_id, interaction_id, manual_game = order.guild_id, order.interaction_id, order.manual_game
     check_leg_count(kind, len(legs))
     if len({leg.game_id for leg in legs}) != len(legs) and kind == PickKind.PARLAY:
         raise ValidationError("legs", "a parlay may have only one leg per game")
     odds = combined_odds(leg.odds for leg in legs)
-    stake, to_win = limits.terms(stake_mode, limits.amount(amount, stake_mode), odds)
+    stake, to_win = limits.terms(stake_mode, limits.amount(order.amount, stake_mode), odds)
     leagues = {leg.league for leg in legs}
     try:
         async with in_transaction() as conn:
@@ -92,7 +97,7 @@ async def place(
                 games.require_open(game, now)
             pick = await Pick.create(
                 guild_id=guild_id,
-                user_id=user_id,
+                user_id=order.user_id,
                 interaction_id=interaction_id,
                 kind=PickKind(kind).value,
                 league=leagues.pop() if len(leagues) == 1 else MIXED,
@@ -100,12 +105,12 @@ async def place(
                 to_win=to_win,
                 stake_mode=stake_mode.value,
                 odds_decimal=round_half_up(odds, 4),
-                note=note,
+                note=order.note,
                 using_db=conn,
             )
-            if draft_id is not None:
+            if order.draft_id is not None:
                 claimed = (
-                    await Draft.filter(id=draft_id, status=DraftStatus.OPEN.value)
+                    await Draft.filter(id=order.draft_id, status=DraftStatus.OPEN.value)
                     .using_db(conn)
                     .update(status=DraftStatus.PLACED.value, pick_id=pick.id)
                 )

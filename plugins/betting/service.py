@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import disnake
@@ -22,13 +21,11 @@ from plugins.betting import games, grading, picks, records
 from plugins.betting.api_sports import ApiSportsError
 from plugins.betting.games import GameUpdate, ScheduleSource
 from plugins.betting.grading import GradeOutcome
-from plugins.betting.legs import LegSpec
 from plugins.betting.limits import Limits
 from plugins.betting.maths import OddsFormat, Result, StakeMode
 from plugins.betting.models import Game, GuildConfig, Leg, Pick
 from plugins.betting.settings import BettingSettings
 from plugins.betting.slips import slip_embed
-from plugins.betting.statuses import PickKind
 
 if TYPE_CHECKING:
     from core.plugin import PluginContext
@@ -101,52 +98,29 @@ class Betting:
 
     # --- picks -----------------------------------------------------------------------------
 
-    async def place(
-        self,
-        *,
-        guild_id: int,
-        user_id: int,
-        interaction_id: int,
-        kind: PickKind,
-        legs: Sequence[LegSpec],
-        amount: Decimal,
-        config: GuildConfig,
-        note: str | None,
-        manual_game: Game | None = None,
-        draft_id: int | None = None,
-        checked: Sequence[Game] = (),
-    ) -> tuple[Pick, list[Leg]]:
+    async def place(self, order: picks.PickOrder, config: GuildConfig) -> tuple[Pick, list[Leg]]:
         """Place a pick (see :func:`plugins.betting.picks.place`) in the guild's stake mode and
         within its limits (``config``), and report it; return the pick and its legs. A retry of
         an interaction whose pick is stored already (its first attempt's commit went through,
         its answer did not) returns that pick."""
         try:
             pick, stored = await picks.place(
-                guild_id=guild_id,
-                user_id=user_id,
-                interaction_id=interaction_id,
-                kind=kind,
-                legs=legs,
-                amount=amount,
+                order,
                 stake_mode=StakeMode(config.stake_mode),
                 limits=Limits.of(config),
-                note=note,
                 now=utcnow(),
-                manual_game=manual_game,
-                draft_id=draft_id,
-                checked=checked,
             )
         except picks.AlreadyPlaced as placed:  # reported now: the first attempt ended at commit
             pick, stored = placed.pick, placed.legs
-        await self.invalidate(guild_id)
+        await self.invalidate(order.guild_id)
         await self.ctx.action(
             "bet.placed",
-            user_id=user_id,
-            guild_id=guild_id,
+            user_id=order.user_id,
+            guild_id=order.guild_id,
             target=f"pick:{pick.id}",
             amount=pick.stake,
-            interaction_id=interaction_id,
-            data={"kind": pick.kind, "legs": len(legs), "league": pick.league},
+            interaction_id=order.interaction_id,
+            data={"kind": pick.kind, "legs": len(order.legs), "league": pick.league},
         )
         return pick, stored
 

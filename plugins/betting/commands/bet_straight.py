@@ -14,6 +14,7 @@ from plugins.betting.legs import LegSpec
 from plugins.betting.limits import Limits
 from plugins.betting.markets import Market
 from plugins.betting.maths import OddsFormat, StakeMode
+from plugins.betting.picks import PickOrder
 from plugins.betting.service import Betting, utcnow
 from plugins.betting.slips import slip_embed
 from plugins.betting.statuses import PickKind
@@ -122,18 +123,18 @@ def add(bet: commands.InvokableSlashCommand, betting: Betting) -> None:
         leg = LegSpec(
             target.id or 0, target.league, target.matchup, market, side, shown, line, fmt, odds
         )
-        pick, legs = await betting.place(
+        order = PickOrder(
             guild_id=guild_id,
             user_id=inter.author.id,
             interaction_id=inter.id,
             kind=PickKind.STRAIGHT,
             legs=[leg],
             amount=amount,
-            config=config,
             note=note_text,
             manual_game=target if target.id is None else None,
             checked=[] if target.id is None else [target],
         )
+        pick, legs = await betting.place(order, config)
         where = await betting.post_slip(pick, legs, config)
         await inter.send(
             f"Pick #{pick.id} placed: risk {pick.stake}u to win {pick.to_win}u. {where}",

@@ -18,6 +18,7 @@ from plugins.betting.limits import Limits
 from plugins.betting.markets import Market, Side
 from plugins.betting.maths import OddsFormat, Result, StakeMode
 from plugins.betting.models import Game, GradeChange, Leg, Pick
+from plugins.betting.statuses import PickKind
 
 GUILD = 111
 GameFactory = Callable[..., Awaitable[Game]]
@@ -56,18 +57,15 @@ async def place(
     mode: StakeMode = StakeMode.RISK,
     interaction_id: int | None = None,
 ) -> Pick:
-    pick, _ = await picks.place(
+    order = picks.PickOrder(
         guild_id=GUILD,
         user_id=user,
         interaction_id=interaction_id or next(ids),
-        kind=kind or ("straight" if len(legs) == 1 else "parlay"),
+        kind=PickKind(kind or ("straight" if len(legs) == 1 else "parlay")),
         legs=legs,
         amount=D(amount),
-        stake_mode=mode,
-        limits=WIDE,
-        note=None,
-        now=datetime.now(UTC),
     )
+    pick, _ = await picks.place(order, stake_mode=mode, limits=WIDE, now=datetime.now(UTC))
     return pick
 
 
@@ -137,18 +135,17 @@ async def test_manual_game_is_created_with_the_pick(make_game: GameFactory) -> N
         OddsFormat.AMERICAN,
         D(120),
     )
-    pick, _ = await picks.place(
+    order = picks.PickOrder(
         guild_id=GUILD,
         user_id=1,
         interaction_id=7,
-        kind="straight",
+        kind=PickKind.STRAIGHT,
         legs=[spec],
         amount=D(1),
-        stake_mode=StakeMode.RISK,
-        limits=WIDE,
-        note=None,
-        now=datetime.now(UTC),
         manual_game=manual,
+    )
+    pick, _ = await picks.place(
+        order, stake_mode=StakeMode.RISK, limits=WIDE, now=datetime.now(UTC)
     )
     stored_leg = await Leg.get(pick_id=pick.id)
     assert stored_leg.game_id == manual.id and manual.id is not None

@@ -66,8 +66,10 @@ from plugins.betting.maths import (
     stake_and_win,
 )
 from plugins.betting.models import Game, Leg, Pick, ResultChange
+from plugins.betting.picks import PickOrder
 from plugins.betting.records import Metric, Period
 from plugins.betting.service import Betting
+from plugins.betting.statuses import PickKind
 
 T = TypeVar("T")
 REFUSALS = (UserError, ValidationError)
@@ -278,16 +280,15 @@ class Ledger(RuleBasedStateMachine):
                     odds,
                 )
             )
-        return await self.betting.place(
+        order = PickOrder(
             guild_id=self.guild,
             user_id=user,
             interaction_id=next(interaction_ids),
-            kind="straight" if len(specs) == 1 else "parlay",
+            kind=PickKind.STRAIGHT if len(specs) == 1 else PickKind.PARLAY,
             legs=specs,
             amount=units,
-            config=await self.betting.config(self.guild),
-            note=None,
         )
+        return await self.betting.place(order, await self.betting.config(self.guild))
 
     def place(
         self,

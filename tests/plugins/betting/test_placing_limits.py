@@ -34,6 +34,7 @@ from plugins.betting.maths import (
     round_half_up,
 )
 from plugins.betting.models import Game, Leg, Pick
+from plugins.betting.statuses import PickKind
 
 GUILD = 222
 interactions = count(1)
@@ -105,17 +106,16 @@ async def test_any_pick_is_stored_exactly_or_refused(
     ]
     interaction_id = next(interactions)
     try:
-        pick, stored = await picks.place(
+        request = picks.PickOrder(
             guild_id=GUILD,
             user_id=1,
             interaction_id=interaction_id,
-            kind="straight" if len(specs) == 1 else "parlay",
+            kind=PickKind.STRAIGHT if len(specs) == 1 else PickKind.PARLAY,
             legs=specs,
             amount=amount,
-            stake_mode=mode,
-            limits=bounds,
-            note=None,
-            now=datetime.now(UTC),
+        )
+        pick, stored = await picks.place(
+            request, stake_mode=mode, limits=bounds, now=datetime.now(UTC)
         )
     except ValidationError as refused:
         event(f"refused: {refused.field}")
