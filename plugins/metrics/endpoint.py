@@ -12,7 +12,9 @@ def routes(path: str, metrics: Metrics) -> list[web.RouteDef]:
     """The route at ``path`` (``[plugins.metrics] path``, ``/metrics`` by default)."""
 
     async def serve(request: web.Request) -> web.Response:
-        """The text format every Prometheus version reads (0.0.4)."""
+        """The text format every Prometheus version reads (0.0.4), after checking the
+        components (``dbsbm_component_up``)."""
+        await metrics.check_components()
         body = metrics.exposition()
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})
 

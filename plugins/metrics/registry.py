@@ -7,21 +7,23 @@ is the shard itself.
 
 Event-driven metrics (commands, errors, picks, reloads, query timings) are updated by
 :class:`plugins.metrics.listeners.Listeners`; state read at scrape time (cache hit counts, gateway
-latency, guilds, plugins) comes from :class:`AppCollector`.
+latency, guilds, plugins) comes from :class:`AppCollector`, and whether the database, the cache
+and the gateway are up from :meth:`Metrics.check_components` (the ``/metrics`` route awaits it).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
-from core.health import shard_latencies
+from core.health import gateway_health, shard_latencies, status_of, timed
 
 if TYPE_CHECKING:
     from core.app import App
@@ -102,6 +104,7 @@ class Metrics:
     """Every DBSBM metric of one App, registered in :attr:`registry`."""
 
     def __init__(self, app: App, shard: str | None = None) -> None:
+        self.app = app
         self.shard = shard or process_shard_label(app)
         self.registry = r = CollectorRegistry()
         counter, histogram = self._counter, self._histogram
@@ -144,6 +147,12 @@ class Metrics:
         self.reload_duration = histogram(
             "dbsbm_reload_duration_seconds", "Time a plugin reload took.", "plugin", RELOAD_BUCKETS
         )
+        self.component_up = Gauge(
+            "dbsbm_component_up",
+            "1 while a component is healthy, 0 while it fails (database, cache, gateway).",
+            ["component", "shard"],
+            registry=r,
+        )
         r.register(AppCollector(app, self.shard))
         ProcessCollector(registry=r)
 
@@ -162,6 +171,18 @@ class Metrics:
         return Histogram(
             name, documentation, [*labels.split(), "shard"], registry=self.registry, buckets=buckets
         )
+
+    async def check_components(self) -> None:
+        """Set ``dbsbm_component_up`` from the health checks of :mod:`core.health`: the
+        database's ``SELECT 1``, the cache (down while Redis fails or its breaker is open) and
+        the gateway. Each check is bounded by :data:`core.health.CHECK_TIMEOUT`."""
+        app = self.app
+        checked = await asyncio.gather(
+            timed("database", app.db.ping), timed("cache", app.cache.health)
+        )
+        for result in (*checked, gateway_health(app.bot)):
+            up = status_of(result) != "unhealthy"
+            self.component_up.labels(result.component, self.shard).set(up)
 
     def exposition(self) -> bytes:
         """The registry in the Prometheus text format."""
