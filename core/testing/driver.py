@@ -573,13 +573,18 @@ def _walk(components: list[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
 
 def _submitted(component: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
     """A modal component as Discord submits it: ids and values only."""
-    kind = component["type"]
+    kind, number = component["type"], component["id"]
     if kind == 1:
-        return {"type": 1, "components": [_submitted(c, values) for c in component["components"]]}
+        children = [_submitted(c, values) for c in component["components"]]
+        return {"type": 1, "id": number, "components": children}
     if kind == _LABEL:
-        return {"type": _LABEL, "component": _submitted(component["component"], values)}
+        return {
+            "type": _LABEL,
+            "id": number,
+            "component": _submitted(component["component"], values),
+        }
     custom_id = component.get("custom_id")
-    out: dict[str, Any] = {"type": kind, "custom_id": custom_id}
+    out: dict[str, Any] = {"type": kind, "id": number, "custom_id": custom_id}
     value = values.get(custom_id or "", component.get("value") or "")
     if kind == _TEXT_INPUT:
         out["value"] = value if isinstance(value, str) else ",".join(value)

@@ -8,7 +8,6 @@ for one path segment and ``*`` for anything: ``"/channels/{channel_id}/messages"
 from __future__ import annotations
 
 import asyncio
-import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from core.testing.gateway import Gateway
+from core.testing.ratelimits import too_many_requests
 from core.testing.wire import json_reply
 
 _GatewayFault = Callable[[int | None], Awaitable[None]]
@@ -49,24 +49,7 @@ class RouteFault:
         if self.status != 429:
             reason = {500: "Internal Server Error", 502: "Bad Gateway"}.get(self.status, "Error")
             return json_reply({"message": f"{self.status}: {reason}", "code": 0}, self.status)
-        headers = {
-            "Via": "1.1 google",
-            "Retry-After": str(math.ceil(self.retry_after)),
-            "X-RateLimit-Limit": "5",
-            "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset-After": str(self.retry_after),
-            "X-RateLimit-Bucket": "local-discord",
-            "X-RateLimit-Scope": "global" if self.is_global else "user",
-        }
-        if self.is_global:
-            headers["X-RateLimit-Global"] = "true"
-        body = {
-            "message": "You are being rate limited.",
-            "code": 0,
-            "retry_after": self.retry_after,
-            "global": self.is_global,
-        }
-        return json_reply(body, 429, headers)
+        return too_many_requests(self.retry_after, None if self.is_global else "local-discord", 5)
 
 
 @dataclass(eq=False)

@@ -95,7 +95,7 @@ class Gateway:
         session: GatewaySession | None = None
         try:
             async for msg in ws:
-                if msg.type is not WSMsgType.TEXT:
+                if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):  # Discord takes both
                     continue
                 payload = json.loads(msg.data)
                 op, data = payload.get("op"), payload.get("d")

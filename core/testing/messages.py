@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,8 +82,31 @@ def _apply(
     for key in _CONTENT_FIELDS:
         if key in payload:
             message[key] = payload[key] if payload[key] is not None else _empty(key)
+    number_components(message["components"])
     if "attachments" in payload or uploads.files:
         message["attachments"] = _attachments(world, message, payload, uploads)
+
+
+def number_components(components: list[Any]) -> None:
+    """Give every component without an ``id`` one, in place, as Discord does: 1, 2, 3... in
+    the order they appear (a container before what it holds), skipping ids already set."""
+    tree = list(_tree(components))
+    taken = {c["id"] for c in tree if isinstance(c.get("id"), int)}
+    free = (n for n in itertools.count(1) if n not in taken)
+    for component in tree:
+        if not isinstance(component.get("id"), int):
+            component["id"] = next(free)
+
+
+def _tree(components: list[Any]) -> Iterator[dict[str, Any]]:
+    """Components and the components they hold (rows, sections, labels), in order."""
+    for component in components:
+        if not isinstance(component, dict):
+            continue
+        yield component
+        children = list(component.get("components") or [])
+        children += [component[key] for key in ("component", "accessory") if key in component]
+        yield from _tree(children)
 
 
 def _empty(key: str) -> Any:

@@ -9,7 +9,6 @@ async with LocalDiscord() as discord:
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Self
@@ -19,9 +18,11 @@ from aiohttp import web
 from core.testing.faults import Faults
 from core.testing.gateway import Gateway
 from core.testing.interactions import BotDidNotAnswer, Clock, InteractionRecord
+from core.testing.ratelimits import RateLimiter
 from core.testing.rest import API_PREFIX, RecordedRequest, build_app
 from core.testing.spec import SpecChecker, SpecViolation, default_spec_path
 from core.testing.state import EPHEMERAL, MANAGE_GUILD, Channel, Guild, User, World
+from core.testing.tokens import bot_token
 
 if TYPE_CHECKING:
     from core.testing.driver import Actor, Message
@@ -59,6 +60,9 @@ class LocalDiscord:
     (10062), and a webhook call (followup, @original) with a token older than ``token_lifetime``
     gets 401 Invalid Webhook Token (50027). None switches a deadline off; both are attributes a
     test may change at any time, and ``clock.advance(seconds)`` ages every interaction at once.
+
+    Discord's rate limits (:mod:`core.testing.ratelimits`) are enforced unless ``rate_limits`` is
+    False; ``rate_limits.enabled`` switches them at any time (the headers are sent either way).
     """
 
     def __init__(
@@ -69,9 +73,10 @@ class LocalDiscord:
         spec: Path | Literal[False] | None = default_spec_path(),
         callback_deadline: float | None = CALLBACK_DEADLINE,
         token_lifetime: float | None = TOKEN_LIFETIME,
+        rate_limits: bool = True,
     ) -> None:
         self.world = world if world is not None else default_world()
-        self.token = "local." + secrets.token_urlsafe(24)
+        self.token = bot_token(self.world.bot_user.id)
         self.shards = shards
         self.callback_deadline = callback_deadline
         self.token_lifetime = token_lifetime
@@ -79,6 +84,7 @@ class LocalDiscord:
         self.url = ""
         self.gateway = Gateway(self.world, self.token, lambda: self.gateway_url)
         self.faults = Faults(self.gateway)
+        self.rate_limits = RateLimiter(enabled=rate_limits)
         #: Every API request the bot made, in order.
         self.requests: list[RecordedRequest] = []
         #: "METHOD /path" of every request to a route the local Discord does not know.

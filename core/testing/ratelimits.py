@@ -1,0 +1,154 @@
+"""Discord's REST rate limits: a bucket per route and major parameter, and the global limit.
+
+Every answer carries the bucket's ``X-RateLimit-Limit``, ``-Remaining``, ``-Reset`` (Unix time),
+``-Reset-After`` (seconds) and ``-Bucket`` (a hash shared by the requests of one route); a
+request over its bucket, or over the global 50 requests a second, gets 429 with ``Retry-After``,
+``X-RateLimit-Scope`` (``user`` or ``global``) and the body Discord sends. As on Discord:
+
+- a bucket is counted per major parameter (the channel, the guild, the webhook and its token),
+  so five messages in each of two channels fill two buckets;
+- the interaction callback has no bucket and sends no ``X-RateLimit-*`` headers (hikari logs an
+  error when it sees one there), and interaction endpoints (the callback and the interaction's
+  webhook) do not count against the global limit.
+
+Discord does not document its per-route figures; :data:`ROUTE_LIMITS` holds the ones it answers
+with, and routes not listed there get :data:`DEFAULT_LIMIT`. ``LocalDiscord(rate_limits=False)``
+(or ``discord.rate_limits.enabled = False``) keeps the headers but never refuses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from core.testing.wire import json_reply
+
+
+@dataclass(frozen=True)
+class RouteLimit:
+    """``limit`` requests per ``per`` seconds, counted per value of the path parameter ``major``
+    (None: one bucket for the whole route)."""
+
+    limit: int
+    per: float
+    major: str | None = None
+
+
+#: Requests per second a bot may make across routes (interaction endpoints excepted).
+GLOBAL_LIMIT = 50
+DEFAULT_LIMIT = RouteLimit(50, 1.0)
+#: The routes (method and path under ``/api/v10``) with their own figures.
+ROUTE_LIMITS: dict[tuple[str, str], RouteLimit] = {
+    ("POST", "/channels/{channel_id}/messages"): RouteLimit(5, 5.0, "channel_id"),
+    ("PATCH", "/channels/{channel_id}/messages/{message_id}"): RouteLimit(5, 5.0, "channel_id"),
+    ("DELETE", "/channels/{channel_id}/messages/{message_id}"): RouteLimit(5, 1.0, "channel_id"),
+    ("POST", "/channels/{channel_id}/typing"): RouteLimit(5, 5.0, "channel_id"),
+    ("POST", "/webhooks/{application_id}/{token}"): RouteLimit(5, 2.0, "token"),
+    ("PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}"): RouteLimit(
+        10, 10.0, "guild_id"
+    ),
+    ("DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}"): RouteLimit(
+        10, 10.0, "guild_id"
+    ),
+    ("GET", "/guilds/{guild_id}/members"): RouteLimit(10, 10.0, "guild_id"),
+}
+#: Routes with no bucket at all.
+UNLIMITED = frozenset({("POST", "/interactions/{interaction_id}/{token}/callback")})
+#: Routes of interactions, outside the global limit.
+_INTERACTION_ROUTES = ("/interactions/", "/webhooks/")
+
+
+@dataclass
+class _Window:
+    """One bucket's requests in the current window (``resets`` on the monotonic clock)."""
+
+    used: int
+    resets: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the limiter says of one request: its headers and, when refused, the 429."""
+
+    headers: dict[str, str]
+    refusal: web.Response | None = None
+
+
+class RateLimiter:
+    """The buckets of one local Discord; ``enabled`` False counts nothing and refuses nothing."""
+
+    def __init__(self, *, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self._windows: dict[tuple[str, str, str], _Window] = {}
+        self._global = _Window(0, 0.0)
+
+    def take(self, method: str, template: str, params: dict[str, str]) -> Verdict:
+        """Count a request to ``template`` (the route's path under ``/api/v10``) with the path
+        parameters ``params``."""
+        if (method, template) in UNLIMITED:
+            return Verdict({})
+        route = ROUTE_LIMITS.get((method, template), DEFAULT_LIMIT)
+        bucket = _bucket_hash(method, template)
+        now = time.monotonic()
+        major = params.get(route.major, "") if route.major else ""
+        window = self._window((bucket, major, ""), route, now)
+        if self.enabled and not template.startswith(_INTERACTION_ROUTES):
+            glob = self._global
+            if glob.resets <= now:
+                glob.used, glob.resets = 0, now + 1.0
+            if glob.used >= GLOBAL_LIMIT:
+                return Verdict({}, too_many_requests(glob.resets - now, None))
+            glob.used += 1
+        if self.enabled:
+            if window.used >= route.limit:
+                return Verdict({}, too_many_requests(window.resets - now, bucket, route.limit))
+            window.used += 1
+            remaining = route.limit - window.used
+        else:
+            remaining = route.limit - 1
+        return Verdict(_headers(route, bucket, remaining, window.resets - now))
+
+    def _window(self, key: tuple[str, str, str], route: RouteLimit, now: float) -> _Window:
+        window = self._windows.get(key)
+        if window is None or window.resets <= now or not self.enabled:
+            window = self._windows[key] = _Window(0, now + route.per)
+        return window
+
+
+def _bucket_hash(method: str, template: str) -> str:
+    """The ``X-RateLimit-Bucket`` of a route: 32 hex digits, the same for all its majors."""
+    digest = hashlib.sha1(f"{method} {template}".encode(), usedforsecurity=False)
+    return digest.hexdigest()[:32]
+
+
+def _headers(route: RouteLimit, bucket: str, remaining: int, reset_after: float) -> dict[str, str]:
+    return {
+        "X-RateLimit-Limit": str(route.limit),
+        "X-RateLimit-Remaining": str(remaining),
+        "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+        "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+        "X-RateLimit-Bucket": bucket,
+    }
+
+
+def too_many_requests(retry_after: float, bucket: str | None, limit: int = 1) -> web.Response:
+    """Discord's 429 for a route's ``bucket`` (its headers, 0 left, scope ``user``), or for the
+    global limit when ``bucket`` is None (no bucket headers, scope ``global``)."""
+    retry_after = round(max(retry_after, 0.001), 3)
+    headers = {"Retry-After": str(math.ceil(retry_after)), "Via": "1.1 google"}
+    if bucket is None:
+        headers |= {"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"}
+    else:
+        route = RouteLimit(limit, retry_after)
+        headers |= _headers(route, bucket, 0, retry_after) | {"X-RateLimit-Scope": "user"}
+    body = {
+        "message": "You are being rate limited.",
+        "retry_after": retry_after,
+        "global": bucket is None,
+        "code": 0,
+    }
+    return json_reply(body, 429, headers)
