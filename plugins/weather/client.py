@@ -83,22 +83,23 @@ class KeyRejected(WeatherAPIError):
 
 
 class ServiceUnavailable(WeatherAPIError):
+    """The service answered with a server error or not at all (``detail`` says which)."""
+
     healthy = False
+    problem = "is busy or down right now"
 
     def __init__(self, detail: str) -> None:
-        super().__init__(
-            "The weather service is busy or down right now. Please try again in a minute."
-        )
+        super().__init__(f"The weather service {self.problem}. Please try again in a minute.")
         self.detail = detail
 
 
-class ServiceTimeout(WeatherAPIError):
-    healthy = False
+class ServiceTimeout(ServiceUnavailable):
+    """No answer within the configured timeout."""
+
+    problem = "did not answer in time"
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(
-            "The weather service did not answer in time. Please try again in a minute."
-        )
+        super().__init__(f"no answer in {seconds:g} s")
         self.seconds = seconds
 
 
