@@ -121,8 +121,11 @@ class RecoveryAction:
 
     kind: RecoveryKind
     user_message: str | None = None
+    """What the member is told if recovery fails; ``None``: the generic message."""
     max_attempts: int = 3
+    """Attempts in all, the first included (capped at 10)."""
     base_delay: float = 0.1
+    """Seconds before the first retry; doubled each attempt, with jitter."""
 
 
 @dataclass(frozen=True, slots=True)

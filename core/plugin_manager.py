@@ -10,7 +10,6 @@ a new version before swapping: :meth:`PluginManager.prepare` imports and validat
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -25,6 +24,7 @@ from loguru import logger
 from pluggy import PluginValidationError
 from pydantic import BaseModel, ValidationError
 
+from core.discovery import LOCAL_DIR, PluginSource, discover, is_enabled, refuse_unknown
 from core.hooks import emit, validated_hooks
 from core.logging import hide_secrets, redact
 from core.plugin import (
@@ -43,9 +43,6 @@ if TYPE_CHECKING:
 
     from core.app import App
 
-ENTRY_POINT_GROUP = "dbsbm.plugins"
-LOCAL_DIR = Path(__file__).resolve().parents[1] / "plugins"
-"""The first-party plugins' folder of this checkout (the App's default ``local_plugins``)."""
 REPO_MIGRATIONS = LOCAL_DIR.parent / "migrations"
 _APP_COMMANDS = (
     commands.InvokableSlashCommand,
@@ -60,17 +57,6 @@ class PluginState(StrEnum):
     LOADED = "loaded"
     FAILED = "failed"
     UNLOADED = "unloaded"
-
-
-@dataclass
-class PluginSource:
-    """Where a plugin comes from."""
-
-    name: str
-    module: str
-    attr: str = "plugin"
-    origin: str = "local"  # "local" or "entry point <distribution> <version>"
-    folder: Path | None = None  # the package folder, watched by the hot reloader
 
 
 @dataclass
@@ -102,7 +88,10 @@ class PluginRecord:
     prepared: Prepared | None = None
     ctx: PluginContext | None = None
     error: str | None = None
+    """Why the plugin is not loaded (its failure, or the dependency it waits for); ``None`` while
+    it is."""
     loaded_at: float | None = None
+    """Wall-clock time (``time.time()``) of the last successful load or reload."""
     last_reload: dict[str, Any] | None = None
     commands: list[str] = field(default_factory=list)
 
@@ -120,20 +109,7 @@ class PluginManager:
 
     def discover(self) -> dict[str, PluginSource]:
         """Find local and installed plugins; a name found twice keeps the local one."""
-        found: dict[str, PluginSource] = {}
-        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-            module, _, attr = ep.value.partition(":")
-            dist = ep.dist
-            origin = f"entry point {dist.name} {dist.version}" if dist else "entry point"
-            found[ep.name] = PluginSource(ep.name, module, attr or "plugin", origin)
-        if self.local_dir is not None and self.local_dir.is_dir():
-            package = self.local_dir.name
-            for child in sorted(self.local_dir.iterdir()):
-                if (child / "__init__.py").exists() and not child.name.startswith("_"):
-                    found[child.name] = PluginSource(
-                        child.name, f"{package}.{child.name}", folder=child
-                    )
-        return found
+        return discover(self.local_dir)
 
     def scan(self) -> None:
         """Discover plugins and record each as available or disabled per the settings."""
@@ -149,19 +125,12 @@ class PluginManager:
     def refuse_unknown(self, sections: Iterable[str], sources: dict[str, PluginSource]) -> None:
         """Raise :class:`ConfigError` for the first plugin section naming no plugin of
         ``sources``, against where the section was set (config file or variable)."""
-        unknown = sorted(set(sections) - set(sources))
-        if unknown:
-            where = source_of(("plugins", unknown[0]), self.app.config_file)
-            raise ConfigError(
-                f"{where}: unknown plugin {unknown[0]!r} "
-                f"(installed: {', '.join(sorted(sources)) or 'none'})"
-            )
+        refuse_unknown(sections, sources, self.app.config_file)
 
     def enabled(self, name: str, source: PluginSource | None = None) -> bool:
         """Whether config enables ``name``: local plugins are on unless turned off, installed
         (entry-point) plugins are off until ``[plugins.<name>] enabled = true``."""
-        source = source or self.records[name].source
-        return self.app.settings.plugin_enabled(name, default=source.origin == "local")
+        return is_enabled(self.app.settings, source or self.records[name].source)
 
     def enabled_names(self) -> list[str]:
         return [n for n, r in self.records.items() if self.enabled(n, r.source)]

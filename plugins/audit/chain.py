@@ -65,10 +65,13 @@ class ChainReport:
 
     chain: str
     checked: int
+    """Entries found intact, in ``seq`` order, before the first broken link (all when ``ok``)."""
     ok: bool
     entry_id: int | None = None
+    """The first broken entry; ``None`` with ``seq`` set: entries after ``seq`` are missing."""
     seq: int | None = None
     reason: str = ""
+    """What is wrong with that link, in words for an admin."""
 
     def describe(self) -> str:
         if self.ok:

@@ -89,6 +89,7 @@ class Record:
     """One entry waiting in the queue. ``options`` and ``data`` are canonical JSON text."""
 
     ts: int
+    """When it happened, in microseconds since the Unix epoch (UTC)."""
     category: Category
     action: str
     user_id: int | None = None

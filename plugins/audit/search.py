@@ -64,7 +64,9 @@ class Filters:
     command: str | None = None
     outcome: str | None = None
     since: int | None = None
+    """Entries at or after this instant (microseconds since the epoch, like ``ts``)."""
     until: int | None = None
+    """Entries at or before this instant."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

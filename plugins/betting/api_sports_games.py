@@ -130,6 +130,7 @@ class Outcome:
 
     status: GameStatus
     home: int | None = None
+    """Points the feed shows for the home side (kept by ``_update`` only for final games)."""
     away: int | None = None
     ended_in: Ending | None = None
     venue: str | None = None

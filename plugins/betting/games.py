@@ -65,6 +65,7 @@ class GameUpdate:
     """What a schedule source knows about one game."""
 
     source: str
+    """Who tells of the game (``api-sports``, ``manual``); with ``external_id``, its key."""
     external_id: str
     league: str
     home: str
@@ -72,6 +73,7 @@ class GameUpdate:
     starts_at: datetime | None
     status: GameStatus
     home_score: int | None = None
+    """The score picks are graded on: set for final games only."""
     away_score: int | None = None
     sport: str | None = None
     venue: str | None = None

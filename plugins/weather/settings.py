@@ -28,13 +28,19 @@ class WeatherSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     api_key: SecretStr | None = None
+    """Best set through ``ENV_KEY`` rather than in config.toml."""
     base_url: str = DEFAULT_BASE_URL
     timeout: float = Field(default=8.0, gt=0, le=60)
+    """Seconds one request may take."""
     attempts: int = Field(default=3, ge=1, le=6)
+    """Tries per request for 429, 5xx, code 9999, timeouts and refused connections."""
     retry_base_delay: float = Field(default=0.5, ge=0, le=10)
     retry_max_delay: float = Field(default=10.0, gt=0, le=60)
+    """A ``Retry-After`` longer than this ends the retries at once."""
     forecast_days: int = Field(default=3, ge=1, le=14)
+    """How far ahead forecasts reach (WeatherAPI's free plan gives 3)."""
     search_ttl: int = Field(default=86_400, ge=60)
+    """Seconds to keep location-autocomplete results."""
     games_shown: int = Field(default=25, ge=1, le=25)
 
     @field_validator("base_url")
