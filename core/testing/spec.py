@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError, relevance
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -28,38 +28,46 @@ _HTTP_METHODS = ("get", "put", "post", "patch", "delete")
 
 @dataclass(frozen=True)
 class SpecQuirk:
-    """A place where Discord's description is stricter than Discord itself (and disnake).
+    """A place where Discord's description is stricter than Discord itself.
 
-    An error whose location in the body ends with ``location`` (``"*"`` matches any one
-    step) and whose value has type ``value_type`` is not a violation.
+    An error whose value has type ``value_type`` is not a violation where the quirk applies:
+    where the value's location in the body ends with ``location`` (``"*"`` matches any one
+    step), or, for a quirk with a ``schema_format``, wherever the schema the value failed has
+    that ``format``.
     """
 
-    location: tuple[str, ...]
     value_type: type
     reason: str
+    location: tuple[str, ...] = ()
+    schema_format: str | None = None
 
     def covers(self, error: ValidationError) -> bool:
+        if type(error.instance) is not self.value_type:
+            return False
+        if self.schema_format is not None:
+            schema = error.schema
+            return isinstance(schema, dict) and schema.get("format") == self.schema_format
         tail = tuple(error.absolute_path)[-len(self.location) :]
-        return (
-            len(tail) == len(self.location)
-            and all(want in ("*", got) for want, got in zip(self.location, tail, strict=True))
-            and type(error.instance) is self.value_type
+        return len(tail) == len(self.location) and all(
+            want in ("*", got) for want, got in zip(self.location, tail, strict=True)
         )
 
 
-#: Known quirks of the description.
+#: Where Discord accepts what its description refuses (the one list of such exceptions).
 QUIRKS: tuple[SpecQuirk, ...] = (
     SpecQuirk(
-        ("attachments", "*", "id"),
         int,
-        "A new upload is referred to by its part index, an integer (Discord's docs and disnake);"
-        " the description only allows snowflake strings.",
+        "Discord takes a snowflake as an integer as well as a string: discord.py sends"
+        " integers (the recipient_id of a new DM, ids in its bodies), and a new upload's"
+        " attachment id is its part index, an integer (Discord's docs, disnake); the"
+        " description only allows snowflake strings.",
+        schema_format="snowflake",
     ),
     SpecQuirk(
-        ("default_member_permissions",),
         str,
         "Discord documents permissions as a string of the bit set (and disnake sends one);"
         " the description only allows an integer.",
+        location=("default_member_permissions",),
     ),
 )
 
@@ -142,9 +150,8 @@ class SpecChecker:
         ]
         if not errors:
             return None
-        error = best_match(errors)
-        location = "/".join(str(p) for p in error.absolute_path) or "<body>"
-        return SpecViolation(method, path, operation.operation_id, f"{location}: {error.message}")
+        error = describe(max(errors, key=relevance), "<body>")
+        return SpecViolation(method, path, operation.operation_id, error)
 
     def response_errors(self, method: str, path: str, status: int, body: Any) -> list[str]:
         """Where an answer to ``method path`` (relative to ``/api/v10``) with ``status`` breaks
@@ -171,11 +178,12 @@ class SpecChecker:
         return node
 
     def _errors(self, pointer: str, value: Any) -> list[str]:
-        return [
-            f"{'/'.join(str(p) for p in error.absolute_path) or '<value>'}: {error.message}"
+        lines = (
+            describe(error, "<value>")
             for error in self._validator(pointer).iter_errors(value)
             if not _is_quirk(error)
-        ]
+        )
+        return list(dict.fromkeys(lines))
 
     def schema_errors(self, schema: str, value: Any) -> list[str]:
         """Where ``value`` breaks the description's component schema ``schema`` (for example
@@ -218,3 +226,94 @@ def _is_quirk(error: ValidationError) -> bool:
             branches.setdefault(sub.relative_schema_path[0], []).append(sub)
         return any(all(_is_quirk(sub) for sub in subs) for subs in branches.values())
     return any(quirk.covers(error) for quirk in QUIRKS)
+
+
+def describe(error: ValidationError, root: str) -> str:
+    """``location: constraint: what`` for ``error``, e.g. ``embeds/0/description: maxLength:
+    5000 characters, at most 4096`` (``root`` names the location of the whole value). Inside a
+    ``oneOf``/``anyOf`` that no branch matches, the error described is one of the branch the
+    value was meant for (see :func:`_meant`)."""
+    error = _meant(error)
+    path = [str(step) for step in error.absolute_path]
+    keyword, value, limit = error.validator, error.instance, error.validator_value
+    if keyword == "required" and isinstance(value, dict):
+        missing = [name for name in limit if name not in value]
+        path.append(missing[0])
+        what = "missing"
+    elif keyword in ("maxLength", "minLength", "maxItems", "minItems") and isinstance(
+        value, str | list
+    ):
+        unit = "characters" if isinstance(value, str) else "items"
+        bound = "at most" if keyword.startswith("max") else "at least"
+        what = f"{len(value)} {unit}, {bound} {limit}"
+    elif keyword == "type":
+        expected = " or ".join(limit) if isinstance(limit, list) else limit
+        what = f"{_json_type(value)} {_short(value)}, expected {expected}"
+    elif keyword == "enum" or (keyword in ("oneOf", "anyOf") and _constants(error)):
+        keyword = "enum"
+        what = f"{_short(value)} is not one of {_constants(error) or limit}"
+    elif keyword == "const":
+        what = f"{_short(value)} is not {limit!r}"
+    elif keyword == "pattern":
+        what = f"{_short(value)} does not match {limit}"
+    elif keyword in ("maximum", "minimum"):
+        what = f"{_short(value)}, {'at most' if keyword == 'maximum' else 'at least'} {limit}"
+    else:
+        what = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+    return f"{'/'.join(path) or root}: {keyword}: {what}"
+
+
+def _meant(error: ValidationError) -> ValidationError:
+    """The error that says what is wrong. For a ``oneOf``/``anyOf`` that no branch matches:
+    an error of the branch the value was meant for, the one whose kind and discriminator
+    (such as ``type``) fit the value (else the branch with the fewest problems), as deep as
+    nested ``oneOf``s go; not the first branch's mismatch of kind."""
+    while error.validator in ("oneOf", "anyOf") and error.context and not _constants(error):
+        branches: dict[Any, list[ValidationError]] = {}
+        for sub in error.context:
+            if not _is_quirk(sub):
+                branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        if not branches:
+            break
+        meant = [subs for subs in branches.values() if not any(map(_other_kind, subs))]
+        problems: list[ValidationError] = min(meant or list(branches.values()), key=len)
+        error = max(problems, key=relevance)
+    return error
+
+
+def _constants(error: ValidationError) -> list[Any]:
+    """The values of a ``oneOf``/``anyOf`` of constants (how the description writes most
+    enumerations, e.g. button styles); ``[]`` for any other schema."""
+    branches = error.validator_value
+    if error.validator not in ("oneOf", "anyOf") or not isinstance(branches, list):
+        return []
+    if not all(isinstance(branch, dict) and "const" in branch for branch in branches):
+        return []
+    return [branch["const"] for branch in branches]
+
+
+def _other_kind(error: ValidationError) -> bool:
+    """Whether ``error`` says the value is of another kind than its ``oneOf`` branch: of
+    another JSON type, or with another value in a property the branch fixes (a discriminator
+    such as a component's ``type``)."""
+    depth = len(error.relative_path)
+    return (error.validator == "type" and depth == 0) or (
+        error.validator in ("enum", "const") and depth == 1
+    )
+
+
+def _json_type(value: Any) -> str:
+    kinds: tuple[tuple[type, str], ...] = (
+        (bool, "boolean"),
+        (int, "integer"),
+        (float, "number"),
+        (str, "string"),
+        (list, "array"),
+        (dict, "object"),
+    )
+    return next((name for kind, name in kinds if isinstance(value, kind)), "null")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

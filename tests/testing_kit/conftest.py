@@ -10,6 +10,7 @@ from kit_bot import Seen, make_bot
 
 from core.testing.client import connect_bot
 from core.testing.server import LocalDiscord
+from core.testing.spec import SpecChecker, default_spec_path
 
 
 @pytest.fixture
@@ -19,3 +20,12 @@ async def kit_bot(
     bot, seen = make_bot(local_discord)
     async with connect_bot(bot, local_discord):
         yield bot, seen
+
+
+@pytest.fixture
+def checker() -> SpecChecker:
+    """The checker of Discord's OpenAPI description (the test skips without the file)."""
+    found = SpecChecker.load(default_spec_path())
+    if found is None:
+        pytest.skip("Discord's OpenAPI description is not beside the checkout")
+    return found

@@ -11,15 +11,7 @@ import aiohttp
 import pytest
 
 from core.testing import LocalDiscord
-from core.testing.spec import SpecChecker, default_spec_path
-
-
-@pytest.fixture
-def checker() -> SpecChecker:
-    found = SpecChecker.load(default_spec_path())
-    if found is None:
-        pytest.skip("Discord's OpenAPI description is not beside the checkout")
-    return found
+from core.testing.spec import SpecChecker
 
 
 @pytest.fixture
