@@ -28,6 +28,10 @@ _UPLOADS: web.RequestKey[Uploads] = web.RequestKey("uploads", Uploads)
 _RECEIVED: web.RequestKey[float] = web.RequestKey("received", float)
 #: Routes authorised by the interaction token instead of the bot token.
 _TOKEN_ROUTES = ("/interactions/", "/webhooks/")
+#: OAuth2 routes authorised by the client's id and secret.
+_CLIENT_ROUTES = ("/oauth2/token", "/oauth2/token/revoke")
+#: Routes a user's OAuth2 bearer token may read (as well as the bot's token).
+_BEARER_ROUTES = ("/users/@me", "/users/@me/guilds")
 
 
 @dataclass
@@ -57,6 +61,11 @@ def build_app(discord: LocalDiscord) -> web.Application:
     add("GET", "/gateway", discord.gateway.handle)
     add("GET", "/attachments/{file_id}/{filename}", api.attachment)
     add("GET", p + "/users/@me", api.me)
+    add("GET", p + "/users/@me/guilds", api.my_guilds)
+    add("GET", "/oauth2/authorize", discord.oauth.authorize_page)
+    add("POST", "/oauth2/authorize", discord.oauth.authorize_submit)
+    add("POST", p + "/oauth2/token", discord.oauth.token)
+    add("POST", p + "/oauth2/token/revoke", discord.oauth.revoke)
     add("GET", p + "/gateway", api.gateway_url)
     add("GET", p + "/gateway/bot", api.gateway_bot)
     add("GET", p + "/oauth2/applications/@me", api.application)
@@ -121,10 +130,7 @@ class _Api:
         self.d.requests.append(record)
         self.d.check_spec(request.method, path, body)
         request[_BODY], request[_UPLOADS] = body, Uploads(uploads, self.d.attachments_url)
-        if (
-            not path.startswith(_TOKEN_ROUTES)
-            and request.headers.get("Authorization") != f"Bot {self.d.token}"
-        ):
+        if not self._authorised(request, path):
             response = error_reply(401, "401: Unauthorized")
         else:
             response = await self.d.faults.apply(request.method, path) or await self._limited(
@@ -132,6 +138,15 @@ class _Api:
             )
         record.status = response.status
         return response
+
+    def _authorised(self, request: web.Request, path: str) -> bool:
+        """The bot token, an interaction token, OAuth2 client credentials (checked by the token
+        endpoints themselves) or, where a user may read, a user's bearer token."""
+        if path.startswith(_TOKEN_ROUTES) or path in _CLIENT_ROUTES:
+            return True
+        if path in _BEARER_ROUTES and self.d.oauth.bearer(request) is not None:
+            return True
+        return request.headers.get("Authorization") == f"Bot {self.d.token}"
 
     async def _limited(self, handler: Any, request: web.Request) -> web.StreamResponse:
         """Handle a request within its rate limits; the answer carries its bucket's headers."""
@@ -151,8 +166,18 @@ class _Api:
     # login and gateway
 
     async def me(self, request: web.Request) -> web.Response:
+        if (grant := self.d.oauth.bearer(request)) is not None:
+            return self.d.oauth.me(grant)
         me = self.world.bot_user.to_wire()
         return json_reply({**me, "verified": True, "mfa_enabled": False, "locale": "en-US"})
+
+    async def my_guilds(self, request: web.Request) -> web.Response:
+        if (grant := self.d.oauth.bearer(request)) is not None:
+            return self.d.oauth.my_guilds(grant)
+        bot = self.world.bot_user
+        return json_reply(
+            [g.partial(m) for g in self.world.guilds for m in g.members if m.user is bot]
+        )
 
     async def gateway_url(self, request: web.Request) -> web.Response:
         return json_reply({"url": self.d.gateway_url})
@@ -595,6 +620,8 @@ async def _read_body(request: web.Request) -> tuple[Any, dict[int, StoredFile]]:
     """The JSON body (for multipart: ``payload_json``) and the uploaded files by index."""
     if not request.can_read_body:
         return None, {}
+    if request.content_type == "application/x-www-form-urlencoded":  # OAuth2's token endpoints
+        return dict(await request.post()), {}
     if request.content_type == "multipart/form-data":
         form = await request.post()
         uploads: dict[int, StoredFile] = {}

@@ -17,7 +17,9 @@ from aiohttp import web
 
 from core.testing.faults import Faults
 from core.testing.gateway import Gateway
+from core.testing.intents import PRIVILEGED
 from core.testing.interactions import BotDidNotAnswer, Clock, InteractionRecord
+from core.testing.oauth import OAuth2
 from core.testing.ratelimits import RateLimiter
 from core.testing.rest import API_PREFIX, RecordedRequest, build_app
 from core.testing.spec import SpecChecker, SpecViolation, default_spec_path
@@ -63,6 +65,11 @@ class LocalDiscord:
 
     Discord's rate limits (:mod:`core.testing.ratelimits`) are enforced unless ``rate_limits`` is
     False; ``rate_limits.enabled`` switches them at any time (the headers are sent either way).
+
+    Gateway intents are honoured (:mod:`core.testing.intents`): ``privileged_intents`` are the
+    privileged ones the application may ask for (default all three; a client asking for another
+    is closed with 4014), and None switches intents off, every session getting every event in
+    full. ``gateway.privileged_intents`` changes it for the next IDENTIFY.
     """
 
     def __init__(
@@ -74,6 +81,7 @@ class LocalDiscord:
         callback_deadline: float | None = CALLBACK_DEADLINE,
         token_lifetime: float | None = TOKEN_LIFETIME,
         rate_limits: bool = True,
+        privileged_intents: int | None = PRIVILEGED,
     ) -> None:
         self.world = world if world is not None else default_world()
         self.token = bot_token(self.world.bot_user.id)
@@ -83,8 +91,10 @@ class LocalDiscord:
         self.clock = Clock()
         self.url = ""
         self.gateway = Gateway(self.world, self.token, lambda: self.gateway_url)
+        self.gateway.privileged_intents = privileged_intents
         self.faults = Faults(self.gateway)
         self.rate_limits = RateLimiter(enabled=rate_limits)
+        self.oauth = OAuth2(self.world, self.clock)
         #: Every API request the bot made, in order.
         self.requests: list[RecordedRequest] = []
         #: "METHOD /path" of every request to a route the local Discord does not know.

@@ -223,8 +223,21 @@ class Guild:
     def member(self, name_or_id: str | int) -> Member:
         return _find(self.members, name_or_id, "member", self.name)
 
+    def partial(self, member: Member) -> dict[str, Any]:
+        """The guild as ``GET /users/@me/guilds`` lists it to ``member``."""
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "icon": None,
+            "banner": None,
+            "owner": self.owner_id == member.id,
+            "permissions": str(member.permissions),
+            "features": [],
+        }
+
     def to_wire(self) -> dict[str, Any]:
-        """The guild as GUILD_CREATE carries it (``member_count`` = members sent)."""
+        """The guild as GUILD_CREATE carries it, every member included (the gateway trims
+        ``members`` to what the session's intents let it see; ``member_count`` stays)."""
         return {
             "id": str(self.id),
             "name": self.name,
