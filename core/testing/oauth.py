@@ -210,7 +210,7 @@ class OAuth2:
         return json_reply(
             {
                 "access_token": access,
-                "token_type": "Bearer",
+                "token_type": "Bearer",  # nosec B105 # OAuth2's token type, not a secret
                 "expires_in": TOKEN_LIFETIME,
                 "refresh_token": refresh,
                 "scope": " ".join(sorted(grant.scopes)),
