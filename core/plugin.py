@@ -33,6 +33,7 @@ from pydantic import BaseModel
 
 from core.events import ActionEvent, SecurityEvent
 from core.hooks import emit, validated_hooks
+from core.pages import Endpoint, Page
 from core.ratelimit.limits import declared_limits
 from core.recovery import UserError
 
@@ -223,6 +224,18 @@ class PluginContext:
         """Serve aiohttp routes on the bot's web server while the plugin is loaded."""
         undo = self.app.web.add_routes(self.name, routes)
         self.scope.add("route", f"{len(routes)} routes", undo)
+
+    def add_page(self, page: Page) -> None:
+        """Declare a dashboard page (:mod:`core.pages`) while the plugin is loaded.
+
+        Raises :class:`ValueError` when another plugin declares a page at the same path."""
+        self.scope.add("page", page.path, self.app.web.registry.add_page(self.name, page))
+
+    def add_endpoint(self, endpoint: Endpoint) -> None:
+        """Declare a JSON endpoint under ``/api/v1`` (:mod:`core.pages`) while the plugin is
+        loaded. Raises :class:`ValueError` when another plugin declares the same one."""
+        label = f"{endpoint.method} {endpoint.path}"
+        self.scope.add("endpoint", label, self.app.web.registry.add_endpoint(self.name, endpoint))
 
     def add_hooks(self, hooks: object, label: str) -> None:
         """Register an object's ``@hookimpl`` methods (state a plugin keeps per App, such as

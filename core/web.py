@@ -16,7 +16,9 @@ beyond it; refusals are reported as at most two security events per address and 
 
 aiohttp freezes its router once the server starts, so plugin routes are kept in the server's own
 table and served by one dispatching handler; :meth:`WebServer.add_routes` returns the undo step
-that the plugin's scope records.
+that the plugin's scope records. A request no route takes goes to the pages and endpoints plugins
+declared (:mod:`core.pages`, kept in :attr:`WebServer.registry`), served by whichever plugin
+offers the :data:`~core.pages.FRONT_SERVICE` (the dashboard).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from core import health
 from core.compat import aiohttp as compat_aiohttp
 from core.events import SecurityEvent
 from core.hooks import emit
+from core.pages import FRONT_SERVICE, WebFront, WebRegistry
 from core.ratelimit.web import WebRateLimit
 from core.settings import ConfigError
 
@@ -78,6 +81,7 @@ class WebServer:
     def __init__(self, app: App):
         self.app = app
         self.routes: dict[tuple[str, str], tuple[str, Handler]] = {}
+        self.registry = WebRegistry()
         self._runner: web.AppRunner | None = None
         self._limit: WebRateLimit | None = None
         self.port: int | None = None
@@ -116,9 +120,12 @@ class WebServer:
         entry = self.routes.get((request.method, request.path))
         if entry is None and request.method == "HEAD":
             entry = self.routes.get(("GET", request.path))
-        if entry is None:
-            raise web.HTTPNotFound(text=f"no route for {request.method} {request.path}")
-        return await entry[1](request)
+        if entry is not None:
+            return await entry[1](request)
+        front: WebFront | None = self.app.plugins.services.get(FRONT_SERVICE)
+        if front is not None and (response := await front.serve(request)) is not None:
+            return response
+        raise web.HTTPNotFound(text=f"no route for {request.method} {request.path}")
 
     # --- health ------------------------------------------------------------------------
 
