@@ -17,7 +17,7 @@ import disnake
 from tortoise.transactions import in_transaction
 
 from core.recovery import backoff_delay
-from plugins.betting import games, grading, picks, records
+from plugins.betting import games, grading, picks, records, setup_change
 from plugins.betting.api_sports import ApiSportsError
 from plugins.betting.games import GameUpdate, ScheduleSource
 from plugins.betting.grading import GradeOutcome
@@ -25,6 +25,7 @@ from plugins.betting.limits import Limits
 from plugins.betting.maths import OddsFormat, Result, StakeMode
 from plugins.betting.models import Game, GuildConfig, Leg, Pick
 from plugins.betting.settings import BettingSettings
+from plugins.betting.setup_change import SetupChange
 from plugins.betting.slips import slip_embed
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class Betting:
 
     async def config(self, guild_id: int) -> GuildConfig:
         """The guild's set-up (through the cache: every pick reads it), or the defaults when
-        ``/setup`` never ran. A snapshot to read: edit the one :meth:`load_config` returns."""
+        ``/setup`` never ran. A snapshot to read: change it with :meth:`change_config`."""
 
         async def stored() -> dict[str, Any]:
             found = await GuildConfig.filter(guild_id=guild_id).first()
@@ -73,12 +74,6 @@ class Betting:
             default = self._defaults[guild_id] = self._default_config(guild_id)
         return default
 
-    async def load_config(self, guild_id: int) -> GuildConfig:
-        """The guild's stored set-up (or unsaved defaults) from the database, to edit and pass
-        to :meth:`save_config`."""
-        found = await GuildConfig.filter(guild_id=guild_id).first()
-        return found or self._default_config(guild_id)
-
     def _default_config(self, guild_id: int) -> GuildConfig:
         return GuildConfig(
             guild_id=guild_id,
@@ -88,13 +83,20 @@ class Betting:
             max_payout=self.settings.default_max_payout,
         )
 
-    async def save_config(self, config: GuildConfig, by: int, changed: dict[str, Any]) -> None:
+    async def change_config(self, guild_id: int, change: SetupChange, by: int) -> GuildConfig:
+        """Change the guild's set-up (``/setup``, the dashboard, the API: see
+        :mod:`plugins.betting.setup_change`), store it, drop its cached copy and report it;
+        return it. Raises :class:`~core.validation.ValidationError` (nothing stored then)."""
+        config = await GuildConfig.filter(guild_id=guild_id).first()
+        config = config or self._default_config(guild_id)
+        changed = setup_change.apply(config, change)
         config.updated_by = by
         await config.save()
         await self.config_cache.delete(str(config.guild_id))
         await self.ctx.action(
             "setup.changed", user_id=by, guild_id=config.guild_id, admin=True, data=changed
         )
+        return config
 
     # --- picks -----------------------------------------------------------------------------
 

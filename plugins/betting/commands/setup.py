@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import disnake
 from disnake.ext import commands
 from disnake.interactions import ApplicationCommandInteraction
 
-from core import validation
-from core.validation import ValidationError
 from plugins.betting import access
 from plugins.betting.commands.shared import GUILD_ONLY
-from plugins.betting.limits import MAX_ODDS_RANGE, MAX_PAYOUT_RANGE, shown_odds, shown_units
+from plugins.betting.limits import shown_odds, shown_units
 from plugins.betting.maths import OddsFormat, StakeMode
 from plugins.betting.models import GuildConfig
 from plugins.betting.service import Betting
+from plugins.betting.setup_change import SetupChange
 
 MANAGE = disnake.Permissions(manage_guild=True)
 
@@ -59,49 +57,20 @@ def build(betting: Betting) -> commands.InvokableSlashCommand:
         """
         guild_id = access.guild_id_of(inter)
         await access.require_manager(betting.ctx, inter, "/setup", "change the betting set-up")
-        config = await betting.load_config(guild_id)
-        changed: dict[str, Any] = {}
-        low = (
-            validation.units(min_units, field="min_units", maximum=1_000_000)
-            if min_units
-            else config.min_units
+        change = SetupChange(
+            picks_channel_id=picks_channel.id if picks_channel else None,
+            grader_role_id=grader_role.id if grader_role else None,
+            capper_role_id=capper_role.id if capper_role else None,
+            everyone_may_post=everyone_may_post,
+            min_units=min_units,
+            max_units=max_units,
+            self_grading=self_grading,
+            odds_format=odds_format,
+            stake_mode=stake_mode,
+            max_odds=max_odds,
+            max_payout=max_payout,
         )
-        high = (
-            validation.units(max_units, field="max_units", maximum=1_000_000)
-            if max_units
-            else config.max_units
-        )
-        if Decimal(low) > Decimal(high):
-            raise ValidationError("min_units", f"must not be more than max_units ({high})", low)
-        updates: dict[str, Any] = {
-            "picks_channel_id": picks_channel.id if picks_channel else None,
-            "grader_role_id": grader_role.id if grader_role else None,
-            "capper_role_id": capper_role.id if capper_role else None,
-            "min_units": low if min_units else None,
-            "max_units": high if max_units else None,
-            "self_grading": self_grading,
-            "odds_format": odds_format,
-            "stake_mode": stake_mode,
-            "max_odds": (
-                validation.units(max_odds, *MAX_ODDS_RANGE, field="max_odds") if max_odds else None
-            ),
-            "max_payout": (
-                validation.units(max_payout, *MAX_PAYOUT_RANGE, field="max_payout")
-                if max_payout
-                else None
-            ),
-        }
-        for key, value in updates.items():
-            if value is not None:
-                setattr(config, key, value)
-                changed[key] = str(value)
-        if everyone_may_post:
-            if capper_role is not None:
-                rule = "leave capper_role empty to let everyone post"
-                raise ValidationError("everyone_may_post", rule)
-            config.capper_role_id = None
-            changed["capper_role_id"] = None
-        await betting.save_config(config, inter.author.id, changed)
+        config = await betting.change_config(guild_id, change, inter.author.id)
         await inter.send("Betting set-up saved.\n" + describe(config), ephemeral=True)
 
     return setup_
