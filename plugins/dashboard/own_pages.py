@@ -13,6 +13,8 @@ from plugins.dashboard.sessions import COOKIE, LOGIN_COOKIE, Sessions
 from plugins.dashboard.tokens import Tokens, parse_scopes
 
 FORM = ("GET", "POST")
+NEW_TOKEN_WAIT = 300
+"""Seconds a new token's secret waits to be shown (once) on the page after making it."""
 LOGIN_WAIT = 600
 """Seconds a login may take at Discord before its ``state`` is forgotten."""
 
@@ -26,6 +28,7 @@ class OwnPages:
         self.tokens = tokens
         self.login = login
         self.pending = ctx.cache("login")
+        self.new_tokens = ctx.cache("new_tokens")
 
     def pages(self) -> list[Page]:
         return [
@@ -101,34 +104,41 @@ class OwnPages:
         listed = await self.sessions.of_user(who.user_id)
         return View("sessions.html", {"sessions": listed, "current": current.id if current else 0})
 
-    async def my_tokens(self, req: WebRequest) -> View:
-        who, created, error = req.user, "", ""
+    async def my_tokens(self, req: WebRequest) -> View | web.StreamResponse:
+        """List, make and revoke one's tokens. A change answers with a redirect (a reload never
+        repeats it); a new token's secret waits for that one next view, then is gone."""
+        who, error = req.user, ""
+        shown = f"{who.user_id}"
         if req.request.method == "POST":
             try:
                 if req.form.get("action") == "revoke":
                     number = req.form.get("revoke", "")
-                    if not number.isdigit() or not await self.tokens.revoke(
-                        who.user_id, int(number)
-                    ):
+                    ours = number.isdigit() and await self.tokens.revoke(who.user_id, int(number))
+                    if not ours:
                         raise WebError(404, "That token is not one of yours (or it is revoked).")
                     await self.ctx.action("token.revoked", user_id=who.user_id, target=number)
                 else:
                     posted = await req.request.post()
                     scopes = parse_scopes([str(v) for v in posted.getall("scope", [])])
                     guilds = await self._guilds_of(req)
-                    token, created = await self.tokens.create(
+                    token, secret = await self.tokens.create(
                         who.user_id, req.form.get("name", ""), scopes, guilds
                     )
+                    await self.new_tokens.set(shown, secret, ttl=NEW_TOKEN_WAIT)
                     await self.ctx.action(
                         "token.created",
                         user_id=who.user_id,
                         target=f"token:{token.id}",
                         data={"scopes": token.scopes},
                     )
+                return redirect("/tokens")
             except ValidationError as exc:
                 error = exc.user_message
+        created = await self.new_tokens.get(shown) if not error else None
+        if created:
+            await self.new_tokens.delete(shown)
         listed = await self.tokens.of_user(who.user_id)
-        return View("tokens.html", {"tokens": listed, "created": created, "error": error})
+        return View("tokens.html", {"tokens": listed, "created": created or "", "error": error})
 
     async def _guilds_of(self, req: WebRequest) -> object:
         session = await self.sessions.current(req.request.cookies.get(COOKIE, ""))
