@@ -96,7 +96,8 @@ class DiscordLogin:
 
     async def guilds(self, access_token: str) -> list[dict[str, Any]] | None:
         """The user's guilds now, or ``None`` when Discord no longer takes the token."""
-        client = self._client({"access_token": access_token, "token_type": "Bearer"})
+        token = {"access_token": access_token, "token_type": "Bearer"}  # nosec B105 # OAuth2 name
+        client = self._client(token)
         async with client:
             response = await client.get(api_base() + "/users/@me/guilds")
         if response.status_code == 401:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-SECRET_ENV = "DBSBM_PLUGINS__DASHBOARD__CLIENT_SECRET"
+SECRET_ENV = "DBSBM_PLUGINS__DASHBOARD__CLIENT_SECRET"  # nosec B105 # a variable name, no secret
 """The environment variable an operator sets to give the dashboard its OAuth2 client secret."""
 
 
