@@ -136,7 +136,7 @@ async def test_migrate_creates_every_plugins_tables(kind: str, workdir: Path) ->
 
         app = App(Settings(database={"url": url}))
         specs = app.app_specs(app.prepare_enabled())
-        assert sorted(s.label for s in specs) == ["admin", "audit", "betting"]
+        assert sorted(s.label for s in specs) == ["admin", "audit", "betting", "dashboard"]
         db = Database(url)
         await db.connect(specs)
         try:

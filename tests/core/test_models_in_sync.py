@@ -9,7 +9,7 @@ from core.database import AppSpec
 from core.migrations import migration_files, pending_changes
 from core.settings import Settings
 
-PLUGINS_WITH_MODELS = ["admin", "audit", "betting", "hello"]
+PLUGINS_WITH_MODELS = ["admin", "audit", "betting", "dashboard", "hello"]
 
 
 async def specs() -> dict[str, AppSpec]:

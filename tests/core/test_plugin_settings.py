@@ -106,7 +106,7 @@ async def test_unknown_plugin_is_a_config_error(tmp_path: Path) -> None:
         app.plugins.scan()
     assert str(err.value) == (
         f"{tmp_path / 'config.toml'}: [plugins] betings: unknown plugin 'betings' "
-        "(installed: admin, audit, betting, hello, metrics, weather)"
+        "(installed: admin, audit, betting, dashboard, hello, metrics, weather)"
     )
 
 

@@ -79,7 +79,7 @@ def test_validation_example_is_true() -> None:
     exec(compile(example, "API_REFERENCE.md validation example", "exec"), {})
 
 
-@pytest.mark.dbsbm(plugins=["admin", "audit", "betting", "metrics", "weather"])
+@pytest.mark.dbsbm(plugins=["admin", "audit", "betting", "dashboard", "metrics", "weather"])
 async def test_every_first_party_slash_command_is_documented(dbsbm: App) -> None:
     plugins = first_party(dbsbm)
     failed = {n: r.error for n, r in dbsbm.plugins.records.items() if n in plugins and r.error}
