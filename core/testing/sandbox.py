@@ -58,6 +58,7 @@ from core.testing.script import (
 )
 from core.testing.server import LocalDiscord
 from core.testing.state import EPHEMERAL, Member
+from core.testing.visitor import allow_login, dashboard_settings
 
 if TYPE_CHECKING:
     from loguru import Record
@@ -431,13 +432,17 @@ class Session:
 # --- the command -------------------------------------------------------------------------
 
 
-def sandbox_settings(settings: Settings, owner_id: int, *, watch: bool) -> Settings:
+def sandbox_settings(settings: Settings, discord: LocalDiscord, *, watch: bool) -> Settings:
     """The operator's settings for the sandbox: their database and cache, the web server on a
-    free port, the local Discord's owner as a bot owner, and hot reload ``watch``."""
+    free port, the local Discord's owner as a bot owner, the dashboard logging in through the
+    local Discord, and hot reload ``watch``."""
     out = settings.model_copy(deep=True)
-    out.discord = out.discord.model_copy(
-        update={"owner_ids": [*out.discord.owner_ids, owner_id], "guild_ready_timeout": 0.05}
-    )
+    owners = [*out.discord.owner_ids, discord.owner.id]
+    out.discord = out.discord.model_copy(update={"owner_ids": owners, "guild_ready_timeout": 0.05})
+    out.plugins = {
+        **out.plugins,
+        "dashboard": {**out.plugins.get("dashboard", {}), **dashboard_settings(discord)},
+    }
     out.web = out.web.model_copy(update={"port": 0})
     out.reload = out.reload.model_copy(update={"watch": watch})
     return out
@@ -469,6 +474,8 @@ def _banner(app: App, discord: LocalDiscord, log_file: Path, script: str | None)
         for name, record in sorted(records.items())
         if record.error
     ]
+    if app.plugins.is_loaded("dashboard") and app.web.port is not None:
+        lines.append(f"Dashboard: {app.web.url} (log in as any member on the local Discord's page)")
     watch = "on" if app.settings.reload.watch else "off"
     lines.append(f"Database: {app.db.masked_url}; log: {log_file}; hot reload: {watch}")
     lines.append(f"Running {script}" if script else "Type help for what you can do, quit to leave.")
@@ -543,10 +550,12 @@ async def run_session(
     """Start the local Discord and the App, then run ``script``'s lines (or read lines from
     stdin when it is None); returns the exit code."""
     async with LocalDiscord(spec=False) as discord:
-        configured = sandbox_settings(settings, discord.owner.id, watch=script is None)
+        configured = sandbox_settings(settings, discord, watch=script is None)
         app = App(configured, config_file=config_file, bot_kwargs=bot_kwargs(discord))
         try:
             await app.start()
+            if app.web.port is not None:
+                allow_login(discord, app.web.url)
             async with connect_bot(app.bot, discord):
                 files = configured.data_dir / "sandbox"
                 session = Session(discord, files, out or sys.stdout)

@@ -75,7 +75,8 @@ def test_a_script_runs_through_the_local_discord_and_prints_a_transcript(
 
     out = capsys.readouterr().out
     assert code == 1  # the last three lines fail on purpose
-    assert "Plugins: admin 0.1.0, audit 0.1.0, betting 0.1.0" in out
+    assert "Plugins: admin 0.1.0, audit 0.1.0, betting 0.1.0, dashboard 0.1.0" in out
+    assert "Dashboard: http://127.0.0.1:" in out  # logs in through the local Discord
     assert f"Running {script}" in out
     assert "# set-up\nOwner> /setup picks_channel:#picks\n" in out
     assert "    Picks channel: #picks" in out
