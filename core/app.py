@@ -25,11 +25,10 @@ from core.pipeline import Pipeline
 from core.plugin import DependencyError, PluginError
 from core.plugin_manager import PluginManager, Prepared
 from core.ratelimit.hooks import RateLimitHooks, block_event
-from core.ratelimit.limiter import RateLimiter
-from core.ratelimit.limits import LimitError
+from core.ratelimit.limiter import configured_limiter
 from core.recovery import RecoveryHooks
 from core.reloader import Reloader
-from core.settings import ConfigError, Settings, config_path, source_of
+from core.settings import ConfigError, Settings, config_path
 from core.web import WebServer
 
 
@@ -56,10 +55,7 @@ class App:
         self.bot = make_bot(self, **(bot_kwargs or {}))
         self.db = Database.from_settings(settings)
         self.cache = Cache(settings.cache, self.pm)
-        try:
-            self.limiter = RateLimiter(settings.ratelimit, on_block=self._blocked)
-        except LimitError as exc:
-            raise ConfigError(f"{source_of(exc.loc, self.config_file)}: {exc.reason}") from None
+        self.limiter = configured_limiter(settings.ratelimit, self.config_file, self._blocked)
         self.web = WebServer(self)
         self.reloader = Reloader(self)
         self.pm.register(RateLimitHooks(self.limiter), name="core.ratelimit")

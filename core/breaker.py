@@ -14,16 +14,21 @@ import asyncio
 from collections.abc import Callable
 from typing import Literal
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
 Clock = Callable[[], float]
 BreakerState = Literal["closed", "open", "half_open"]
 
 REDIS_TIMEOUT = 0.5
 """Connect and command timeout (seconds) of every Redis client of the core."""
-REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError, asyncio.TimeoutError)
-"""The exceptions that mean Redis is unreachable (as opposed to a refused command)."""
+
+
+def redis_down() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean Redis is unreachable (as opposed to a refused command).
+
+    A function, so that only a process configured for Redis imports redis-py (half a second)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (RedisConnectionError, RedisTimeoutError, OSError, asyncio.TimeoutError)
 
 
 class CircuitBreaker:

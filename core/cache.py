@@ -1,4 +1,4 @@
-"""The shared cache: aiocache in memory by default, Redis when configured, always JSON.
+"""The shared cache: in process memory by default, Redis when configured, always JSON.
 
 Use it through namespaces (a plugin gets ``ctx.cache("odds")`` → namespace ``betting.odds``)::
 
@@ -46,20 +46,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from aiocache import RedisCache, SimpleMemoryCache
-from aiocache.serializers import BaseSerializer
 from loguru import logger
-from redis.asyncio.connection import parse_url
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 
-from core.breaker import REDIS_DOWN, REDIS_TIMEOUT, BreakerState, CircuitBreaker, Clock
+from core.breaker import REDIS_TIMEOUT, BreakerState, CircuitBreaker, Clock, redis_down
 from core.events import HealthResult
 from core.hooks import acall
 from core.settings import CacheSettings
 
 if TYPE_CHECKING:
     import pluggy
+    import redis.asyncio as aioredis
 
 T = TypeVar("T")
 LOCK_TTL_MS = 10_000
@@ -68,6 +64,8 @@ POLL_MAX = 0.1
 """Longest pause (seconds) between polls of a waiter for a value another process computes."""
 PENDING_MAX = 10_000
 """Invalidations remembered while Redis is away, to replay when it is back."""
+SWEEP_INTERVAL = 60.0
+"""Seconds between sweeps of expired entries out of the memory tier."""
 
 
 # --- JSON -------------------------------------------------------------------------------------
@@ -106,16 +104,49 @@ def loads(text: str | bytes) -> Any:
     return json.loads(text, object_hook=_decode)
 
 
-class JsonSerializer(BaseSerializer):
-    """aiocache serializer using :func:`dumps` / :func:`loads` (never pickle)."""
+class _MemoryTier:
+    """The in-process entries, each expiring by the cache's clock: an expired entry goes when
+    it is next read, or at the sweep that a write starts once every :data:`SWEEP_INTERVAL`."""
 
-    def dumps(self, value: Any) -> str:
-        """Serialize for storage."""
-        return dumps(value)
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._entries: dict[str, tuple[float, Any]] = {}
+        self._swept = clock()
 
-    def loads(self, value: str | None) -> Any:
-        """Deserialize; ``None`` (a miss) stays ``None``."""
-        return None if value is None else loads(value)
+    def get(self, key: str) -> Any | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= self._clock():
+            del self._entries[key]
+            return None
+        return entry[1]
+
+    def set(self, key: str, value: Any, ttl: float) -> None:
+        now = self._clock()
+        if now - self._swept >= SWEEP_INTERVAL:
+            self._swept = now
+            for old in [k for k, (expires, _) in self._entries.items() if expires <= now]:
+                del self._entries[old]
+        self._entries[key] = (now + ttl, value)
+
+    def add(self, key: str, value: Any, ttl: float) -> bool:
+        """Set ``key`` unless it is there already; whether it was set."""
+        if self.get(key) is not None:
+            return False
+        self.set(key, value, ttl)
+        return True
+
+    def delete(self, key: str) -> None:
+        self._entries.pop(key, None)
+
+    def clear(self, prefix: str = "") -> None:
+        """Drop every entry whose key starts with ``prefix`` (all of them by default)."""
+        if not prefix:
+            self._entries.clear()
+            return
+        for key in [k for k in self._entries if k.startswith(prefix)]:
+            del self._entries[key]
 
 
 # --- the cache --------------------------------------------------------------------------------
@@ -225,7 +256,7 @@ class Cache:
         self._pm = pm
         self._prefix = prefix
         self._clock = clock
-        self._memory = SimpleMemoryCache(timeout=None)
+        self._memory = _MemoryTier(clock)
         self._tags: dict[tuple[str, str], set[str]] = {}
         self._namespaces: dict[str, Namespace] = {}
         self._stats: dict[str, CacheStats] = {}
@@ -233,10 +264,11 @@ class Cache:
         self._breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown, clock)
         self._pending: deque[tuple[str, str, str]] = deque(maxlen=PENDING_MAX)
         self._last_error = ""
-        self._redis: RedisCache | None = None
+        self._redis: aioredis.Redis | None = None
+        self._down: tuple[type[BaseException], ...] = ()
         if settings.backend == "redis":
-            self._redis = _redis_cache(settings.redis_url)
-            client = self._redis.client
+            self._down = redis_down()
+            self._redis = client = _redis_client(settings.redis_url)
             self._write_script = client.register_script(_WRITE_LUA)
             self._tag_script = client.register_script(_TAG_LUA)
             self._release_script = client.register_script(_RELEASE_LUA)
@@ -279,9 +311,9 @@ class Cache:
     async def health(self) -> HealthResult:
         """Pings Redis (when the breaker lets it); unhealthy while serving from memory."""
         data: dict[str, Any] = {"backend": self.backend}
-        if self._redis is None:
+        client = self._redis
+        if client is None:
             return HealthResult("cache", True, "memory", data=data)
-        client = self._redis.client
         try:
             await self._redis_call(None, lambda: client.ping())
             reachable = True
@@ -297,8 +329,8 @@ class Cache:
     async def claim(self, key: str, ttl: float) -> bool:
         """True for the first caller (in any process) to claim ``key`` within ``ttl`` seconds
         (``SET NX``); used to drop duplicate deliveries of an interaction."""
-        if self._redis is not None:
-            client = self._redis.client
+        client = self._redis
+        if client is not None:
             try:
                 return bool(
                     await self._redis_call(
@@ -310,17 +342,13 @@ class Cache:
                 )
             except _RedisFailed:
                 pass
-        try:
-            await self._memory.add(f"\x00claim:{key}", True, ttl=ttl)
-        except ValueError:
-            return False
-        return True
+        return self._memory.add(f"\x00claim:{key}", True, ttl)
 
     async def close(self) -> None:
         """Release the memory tier and the Redis connections."""
-        await self._memory.clear()
+        self._memory.clear()
         if self._redis is not None:
-            await self._redis.client.aclose()
+            await self._redis.aclose()
 
     # --- keys -------------------------------------------------------------------------------
 
@@ -351,7 +379,7 @@ class Cache:
             raise _RedisFailed
         try:
             result = await call()
-        except REDIS_DOWN as exc:
+        except self._down as exc:
             self._last_error = f"{type(exc).__name__}: {exc}"
             if ns is not None:
                 self._stat(ns).errors += 1
@@ -374,21 +402,24 @@ class Cache:
         for kind, ns, arg in pending:
             try:
                 await self._redis_invalidate(kind, ns, arg)
-            except REDIS_DOWN:
+            except self._down:
                 self._pending.append((kind, ns, arg))
-        await self._memory.clear()
+        self._memory.clear()
         self._tags.clear()
 
     async def _redis_read(self, ns: str, key: str) -> Any | None:
         assert self._redis is not None  # nosec B101 # type narrowing, callers hold Redis
-        version, envelope = await self._redis.multi_get([self._vkey(ns), self._dkey(ns, key)])
-        if isinstance(envelope, dict) and envelope.get("v") == (version or 0):
+        version, raw = await self._redis.mget(self._vkey(ns), self._dkey(ns, key))
+        if raw is None:
+            return None
+        envelope = loads(raw)
+        if isinstance(envelope, dict) and envelope.get("v") == int(version or 0):
             return envelope.get("d")
         return None
 
     async def _redis_invalidate(self, kind: str, ns: str, arg: str) -> None:
-        assert self._redis is not None  # nosec B101 # type narrowing, callers hold Redis
-        client = self._redis.client
+        client = self._redis
+        assert client is not None  # nosec B101 # type narrowing, callers hold Redis
         if kind == "key":
             await client.delete(self._dkey(ns, arg))
         elif kind == "namespace":
@@ -399,32 +430,26 @@ class Cache:
     # --- memory tier ----------------------------------------------------------------------------
 
     async def _memory_read(self, ns: str, key: str) -> Any | None:
-        entry = await self._memory.get(f"{ns}:{key}")
-        if entry is None:
-            return None
-        expires, payload = entry
-        if expires <= self._clock():
-            await self._memory.delete(f"{ns}:{key}")
-            return None
-        return loads(payload)
+        payload = self._memory.get(f"{ns}:{key}")
+        return None if payload is None else loads(payload)
 
     async def _memory_write(
         self, ns: str, key: str, value: Any, ttl: float, tags: tuple[str, ...]
     ) -> None:
-        await self._memory.set(f"{ns}:{key}", (self._clock() + ttl, dumps(value)), ttl=ttl)
+        self._memory.set(f"{ns}:{key}", dumps(value), ttl)
         for tag in tags:
             self._tags.setdefault((ns, tag), set()).add(key)
 
     async def _memory_invalidate(self, kind: str, ns: str, arg: str) -> None:
         if kind == "key":
-            await self._memory.delete(f"{ns}:{arg}")
+            self._memory.delete(f"{ns}:{arg}")
         elif kind == "namespace":
-            await self._memory.clear(namespace=f"{ns}:")
+            self._memory.clear(f"{ns}:")
             for tag_key in [t for t in self._tags if t[0] == ns]:
                 del self._tags[tag_key]
         else:
             for key in self._tags.pop((ns, arg), ()):
-                await self._memory.delete(f"{ns}:{key}")
+                self._memory.delete(f"{ns}:{key}")
 
     # --- operations -----------------------------------------------------------------------------
 
@@ -552,8 +577,8 @@ class Cache:
     async def _acquire_or_wait(self, ns: str, key: str) -> str | _Found | None:
         """Take the Redis compute lock (its token), or wait until the holder stored the value
         (:class:`_Found`); ``None`` when Redis fails or the holder is too slow (compute anyway)."""
-        assert self._redis is not None  # nosec B101 # type narrowing, callers hold Redis
-        client = self._redis.client
+        client = self._redis
+        assert client is not None  # nosec B101 # type narrowing, callers hold Redis
         lock = f"{self._prefix}:l:{ns}:{key}"
         token = secrets.token_hex(8)
         loop = asyncio.get_running_loop()
@@ -589,21 +614,16 @@ class _Found:
     value: Any
 
 
-def _redis_cache(url: str) -> RedisCache:
-    """An aiocache ``RedisCache`` for ``url`` with short timeouts and no retry backoff (the
-    breaker, not the client, decides what to do when Redis is away)."""
-    options = parse_url(url)
-    pool_kwargs: dict[str, Any] = {"socket_timeout": REDIS_TIMEOUT, "retry": Retry(NoBackoff(), 1)}
-    if options.get("username"):
-        pool_kwargs["username"] = options["username"]
-    return RedisCache(
-        serializer=JsonSerializer(),
-        timeout=None,
-        endpoint=options.get("host", "127.0.0.1"),
-        port=options.get("port", 6379),
-        db=options.get("db", 0),
-        password=options.get("password"),
-        ssl=url.startswith("rediss://"),
-        create_connection_timeout=REDIS_TIMEOUT,
-        connection_pool_kwargs=pool_kwargs,
+def _redis_client(url: str) -> aioredis.Redis:
+    """A Redis client for ``url`` with short timeouts and no retry backoff (the breaker, not
+    the client, decides what to do when Redis is away)."""
+    import redis.asyncio as aioredis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+
+    return aioredis.Redis.from_url(
+        url,
+        socket_connect_timeout=REDIS_TIMEOUT,
+        socket_timeout=REDIS_TIMEOUT,
+        retry=Retry(NoBackoff(), 1),
     )

@@ -7,34 +7,44 @@ Every failure prints a one-line reason and exits non-zero; no traceback for expe
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
-
-import disnake
-from loguru import logger
+from typing import TYPE_CHECKING, Any
 
 from core import __version__
-from core.app import App
-from core.compat import CompatError, mismatches
-from core.database import DatabaseError
-from core.logging import setup_logging
-from core.plugin import PluginError
-from core.plugin_manager import Prepared
-from core.settings import (
-    ConfigError,
-    Settings,
-    load_settings,
-    settings_summary,
-    unknown_variables,
-)
-from core.testing.script import GRAMMAR as SANDBOX_GRAMMAR
 
-Handler = Callable[[App, argparse.Namespace], Awaitable[int]]
+if TYPE_CHECKING:
+    from core.app import App
+    from core.plugin_manager import Prepared
+    from core.settings import Settings
+
+# Only what every command needs is imported here: ``dbsbm --help`` and ``dbsbm plugins list``
+# start without disnake, Tortoise or aerich. Each command imports what it uses.
+
+Handler = Callable[["App", argparse.Namespace], Awaitable[int]]
+
+CORE_COMMANDS = (
+    "run",
+    "sandbox",
+    "migrate",
+    "makemigrations",
+    "plugins",
+    "plugin",
+    "check",
+    "config",
+)
+"""The sub-commands of the core; any other is looked for among the plugins' (``Plugin.cli``)."""
+
+_EXPECTED_ERRORS = {
+    "core.settings": "ConfigError",
+    "core.plugin": "PluginError",
+    "core.database": "DatabaseError",
+    "core.compat": "CompatError",
+}
+"""The errors printed as one line, by module (each is looked up only once its module is loaded:
+an error of a module never imported cannot have been raised)."""
 
 NO_TOKEN = """No Discord token is configured, so there is nothing to connect to.
 
@@ -62,6 +72,13 @@ def _table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
 
 
 async def cmd_run(app: App, args: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+
+    import disnake
+
+    from core.settings import ConfigError
+
     token = app.settings.discord.token
     if token is None or not token.get_secret_value():
         print(NO_TOKEN, file=sys.stderr)
@@ -104,6 +121,7 @@ async def cmd_migrate(app: App, args: argparse.Namespace) -> int:
 
 async def cmd_makemigrations(app: App, args: argparse.Namespace) -> int:
     from core.migrations import make_migrations
+    from core.plugin import PluginError
 
     app.plugins.scan()
     if args.plugin not in app.plugins.records:
@@ -127,27 +145,52 @@ async def cmd_plugin_new(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_plugins_list(app: App, args: argparse.Namespace) -> int:
-    app.plugins.scan()
+def cmd_plugins_list(settings: Settings, args: argparse.Namespace) -> int:
+    """The table of plugins, read from their declarations without importing them."""
+    from core.discovery import (
+        LOCAL_DIR,
+        DeclarationError,
+        discover,
+        is_enabled,
+        read_declaration,
+        refuse_unknown,
+    )
+    from core.ratelimit.limiter import configured_limiter
+    from core.settings import config_path
+
+    config_file = config_path(args.config)
+    configured_limiter(settings.ratelimit, config_file)  # the config's limits must parse too
+    sources = discover(LOCAL_DIR)
+    refuse_unknown(settings.plugins, sources, config_file)
+    enabled = {name for name, source in sources.items() if is_enabled(settings, source)}
     rows = []
-    for name, record in sorted(app.plugins.records.items()):
-        enabled = app.plugins.enabled(name)
-        version, deps, state = "?", "", "disabled"
+    for name, source in sorted(sources.items()):
+        version, deps, state = "?", "", "enabled" if name in enabled else "disabled"
         try:
-            prepared = app.plugins.prepare(name)
-            version = prepared.plugin.version
-            deps = ", ".join(prepared.plugin.depends_on) or "-"
-            if prepared.plugin.optional_depends_on:
-                deps += f" (optional: {', '.join(prepared.plugin.optional_depends_on)})"
-            state = "ready" if enabled else "disabled"
-        except (PluginError, ConfigError) as exc:
-            state = f"error: {exc}"
-        rows.append((name, version, "yes" if enabled else "no", record.source.origin, deps, state))
+            declared = read_declaration(source)
+        except DeclarationError as exc:
+            state = f"error: plugin {name!r}: {exc}"
+        else:
+            version = declared.version
+            deps = ", ".join(declared.depends_on) or "-"
+            if declared.optional_depends_on:
+                deps += f" (optional: {', '.join(declared.optional_depends_on)})"
+            missing = [d for d in declared.depends_on if d not in enabled]
+            if name in enabled:
+                state = f"waits for {', '.join(missing)} (not enabled)" if missing else "ready"
+        rows.append((name, version, "yes" if name in enabled else "no", source.origin, deps, state))
     print(_table(rows, ("name", "version", "enabled", "source", "depends on", "state")))
     return 0
 
 
 async def cmd_check(app: App, args: argparse.Namespace) -> int:
+    import asyncio
+
+    import disnake
+
+    from core.compat import mismatches
+    from core.settings import ConfigError
+
     results: list[tuple[str, bool, str]] = []
     unchecked = mismatches()
     results.append(("libraries", not unchecked, "; ".join(unchecked) or "checked versions"))
@@ -185,6 +228,8 @@ async def cmd_check(app: App, args: argparse.Namespace) -> int:
 
 async def _check_database(app: App, prepared: list[Prepared]) -> tuple[bool, str]:
     """Connect once (no retries) and ping: (healthy, detail)."""
+    from core.database import DatabaseError
+
     app.db.retries = 0
     try:
         await app.db.connect(app.app_specs(prepared))
@@ -196,6 +241,8 @@ async def _check_database(app: App, prepared: list[Prepared]) -> tuple[bool, str
 
 async def cmd_config_show(app: App, args: argparse.Namespace) -> int:
     """Print the effective settings; exit 2 if an enabled plugin's settings are invalid."""
+    from core.settings import settings_summary
+
     print(json.dumps(settings_summary(app.settings), indent=2, default=str))
     errors = _plugin_settings_errors(app)
     for error in errors:
@@ -205,7 +252,10 @@ async def cmd_config_show(app: App, args: argparse.Namespace) -> int:
 
 def _plugin_settings_errors(app: App) -> list[str]:
     """Why the plugin sections are invalid: an unknown plugin, or each enabled plugin's bad
-    settings. A plugin that fails to import is ``dbsbm plugins list``'s and ``check``'s to say."""
+    settings. A plugin that fails to import is ``dbsbm check``'s to say."""
+    from core.plugin import PluginError
+    from core.settings import ConfigError
+
     try:
         app.plugins.scan()
     except ConfigError as exc:
@@ -224,9 +274,29 @@ def _plugin_settings_errors(app: App) -> list[str]:
 # --- parser and dispatch ---------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose epilog may be a function, called only to print the help (the
+    sandbox's script grammar lives with the local Discord, which ``dbsbm`` need not import)."""
+
+    def format_help(self) -> str:
+        if callable(self.epilog):
+            self.epilog = self.epilog()
+        return super().format_help()
+
+
+def _sandbox_epilog() -> str:
+    from core.testing.script import GRAMMAR
+
+    return f"lines:\n{GRAMMAR}\n\nSee docs/SANDBOX.md."
+
+
 def build_parser(plugin_clis: Sequence[Callable[[Any], None]] = ()) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="dbsbm", description="DBSBM: a plugin-based Discord bot framework."
+    """The core's commands, then each of ``plugin_clis``' (a plugin's ``cli`` function)."""
+    parser = _Parser(
+        prog="dbsbm",
+        description="DBSBM: a plugin-based Discord bot framework.",
+        epilog="Plugins add commands of their own (dbsbm audit verify, say): "
+        "dbsbm plugins commands lists them.",
     )
     parser.add_argument("--version", action="version", version=f"dbsbm {__version__}")
     parser.add_argument(
@@ -241,7 +311,7 @@ def build_parser(plugin_clis: Sequence[Callable[[Any], None]] = ()) -> argparse.
         help="run the bot against the local Discord, in the terminal",
         description="Start the local Discord and the bot with config.toml's plugins and database; "
         "type lines at the prompt, or run a script with --script.",
-        epilog=f"lines:\n{SANDBOX_GRAMMAR}\n\nSee docs/SANDBOX.md.",
+        epilog=_sandbox_epilog,  # type: ignore[arg-type]
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
@@ -257,8 +327,14 @@ def build_parser(plugin_clis: Sequence[Callable[[Any], None]] = ()) -> argparse.
     p = sub.add_parser("plugins", help="plugin information")
     psub = p.add_subparsers(dest="plugins_command", required=True, metavar="SUBCOMMAND")
     psub.add_parser(
-        "list", help="name, version, enabled, source, dependencies, state"
-    ).set_defaults(func=cmd_plugins_list)
+        "list",
+        help="name, version, enabled, source, dependencies, state",
+        description="Read from each plugin's declaration, without importing it: "
+        "dbsbm check imports and validates the enabled plugins.",
+    ).set_defaults(func=cmd_plugins_list, needs_app=False)
+    psub.add_parser(
+        "commands", help="the commands that plugins add to dbsbm (imports the plugins)"
+    ).set_defaults(func=cmd_plugins_commands, needs_app=False)
     p = sub.add_parser("plugin", help="make a plugin")
     psub = p.add_subparsers(dest="plugin_command", required=True, metavar="SUBCOMMAND")
     p = psub.add_parser(
@@ -287,8 +363,15 @@ def build_parser(plugin_clis: Sequence[Callable[[Any], None]] = ()) -> argparse.
     return parser
 
 
-def _plugin_clis(settings: Settings, config: Path | None) -> list[Callable[[Any], None]]:
-    """The ``cli`` functions of installed plugins (import errors are ignored here)."""
+def _plugin_clis(
+    settings: Settings, config: Path | None
+) -> list[tuple[str, Callable[[Any], None]]]:
+    """The installed plugins' ``cli`` functions by plugin name (import errors are ignored
+    here: ``dbsbm check`` reports them)."""
+    from core.app import App
+    from core.plugin import PluginError
+    from core.settings import ConfigError
+
     app = App(settings, config_file=config)
     out = []
     for name in sorted(app.plugins.discover()):
@@ -299,11 +382,37 @@ def _plugin_clis(settings: Settings, config: Path | None) -> list[Callable[[Any]
         except (PluginError, ConfigError):
             continue
         if plugin.cli is not None:
-            out.append(plugin.cli)
+            out.append((name, plugin.cli))
     return out
 
 
+class _Recorder:
+    """Sub-parsers that note the name and help of each command a plugin adds."""
+
+    def __init__(self, sub: argparse._SubParsersAction[Any]) -> None:
+        self.sub = sub
+        self.added: list[tuple[str, str]] = []
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        self.added.append((name, kwargs.get("help") or ""))
+        return self.sub.add_parser(name, **kwargs)
+
+
+def cmd_plugins_commands(settings: Settings, args: argparse.Namespace) -> int:
+    """One line per command a plugin adds: the command, its plugin, its help."""
+    recorder = _Recorder(argparse.ArgumentParser(prog="dbsbm").add_subparsers())
+    rows = []
+    for name, register in _plugin_clis(settings, args.config):
+        register(recorder)
+        rows += [(f"dbsbm {command}", name, text) for command, text in recorder.added]
+        recorder.added.clear()
+    print(_table(rows, ("command", "plugin", "help")) if rows else "No plugin adds commands.")
+    return 0
+
+
 async def _dispatch(func: Handler, settings: Settings, args: argparse.Namespace) -> int:
+    from core.app import App
+
     app = App(settings, config_file=args.config)
     try:
         if getattr(func, "needs_database", False):
@@ -317,28 +426,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``dbsbm``; an expected error prints ``error: <one line>`` and exits 2."""
     try:
         return _main(list(sys.argv[1:] if argv is None else argv))
-    except (ConfigError, PluginError, DatabaseError, CompatError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        expected = tuple(
+            getattr(sys.modules[module], name)
+            for module, name in _EXPECTED_ERRORS.items()
+            if module in sys.modules
+        )
+        if not isinstance(exc, expected):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def _main(argv: list[str]) -> int:
+    """Parse with the core's commands alone when the command is one of them (no plugin is
+    imported), else with every plugin's too; then load the settings and run the command."""
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--config", type=Path)
+    pre.add_argument("command", nargs="?")
     known, _ = pre.parse_known_args(argv)
-    settings = load_settings(known.config)
-    setup_logging(settings.logging)
-    for warning in unknown_variables():
-        logger.warning(warning)
-    parser = build_parser(_plugin_clis(settings, known.config))
-    args = parser.parse_args(argv)
+    if known.command is None or known.command in CORE_COMMANDS:
+        args = build_parser().parse_args(argv)
+        settings = _settings(known.config)
+    else:
+        settings = _settings(known.config)
+        clis = _plugin_clis(settings, known.config)
+        args = build_parser([register for _, register in clis]).parse_args(argv)
     if getattr(args, "sandbox", False):
         from core.testing.sandbox import run_sandbox
 
         return run_sandbox(settings, args)
+    if not getattr(args, "needs_app", True):
+        return int(args.func(settings, args))
+    import asyncio
+
     return asyncio.run(_dispatch(args.func, settings, args))
+
+
+def _settings(config: Path | None) -> Settings:
+    """Load and validate the settings, set up logging, and warn about stray variables."""
+    from loguru import logger
+
+    from core.logging import setup_logging
+    from core.settings import load_settings, unknown_variables
+
+    settings = load_settings(config)
+    setup_logging(settings.logging)
+    for warning in unknown_variables():
+        logger.warning(warning)
+    return settings
 
 
 if __name__ == "__main__":

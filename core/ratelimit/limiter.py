@@ -4,23 +4,35 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import redis.asyncio as aioredis
 from loguru import logger
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 
-from core.breaker import REDIS_DOWN, REDIS_TIMEOUT, CircuitBreaker, Clock
+from core.breaker import REDIS_TIMEOUT, CircuitBreaker, Clock, redis_down
 from core.events import HealthResult, RateLimitDecision, RateLimitRequest
-from core.ratelimit.limits import BlockPolicy, Bucket, Limit, Verdict, parse_limit
+from core.ratelimit.limits import BlockPolicy, Bucket, Limit, LimitError, Verdict, parse_limit
 from core.ratelimit.stores import MemoryStore, RedisStore
-from core.settings import RateLimitSettings
+from core.settings import ConfigError, RateLimitSettings, source_of
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
 
 OnBlock = Callable[[RateLimitRequest, RateLimitDecision], Awaitable[None]]
 
 PROBE_INTERVAL = 5.0
 """Seconds between attempts to get back to Redis after it failed."""
+
+
+def configured_limiter(
+    settings: RateLimitSettings, config_file: Path, on_block: OnBlock | None = None
+) -> RateLimiter:
+    """The limiter of ``settings``; a limit that does not parse is a :class:`ConfigError`
+    naming where it was set (``config_file`` or a variable)."""
+    try:
+        return RateLimiter(settings, on_block=on_block)
+    except LimitError as exc:
+        raise ConfigError(f"{source_of(exc.loc, config_file)}: {exc.reason}") from None
 
 
 class RateLimiter:
@@ -62,7 +74,13 @@ class RateLimiter:
         self._memory = MemoryStore()
         self._client: aioredis.Redis | None = None
         self._redis: RedisStore | None = None
+        self._down: tuple[type[BaseException], ...] = ()
         if settings.backend == "redis":
+            import redis.asyncio as aioredis
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+
+            self._down = redis_down()
             self._client = aioredis.Redis.from_url(
                 settings.redis_url,
                 socket_connect_timeout=REDIS_TIMEOUT,
@@ -148,7 +166,7 @@ class RateLimiter:
         if self._redis is not None and self._breaker.allow():
             try:
                 verdict = await self._redis.hit(buckets, subject, policy, now)
-            except REDIS_DOWN as exc:
+            except self._down as exc:
                 self._redis_failed(exc)
             else:
                 self._redis_ok()
@@ -174,7 +192,7 @@ class RateLimiter:
         if self._client is not None:
             try:
                 await self._client.ping()
-            except REDIS_DOWN as exc:
+            except self._down as exc:
                 self._redis_failed(exc)
             else:
                 self._redis_ok()

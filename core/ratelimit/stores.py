@@ -8,11 +8,12 @@ import secrets
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import redis.asyncio as aioredis
+from typing import TYPE_CHECKING, Any
 
 from core.ratelimit.limits import ALLOW, BLOCK_MEMORY, BlockPolicy, Bucket, Verdict
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
 
 SWEEP_INTERVAL = 60.0
 """Seconds between sweeps of expired windows in the memory store."""

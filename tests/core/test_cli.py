@@ -330,3 +330,60 @@ def test_web_port_in_use_is_a_config_error(workdir: Path) -> None:
     assert result.returncode == 2
     assert f"error: [web] port: cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+HEAVY = ("disnake", "tortoise", "aerich", "redis", "aiohttp")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["plugins", "list"], ["run", "--help"]])
+def test_help_and_plugins_list_import_no_heavy_library(workdir: Path, argv: list[str]) -> None:
+    """What makes them start fast: neither imports a plugin, the ORM, disnake or redis-py."""
+    code = (
+        "import sys\nfrom core.cli import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {HEAVY!r} if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=workdir, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines()[-1] == "[]", result.stdout + result.stderr
+
+
+def test_plugin_commands_are_listed_and_run_through_the_plugins(workdir: Path) -> None:
+    top = dbsbm("--help", cwd=workdir)
+    assert "dbsbm plugins commands lists them" in " ".join(top.stdout.split())
+    listed = dbsbm("plugins", "commands", cwd=workdir)
+    assert listed.returncode == 0, listed.stderr
+    rows = {line.split()[1]: line.split()[2] for line in listed.stdout.splitlines()[2:]}
+    assert rows == {"backup": "admin", "restore": "admin", "audit": "audit"}
+    verify = dbsbm("audit", "verify", "--help", cwd=workdir)
+    assert verify.returncode == 0 and verify.stdout.startswith("usage: dbsbm audit verify")
+
+
+def test_plugins_list_reads_an_installed_plugins_declaration(workdir: Path) -> None:
+    """An entry-point plugin whose dependency is not enabled waits for it; one that is not a
+    literal declaration is imported to be read; one that fails to import says why."""
+    site = workdir / "site"
+    install_plugin(
+        site,
+        "needy",
+        'from core.plugin import Plugin\nplugin = Plugin(name="needy", version="2.1", '
+        'depends_on=("nowhere",))\n',
+    )
+    install_plugin(
+        site,
+        "computed",
+        "from core.plugin import Plugin\nV = '3.0'\nplugin = Plugin(name='computed', version=V)\n",
+    )
+    install_plugin(site, "broken", "raise RuntimeError('no luck')\n")
+    sections = "".join(f"[plugins.{n}]\nenabled = true\n" for n in ("needy", "computed"))
+    (workdir / "config.toml").write_text(sections, encoding="utf-8")
+    result = dbsbm("plugins", "list", cwd=workdir, env={"PYTHONPATH": str(site)})
+    assert result.returncode == 0, result.stderr
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()[2:]}
+    assert lines["needy"].split()[1] == "2.1"
+    assert lines["needy"].endswith("waits for nowhere (not enabled)")
+    assert lines["computed"].split()[1] == "3.0" and lines["computed"].endswith("ready")
+    assert lines["broken"].endswith(
+        "error: plugin 'broken': failed to import: RuntimeError: no luck"
+    )

@@ -182,7 +182,7 @@ async def test_ttl_per_namespace(make_cache: MakeCache, mono: FakeClock) -> None
     await odds.set("g1", 2)
     await odds.set("g2", 3, ttl=5)
     if cache.backend == "redis":
-        client = cache._redis.client  # type: ignore[union-attr]
+        client = cache._redis
         prefix = cache._prefix
         assert 9_000 < await client.pttl(f"{prefix}:d:weather.current:nyc") <= 10_000
         assert 299_000 < await client.pttl(f"{prefix}:d:betting.odds:g1") <= 300_000
