@@ -1,4 +1,5 @@
-"""Searching the audit log: filters, time parsing, pages as embeds, and CSV export."""
+"""Searching the audit log: filters from what an admin typed, time parsing, pages (as embeds, or
+after a cursor for the dashboard and the API), and CSV export."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 import disnake
+from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from core import discord_limits
-from core.validation import ValidationError, escape_markdown
+from core.events import Outcome
+from core.validation import ValidationError, escape_markdown, snowflake
 from plugins.audit.chain import HASHED_FIELDS
 from plugins.audit.models import AuditEntry
 from plugins.audit.records import CATEGORIES, GLOBAL_CHAIN, chain_of, to_micros, truncate
@@ -36,6 +39,11 @@ CSV_COLUMNS = (
     "hash",
 )
 LINE_LIMIT = 380
+OUTCOMES = tuple(o.value for o in Outcome if o is not Outcome.DUPLICATE)
+"""The outcomes a search may ask for (a duplicate delivery is never recorded)."""
+TEXT_FILTER_LIMIT = 100
+"""Most characters of the ``action`` and ``command`` filters (as long as those columns)."""
+_CURSOR = re.compile(r"^(-?\d{1,18})\.(\d{1,18})$")
 
 
 def parse_when(text: str, field: str, *, now: float | None = None) -> int:
@@ -88,6 +96,39 @@ class Filters:
         return ", ".join(p for p in parts if p) or "no filters"
 
 
+def parse_filters(
+    guild_id: int | None,
+    *,
+    member: str | None = None,
+    action: str | None = None,
+    command: str | None = None,
+    outcome: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Filters:
+    """The filters an admin typed (the ``/audit search`` options, the dashboard's form, the API's
+    query), checked: ``member`` a Discord id, ``outcome`` one of :data:`OUTCOMES`, times as
+    :func:`parse_when` reads them, ``since`` not after ``until``. Empty text is no filter."""
+    texts = {"action": (action or "").strip(), "command": (command or "").strip()}
+    for name, text in texts.items():
+        if len(text) > TEXT_FILTER_LIMIT:
+            raise ValidationError(name, f"at most {TEXT_FILTER_LIMIT} characters", len(text))
+    if outcome and outcome not in OUTCOMES:
+        raise ValidationError("outcome", "one of " + ", ".join(OUTCOMES), outcome)
+    filters = Filters(
+        guild_id=guild_id,
+        user_id=snowflake(member, "member") if member and member.strip() else None,
+        action=texts["action"] or None,
+        command=texts["command"] or None,
+        outcome=outcome or None,
+        since=parse_when(since, "since") if since and since.strip() else None,
+        until=parse_when(until, "until") if until and until.strip() else None,
+    )
+    if filters.since is not None and filters.until is not None and filters.since > filters.until:
+        raise ValidationError("since", "is after until: swap them or widen the range")
+    return filters
+
+
 def query(filters: Filters, *, include_owner_only: bool) -> QuerySet[AuditEntry]:
     """The entries matching ``filters``, newest first; owner-only ones only when allowed."""
     qs = AuditEntry.filter(
@@ -113,6 +154,24 @@ def query(filters: Filters, *, include_owner_only: bool) -> QuerySet[AuditEntry]
     if filters.until is not None:
         qs = qs.filter(ts__lte=filters.until)
     return qs.order_by("-ts", "-id")
+
+
+async def page_after(
+    filters: Filters, *, include_owner_only: bool, cursor: str | None, limit: int
+) -> tuple[list[AuditEntry], str | None]:
+    """Up to ``limit`` entries of :func:`query` after ``cursor`` (``None``: from the newest), and
+    the cursor of the next page (``None`` after the last). A cursor names the last entry shown,
+    so pages stay in place while new entries arrive."""
+    qs = query(filters, include_owner_only=include_owner_only)
+    if cursor:
+        match = _CURSOR.match(cursor)
+        if match is None:
+            raise ValidationError("cursor", "is not one a page of this search gave", cursor)
+        ts, entry_id = int(match.group(1)), int(match.group(2))
+        qs = qs.filter(Q(ts__lt=ts) | Q(ts=ts, id__lt=entry_id))
+    rows = list(await qs.limit(limit + 1))
+    last = rows[limit - 1] if len(rows) > limit else None
+    return rows[:limit], f"{last.ts}.{last.id}" if last is not None else None
 
 
 def describe_entry(entry: AuditEntry) -> str:

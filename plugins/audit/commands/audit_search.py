@@ -10,17 +10,13 @@ import disnake
 from disnake.ext import commands
 from disnake.interactions import ApplicationCommandInteraction
 
-from core.events import Outcome
 from core.plugin import PluginContext
-from core.recovery import UserError
 from plugins.audit.commands.access import GLOBAL_IS_THE_OWNERS, require_admin, require_owner
 from plugins.audit.commands.buttons import render_page
 from plugins.audit.models import AuditSearch
 from plugins.audit.records import to_micros
 from plugins.audit.runtime import runtime_of
-from plugins.audit.search import Filters, parse_when
-
-OUTCOMES = [o.value for o in Outcome if o is not Outcome.DUPLICATE]
+from plugins.audit.search import OUTCOMES, parse_filters
 
 
 class Scope(StrEnum):
@@ -45,7 +41,9 @@ def add(audit: commands.InvokableSlashCommand, ctx: PluginContext) -> None:
         command: str | None = commands.Param(
             None, description="A command's name or its start, e.g. bet", max_length=100
         ),
-        outcome: str | None = commands.Param(None, choices=OUTCOMES, description="How it ended"),
+        outcome: str | None = commands.Param(
+            None, choices=list(OUTCOMES), description="How it ended"
+        ),
         since: str | None = commands.Param(
             None, description="From: 2026-11-29, 2026-11-29T18:30 (UTC) or 24h, 7d ago"
         ),
@@ -61,21 +59,15 @@ def add(audit: commands.InvokableSlashCommand, ctx: PluginContext) -> None:
         if everywhere:
             detail = "/audit search scope:global is for the bot owner"
             await require_owner(ctx, inter, owner, GLOBAL_IS_THE_OWNERS, detail)
-        filters = Filters(
-            guild_id=None if everywhere else inter.guild_id,
-            user_id=member.id if member is not None else None,
-            action=action.strip() if action else None,
-            command=command.strip() if command else None,
+        filters = parse_filters(
+            None if everywhere else inter.guild_id,
+            member=str(member.id) if member is not None else None,
+            action=action,
+            command=command,
             outcome=outcome,
-            since=parse_when(since, "since") if since else None,
-            until=parse_when(until, "until") if until else None,
+            since=since,
+            until=until,
         )
-        if (
-            filters.since is not None
-            and filters.until is not None
-            and filters.since > filters.until
-        ):
-            raise UserError("`since` is after `until`: swap them or widen the range.")
         await runtime_of(ctx).writer.flush()
         saved = await AuditSearch.create(
             guild_id=inter.guild_id,

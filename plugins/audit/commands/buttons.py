@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import math
-from datetime import UTC, datetime
 from enum import StrEnum
 
 import disnake
@@ -19,6 +18,7 @@ from core.plugin import ComponentHandler, PluginContext
 from core.recovery import UserError
 from plugins.audit import search as audit_search
 from plugins.audit.commands.access import GLOBAL_IS_THE_OWNERS, require_admin, require_owner
+from plugins.audit.export import export
 from plugins.audit.models import AuditSearch
 from plugins.audit.runtime import runtime_of
 from plugins.audit.search import Filters
@@ -100,23 +100,16 @@ async def show_page(ctx: PluginContext, inter: MessageInteraction, args: str) ->
 async def export_csv(ctx: PluginContext, inter: MessageInteraction, search_id: str) -> None:
     """The search's entries (up to ``export_limit``) as a CSV file, to the member alone."""
     saved, owner = await saved_search(ctx, inter, search_id)
-    limit = runtime_of(ctx).settings.export_limit
-    filters = Filters.from_json(saved.filters)
-    entries = list(await audit_search.query(filters, include_owner_only=owner).limit(limit))
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    file = disnake.File(io.BytesIO(audit_search.to_csv(entries)), f"audit-{stamp}.csv")
-    note = f"{len(entries)} entries" + (
-        f" (the newest {limit}; narrow the filters for older ones)" if len(entries) == limit else ""
-    )
-    await inter.response.send_message(note, file=file, ephemeral=True)
-    await ctx.action(
-        "audit.exported",
+    made = await export(
+        ctx,
+        Filters.from_json(saved.filters),
+        owner=owner,
         user_id=inter.author.id,
         guild_id=inter.guild_id,
-        admin=True,
         target=f"search #{saved.id}",
-        data={"rows": len(entries)},
     )
+    file = disnake.File(io.BytesIO(made.data), made.filename)
+    await inter.response.send_message(made.note, file=file, ephemeral=True)
 
 
 def build_component_handler(ctx: PluginContext) -> ComponentHandler:
