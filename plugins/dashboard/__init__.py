@@ -11,6 +11,7 @@ from core.web import is_loopback
 from plugins.dashboard import access, openapi
 from plugins.dashboard.api import Api
 from plugins.dashboard.discord_login import DiscordLogin
+from plugins.dashboard.endpoints import OwnEndpoints
 from plugins.dashboard.front import Front
 from plugins.dashboard.own_pages import OwnPages
 from plugins.dashboard.sessions import Sessions
@@ -46,6 +47,8 @@ async def setup(ctx: PluginContext) -> None:
     ctx.provide(FRONT_SERVICE, Front(ctx, sessions, api))
     for page in OwnPages(ctx, sessions, tokens, login).pages():
         ctx.add_page(page)
+    for endpoint in OwnEndpoints(tokens).endpoints():
+        ctx.add_endpoint(endpoint)
 
 
 async def _no_guilds(_token: str) -> None:
