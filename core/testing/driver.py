@@ -404,7 +404,10 @@ class Actor:
         message_id = modal.source.message_id
         message = self.discord.world.messages.get(message_id) if message_id else None
         return await self._send(
-            5, data, message=Message.from_wire(message, self.discord) if message else None
+            5,
+            data,
+            message=Message.from_wire(message, self.discord) if message else None,
+            opened_by=modal.source,
         )
 
     # building interactions
@@ -525,7 +528,12 @@ class Actor:
         return stored.id
 
     async def _send(
-        self, kind: int, data: dict[str, Any], *, message: Message | None = None
+        self,
+        kind: int,
+        data: dict[str, Any],
+        *,
+        message: Message | None = None,
+        opened_by: InteractionRecord | None = None,
     ) -> Response:
         guild = self.member.guild
         payload: dict[str, Any] = {
@@ -556,7 +564,7 @@ class Actor:
                 raise LookupError(msg)
             payload["message"] = current
             message_id = message.id
-        record = await self.discord.deliver_interaction(payload, message_id)
+        record = await self.discord.deliver_interaction(payload, message_id, opened_by)
         return Response(self.discord, record)
 
 

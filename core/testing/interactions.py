@@ -37,7 +37,8 @@ class InteractionRecord:
 
     ``message_id`` is the message a component sits on (component interactions only);
     ``original_id`` is the message @original refers to, once there is one;
-    ``created_at`` is the local Discord's clock when it sent INTERACTION_CREATE.
+    ``created_at`` is the local Discord's clock when it sent INTERACTION_CREATE;
+    ``opened_by`` is, for a modal submit, the interaction whose callback opened the modal.
     """
 
     id: int
@@ -45,6 +46,7 @@ class InteractionRecord:
     type: int
     payload: dict[str, Any]
     message_id: int | None = None
+    opened_by: InteractionRecord | None = None
     created_at: float = 0.0
     callback: dict[str, Any] | None = None
     original_id: int | None = None

@@ -7,9 +7,9 @@ request over its bucket, or over the global 50 requests a second, gets 429 with 
 
 - a bucket is counted per major parameter (the channel, the guild, the webhook and its token),
   so five messages in each of two channels fill two buckets;
-- the interaction callback has no bucket and sends no ``X-RateLimit-*`` headers (hikari logs an
-  error when it sees one there), and interaction endpoints (the callback and the interaction's
-  webhook) do not count against the global limit.
+- the interaction callback and the OAuth2 token routes have no bucket and send no
+  ``X-RateLimit-*`` headers (hikari logs an error when it sees one there), and interaction
+  endpoints (the callback and the interaction's webhook) do not count against the global limit.
 
 Discord does not document its per-route figures; :data:`ROUTE_LIMITS` holds the ones it answers
 with, and routes not listed there get :data:`DEFAULT_LIMIT`. ``LocalDiscord(rate_limits=False)``
@@ -56,8 +56,14 @@ ROUTE_LIMITS: dict[tuple[str, str], RouteLimit] = {
     ),
     ("GET", "/guilds/{guild_id}/members"): RouteLimit(10, 10.0, "guild_id"),
 }
-#: Routes with no bucket at all.
-UNLIMITED = frozenset({("POST", "/interactions/{interaction_id}/{token}/callback")})
+#: Routes with no bucket at all (hikari, which knows Discord's, expects none there).
+UNLIMITED = frozenset(
+    {
+        ("POST", "/interactions/{interaction_id}/{token}/callback"),
+        ("POST", "/oauth2/token"),
+        ("POST", "/oauth2/token/revoke"),
+    }
+)
 #: Routes of interactions, outside the global limit.
 _INTERACTION_ROUTES = ("/interactions/", "/webhooks/")
 

@@ -336,7 +336,6 @@ class _Api:
         self, record: InteractionRecord, payload: dict[str, Any], uploads: Uploads
     ) -> dict[str, Any]:
         guild_id = record.payload.get("guild_id")
-        user = record.payload.get("member", {}).get("user") or record.payload.get("user", {})
         return new_message(
             self.world,
             channel_id=int(record.payload["channel_id"]),
@@ -346,12 +345,7 @@ class _Api:
             uploads=uploads,
             webhook_id=self.world.application_id,
             message_type=20 if record.type == 2 else 0,
-            interaction_metadata={
-                "id": str(record.id),
-                "type": record.type,
-                "user": user,
-                "authorizing_integration_owners": {},
-            },
+            interaction_metadata=_metadata(record),
         )
 
     def _past_callback_deadline(self, record: InteractionRecord, request: web.Request) -> bool:
@@ -635,6 +629,26 @@ async def _read_body(request: web.Request) -> tuple[Any, dict[int, StoredFile]]:
         return body, uploads
     raw = await request.read()
     return (json.loads(raw) if raw else None), {}
+
+
+def _metadata(record: InteractionRecord) -> dict[str, Any]:
+    """The ``interaction_metadata`` of a message sent in answer to ``record``, as Discord sends
+    it for each kind of interaction (a component's names its message; a modal submit's, the
+    interaction that opened the modal; a followup's, the original response)."""
+    payload = record.payload
+    metadata: dict[str, Any] = {
+        "id": str(record.id),
+        "type": record.type,
+        "user": payload.get("member", {}).get("user") or payload.get("user", {}),
+        "authorizing_integration_owners": payload.get("authorizing_integration_owners", {}),
+    }
+    if record.original_id is not None:
+        metadata["original_response_message_id"] = str(record.original_id)
+    if record.type == 3 and record.message_id is not None:
+        metadata["interacted_message_id"] = str(record.message_id)
+    if record.type == 5 and record.opened_by is not None:
+        metadata["triggering_interaction_metadata"] = _metadata(record.opened_by)
+    return metadata
 
 
 def _callback_response(

@@ -242,11 +242,14 @@ class LocalDiscord:
             self._messages_changed.notify_all()
 
     async def deliver_interaction(
-        self, payload: dict[str, Any], message_id: int | None = None
+        self,
+        payload: dict[str, Any],
+        message_id: int | None = None,
+        opened_by: InteractionRecord | None = None,
     ) -> InteractionRecord:
         """Send INTERACTION_CREATE to the bot (again, if a duplicate delivery is due)."""
         record = InteractionRecord(
-            int(payload["id"]), payload["token"], payload["type"], payload, message_id
+            int(payload["id"]), payload["token"], payload["type"], payload, message_id, opened_by
         )
         self.interactions[record.token] = record
         guild_id = int(payload["guild_id"]) if payload.get("guild_id") else None

@@ -156,14 +156,17 @@ class SpecChecker:
     def response_errors(self, method: str, path: str, status: int, body: Any) -> list[str]:
         """Where an answer to ``method path`` (relative to ``/api/v10``) with ``status`` breaks
         the description's schema for that answer, as :meth:`schema_errors` lines; a route or
-        status the description does not list is one error line."""
+        status the description does not list is one error line. A 204 answer has no body: it
+        conforms when the description lists 204 for the operation."""
         operation = self._operation(method, path)
         if operation is None:
             return [f"{method} {path}: not in the description"]
         escaped = operation.template.replace("~", "~0").replace("/", "~1")
-        pointer = (
-            f"/paths/{escaped}/{method.lower()}/responses/{status}/content/application~1json/schema"
-        )
+        answer = f"/paths/{escaped}/{method.lower()}/responses/{status}"
+        if status == 204:
+            listed = self._resolve(answer) is not None
+            return [] if listed else [f"{method} {path}: the description lists no 204 answer"]
+        pointer = f"{answer}/content/application~1json/schema"
         if self._resolve(pointer) is None:
             return [f"{method} {path}: the description lists no JSON answer with status {status}"]
         return self._errors(pointer, body)
