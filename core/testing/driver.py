@@ -15,12 +15,14 @@ defer makes it do on a busy machine.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from core.testing.interactions import BotDidNotAnswer, InteractionRecord
+from core.testing.messages import Uploads, new_message
 from core.testing.rest import LOADING
 from core.testing.state import (
     ALL_PERMISSIONS,
@@ -339,6 +341,25 @@ class Actor:
     def in_channel(self, channel: str | int) -> Actor:
         """The same member, acting in another channel of the guild."""
         return Actor(self.discord, self.member, self.member.guild.channel(channel))
+
+    async def say(self, content: str) -> Message:
+        """Post ``content`` in the channel; the bot gets MESSAGE_CREATE (what of it its intents
+        let it see). ``<@id>`` mentions of known users are listed in ``mentions``."""
+        world, guild = self.discord.world, self.member.guild
+        message = new_message(
+            world,
+            channel_id=self.channel.id,
+            guild_id=guild.id,
+            author=self.member.user,
+            payload={"content": content},
+            uploads=Uploads({}, self.discord.attachments_url),
+        )
+        mentioned = (world.find_user(int(i)) for i in re.findall(r"<@!?(\d+)>", content))
+        message["mentions"] = [user.to_wire() for user in mentioned if user is not None]
+        await self.discord.notify_messages()
+        event = {**message, "member": self.member.to_wire(with_user=False)}  # gateway only
+        await self.discord.gateway.dispatch("MESSAGE_CREATE", event, guild.id)
+        return Message.from_wire(message, self.discord)
 
     async def slash(self, *path: str, **options: Any) -> Response:
         """Run ``/path[0] path[1:]`` (sub-command group, sub-command) with typed options.

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from core.testing.intents import PRIVILEGED, shown, whole_list_allowed
 from core.testing.state import World
 
 HEARTBEAT_INTERVAL_MS = 41250
@@ -58,6 +59,8 @@ class GatewaySession:
     shard: tuple[int, int]
     seq: int = 0
     connection: _Connection | None = None
+    #: The intents the client asked for (None: it gets every event in full).
+    intents: int | None = None
     #: The latest dispatches, kept as Discord keeps them: a RESUME replays every one after the
     #: client's last sequence number, including those sent to a connection that was closing.
     history: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=HISTORY))
@@ -83,6 +86,9 @@ class Gateway:
         self._token = token
         self._url = url
         self.sessions: dict[str, GatewaySession] = {}
+        #: The privileged intents the application may ask for (see :mod:`core.testing.intents`);
+        #: None: intents are not honoured, every session gets every event in full.
+        self.privileged_intents: int | None = PRIVILEGED
         #: "IDENTIFY" or "RESUME" for every session opened or resumed, in order.
         self.handshakes: list[str] = []
         self._changed = asyncio.Condition()
@@ -124,8 +130,17 @@ class Gateway:
         """Send an event to the sessions of ``guild_id``; returns how many got it."""
         sessions = self.sessions_for(guild_id)
         for session in sessions:
-            await session.dispatch(event, data)
+            await self._send(session, event, data)
         return len(sessions)
+
+    async def _send(self, session: GatewaySession, event: str, data: dict[str, Any]) -> None:
+        """Dispatch to one session what its intents let it see."""
+        if session.intents is not None:
+            seen = shown(event, data, session.intents, self._world.bot_user.id)
+            if seen is None:
+                return
+            data = seen
+        await session.dispatch(event, data)
 
     async def send_op(self, op: int, data: Any, shard: int | None = None) -> None:
         """Send a raw opcode to every connected session (or those of one shard)."""
@@ -192,13 +207,22 @@ class Gateway:
         if not 0 <= shard_id < shard_count:
             await connection.ws.close(code=4010, message=b"Invalid shard.")
             return None
+        intents = data.get("intents")
+        if not isinstance(intents, int):
+            await connection.ws.close(code=4013, message=b"Invalid intent(s).")
+            return None
+        allowed = self.privileged_intents
+        if allowed is not None and intents & PRIVILEGED & ~allowed:
+            await connection.ws.close(code=4014, message=b"Disallowed intent(s).")
+            return None
         session = GatewaySession(secrets.token_hex(16), (shard_id, shard_count))
         session.connection = connection
+        session.intents = None if allowed is None else intents
         self.sessions[session.id] = session
         guilds = [g for g in self._world.guilds if shard_of(g.id, shard_count) == shard_id]
         await session.dispatch("READY", self._ready(session, [g.id for g in guilds]))
         for guild in guilds:
-            await session.dispatch("GUILD_CREATE", guild.to_wire())
+            await self._send(session, "GUILD_CREATE", guild.to_wire())
         await self._handshake_done("IDENTIFY")
         return session
 
@@ -219,10 +243,20 @@ class Gateway:
     ) -> None:
         if session is None:
             return
+        if session.intents is not None and not whole_list_allowed(data, session.intents):
+            return  # Discord does not answer
         guild = self._world.guild(int(data["guild_id"]))
+        members = guild.members
+        if wanted := data.get("user_ids"):
+            ids = {int(i) for i in (wanted if isinstance(wanted, list) else [wanted])}
+            members = [m for m in members if m.id in ids]
+        elif query := str(data.get("query") or ""):
+            members = [m for m in members if m.name.lower().startswith(query.lower())]
+        if limit := int(data.get("limit") or 0):
+            members = members[:limit]
         chunk = {
             "guild_id": str(guild.id),
-            "members": [m.to_wire() for m in guild.members],
+            "members": [m.to_wire() for m in members],
             "chunk_index": 0,
             "chunk_count": 1,
             "not_found": [],

@@ -1,10 +1,12 @@
 """discord.py 2.7.1, unmodified, against the local Discord: it logs in, syncs its slash commands
 and answers them in every way Discord offers (message, ephemeral, defer and followups, edit of
-the original, a button, a select, a modal, a DM), waits out a 429, and survives op 7, op 9 and a
-dropped socket. discord.py is pointed at the local Discord by :mod:`core.testing.discordpy`."""
+the original, a button, a select, a modal, a DM), sees message content only as its intents allow,
+waits out a 429, and survives op 7, op 9 and a dropped socket. discord.py is pointed at the
+local Discord by :mod:`core.testing.discordpy`."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import discord
@@ -51,6 +53,7 @@ class Bot(discord.Client):
         super().__init__(intents=discord.Intents.default(), guild_ready_timeout=0.05)
         self.tree = app_commands.CommandTree(self)
         self.synced: list[app_commands.AppCommand] = []
+        self.heard: asyncio.Queue[discord.Message] = asyncio.Queue()
         tree = self.tree
 
         @tree.command()
@@ -94,6 +97,9 @@ class Bot(discord.Client):
 
     async def setup_hook(self) -> None:
         self.synced = await self.tree.sync()
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.heard.put(message)
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """discord.py's documented hook, without its 5 s wait before a re-IDENTIFY."""
@@ -169,6 +175,18 @@ async def test_dm(bot: Bot, alice: Actor, local_discord: LocalDiscord) -> None:
     await (await alice.slash("dm")).wait_reply()
     channel = local_discord.world.dm_channel(alice.member.user)
     assert [m["content"] for m in local_discord.channel_messages(channel.id)] == ["a private word"]
+
+
+async def test_message_content_needs_the_intent_or_a_mention(
+    bot: Bot, alice: Actor, local_discord: LocalDiscord
+) -> None:
+    """The bot asks for the default intents, without MESSAGE_CONTENT."""
+    await alice.say("hello all")
+    await alice.say(f"<@{local_discord.bot_user.id}> hello bot")
+    hidden = await asyncio.wait_for(bot.heard.get(), 2)
+    mentioned = await asyncio.wait_for(bot.heard.get(), 2)
+    assert (hidden.content, hidden.author.name) == ("", "Alice")
+    assert mentioned.content.endswith("hello bot") and bot.user in mentioned.mentions
 
 
 async def test_waits_out_a_429_and_retries(

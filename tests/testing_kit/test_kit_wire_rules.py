@@ -54,7 +54,8 @@ async def test_the_local_discord_issues_its_bot_a_discord_token(
 
 
 async def _identify(ws: aiohttp.ClientWebSocketResponse, token: str, *, binary: bool) -> None:
-    identify = json.dumps({"op": 2, "d": {"token": token, "intents": 0, "properties": {}}})
+    guilds = 1  # the GUILDS intent, without which no GUILD_CREATE comes
+    identify = json.dumps({"op": 2, "d": {"token": token, "intents": guilds, "properties": {}}})
     await (ws.send_bytes(identify.encode()) if binary else ws.send_str(identify))
 
 
