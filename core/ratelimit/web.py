@@ -54,7 +54,14 @@ class WebRateLimit:
         await self._refused(address)
         seconds = max(1, math.ceil(decision.retry_after))
         return web.json_response(
-            {"error": "too many requests", "retry_after": seconds},
+            {
+                "error": {
+                    "status": 429,
+                    "code": "rate_limited",
+                    "message": f"too many requests: at most {self._text} per address",
+                    "retry_after": seconds,
+                }
+            },
             status=429,
             headers={"Retry-After": str(seconds)},
         )

@@ -105,7 +105,8 @@ class Api:
         limited = await self.ctx.app.limiter.check_key(f"api:{key}", self.settings.api_rate)
         if not limited.allowed:
             seconds = max(1, math.ceil(limited.retry_after))
-            response = error(429, f"too many requests: at most {self.settings.api_rate}")
+            message = f"too many requests: at most {self.settings.api_rate}"
+            response = error(429, message, retry_after=seconds)
             response.headers["Retry-After"] = str(seconds)
             return response
         if path == "/openapi.json" and method == "GET":

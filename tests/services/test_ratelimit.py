@@ -373,7 +373,7 @@ async def test_web_middleware_answers_429_with_retry_after(clock: FakeClock) -> 
         clock.advance(0.5)
         resp = await client.get("/")
         assert resp.status == 429 and resp.headers["Retry-After"] == "60"
-        assert (await resp.json())["retry_after"] == 60
+        assert (await resp.json())["error"]["retry_after"] == 60
         assert [(e.kind, e.client_address) for e in events] == [("web_rate_limited", "127.0.0.1")]
         clock.advance(59.5)
         assert (await client.get("/")).status == 200
