@@ -1,4 +1,5 @@
-"""Admin: /reload, plugin status, per-guild plugin switches, config summary, backups.
+"""Admin: /reload, plugin status, per-guild plugin switches, config summary, backups; on the
+dashboard, plugin status with reload buttons and the guild's switches.
 
 See docs/plugins/admin.md.
 """
@@ -10,15 +11,21 @@ from plugins.admin import cli
 from plugins.admin.commands import build_commands
 from plugins.admin.settings import AdminSettings
 from plugins.admin.switches import Switches
+from plugins.admin.web import AdminWeb
 
 
 async def setup(ctx: PluginContext) -> None:
-    """Add the commands; apply the per-guild plugin switches to every interaction while the
-    plugin is loaded."""
+    """Add the commands and dashboard pages; apply the per-guild plugin switches to every
+    interaction while the plugin is loaded."""
     for command in build_commands(ctx):
         ctx.add_command(command)
     settings = ctx.settings if isinstance(ctx.settings, AdminSettings) else AdminSettings()
     ctx.add_hooks(Switches(ctx, settings.always_on), "switches")
+    dashboard = AdminWeb(ctx)
+    for page in dashboard.pages():
+        ctx.add_page(page)
+    for endpoint in dashboard.endpoints():
+        ctx.add_endpoint(endpoint)
 
 
 plugin = Plugin(

@@ -69,6 +69,27 @@ class Switches:
         await self.cache.delete(str(guild_id))
         return changed
 
+    async def switch(self, guild_id: int, plugin: str, enabled: bool, by: int) -> str:
+        """What ``/admin plugins plugin enabled`` and the dashboard's switches do: refuse a
+        plugin that cannot be switched (:class:`UserError`), turn it on or off, report the admin
+        action ``plugin.switched`` when that changed anything; the sentence that says so."""
+        if plugin not in self.switchable():
+            choices = ", ".join(self.switchable()) or "none"
+            raise UserError(f"`{plugin}` cannot be switched here. Choose one of: {choices}.")
+        changed = await self.set(guild_id, plugin, enabled, by)
+        state = "on" if enabled else "off"
+        if not changed:
+            return f"The {plugin} commands were already {state} in this server."
+        await self.ctx.action(
+            "plugin.switched",
+            user_id=by,
+            guild_id=guild_id,
+            admin=True,
+            target=plugin,
+            data={"enabled": enabled},
+        )
+        return f"The {plugin} commands are now {state} in this server."
+
     @hookimpl
     async def dbsbm_command_check(self, info: InteractionInfo) -> Denial | None:
         """Refuse interactions of a plugin the guild turned off (owners included)."""

@@ -9,7 +9,6 @@ from disnake.interactions import ApplicationCommandInteraction
 
 from core import discord_limits
 from core.plugin import PluginContext
-from core.recovery import UserError
 from plugins.admin.access import GUILD_ONLY, require_guild_admin
 from plugins.admin.marks import mark
 from plugins.admin.switches import switches_of
@@ -53,26 +52,8 @@ def build(ctx: PluginContext) -> commands.InvokableSlashCommand:
             names = [plugin] if plugin else switches.switchable()
             await inter.response.send_message(switch_listing(names, off), ephemeral=True)
             return
-        if plugin not in switches.switchable():
-            choices = ", ".join(switches.switchable()) or "none"
-            raise UserError(f"`{plugin}` cannot be switched here. Choose one of: {choices}.")
-        changed = await switches.set(guild_id, plugin, enabled, inter.author.id)
-        state = "on" if enabled else "off"
-        if changed:
-            await ctx.action(
-                "plugin.switched",
-                user_id=inter.author.id,
-                guild_id=guild_id,
-                admin=True,
-                target=plugin,
-                data={"enabled": enabled},
-            )
-        await inter.response.send_message(
-            f"The {plugin} commands are now {state} in this server."
-            if changed
-            else f"The {plugin} commands were already {state} in this server.",
-            ephemeral=True,
-        )
+        said = await switches.switch(guild_id, plugin, enabled, inter.author.id)
+        await inter.response.send_message(said, ephemeral=True)
 
     @admin_plugins.autocomplete("plugin")
     async def switchable_names(

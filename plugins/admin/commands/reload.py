@@ -34,6 +34,24 @@ def result_line(result: ReloadResult) -> str:
     return f"{OK} **{result.name}** {result.action} in {took}{synced}"
 
 
+async def reload_plugins(
+    ctx: PluginContext, names: list[str], user_id: int, guild_id: int | None
+) -> list[ReloadResult]:
+    """What ``/reload`` and the dashboard's reload button do: reload ``names`` (none: every
+    changed plugin) and report it as the admin action ``plugin.reload`` when anything ran."""
+    results = await ctx.app.reloader.reload(names or None)
+    if results:
+        await ctx.action(
+            "plugin.reload",
+            user_id=user_id,
+            guild_id=guild_id,
+            admin=True,
+            target=" ".join(names) or "changed",
+            data={r.name: r.ok for r in results},
+        )
+    return results
+
+
 def build(ctx: PluginContext) -> commands.InvokableSlashCommand:
     @commands.slash_command(name="reload", description="Reload plugins (owner only).")
     async def reload(
@@ -46,18 +64,10 @@ def build(ctx: PluginContext) -> commands.InvokableSlashCommand:
         await require_owner(ctx, inter)
         await inter.response.defer(ephemeral=True)
         names = plugin_names(plugin or "")
-        results = await ctx.app.reloader.reload(names or None)
+        results = await reload_plugins(ctx, names, inter.author.id, inter.guild_id)
         if not results:
             await inter.followup.send(NOTHING_CHANGED, ephemeral=True)
             return
-        await ctx.action(
-            "plugin.reload",
-            user_id=inter.author.id,
-            guild_id=inter.guild_id,
-            admin=True,
-            target=" ".join(names) or "changed",
-            data={r.name: r.ok for r in results},
-        )
         text = "\n".join(result_line(r) for r in results)
         await inter.followup.send(
             discord_limits.fit_text(text, discord_limits.CONTENT), ephemeral=True
