@@ -1,7 +1,8 @@
 """Betting: picks, parlays, grading, records, leaderboards, game schedules.
 
 Commands: ``/bet straight|new|parlay|cancel|show|list|grade``, ``/stats``, ``/leaderboard``,
-``/setup``, ``/game add|result``. See ``docs/plugins/betting.md``.
+``/setup``, ``/game add|result``; pages and ``/api/v1`` endpoints for the dashboard
+(:mod:`plugins.betting.web`). See ``docs/plugins/betting.md``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 import aiohttp
 
 from core.plugin import Plugin, PluginContext
-from plugins.betting import boards, flow, schedule
+from plugins.betting import boards, flow, schedule, web
 from plugins.betting.api_sports import ApiSportsClient
 from plugins.betting.commands import build_commands, on_board_page, on_list_page
 from plugins.betting.service import Betting
@@ -21,7 +22,8 @@ from plugins.betting.settings import BettingSettings
 
 async def setup(ctx: PluginContext) -> None:
     """Add the commands, offer the schedule to other plugins, route the plugin's buttons,
-    selects and modals, start the API-Sports sync if set up."""
+    selects and modals, declare its dashboard pages and API endpoints, start the API-Sports
+    sync if set up."""
     betting = Betting(ctx)
     for command in build_commands(betting):
         ctx.add_command(command)
@@ -31,6 +33,7 @@ async def setup(ctx: PluginContext) -> None:
     ctx.add_component(flow.PARLAY, partial(flow.on_parlay, betting))
     ctx.add_component(boards.PICK_LIST, partial(on_list_page, betting))
     ctx.add_component(boards.LEADERBOARD, partial(on_board_page, betting))
+    web.declare(ctx, betting)
     api = betting.settings.api_sports
     if api.follow and api.key is None:
         ctx.log.warning("api_sports.follow is set but api_sports.key is not: no schedule sync")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from disnake.interactions import Interaction
 
 from core.recovery import UserError
-from plugins.betting.models import GuildConfig
+from plugins.betting.models import GuildConfig, Pick
 
 if TYPE_CHECKING:
     from core.plugin import PluginContext
@@ -39,6 +39,16 @@ def is_grader(inter: Interaction, config: GuildConfig) -> bool:
     if is_manager(inter):
         return True
     return config.grader_role_id is not None and config.grader_role_id in _role_ids(inter)
+
+
+OWN_PICK = "You cannot grade your own pick in this server; ask another grader."
+"""Why a grader may not grade ``pick`` (see :func:`grades_own_pick`)."""
+
+
+def grades_own_pick(pick: Pick, user_id: int, config: GuildConfig) -> bool:
+    """Whether ``user_id`` would grade their own pick where self-grading is off (refused, in
+    Discord and on the web alike)."""
+    return pick.user_id == user_id and not config.self_grading
 
 
 def may_post(inter: Interaction, config: GuildConfig) -> bool:

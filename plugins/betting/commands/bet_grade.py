@@ -36,12 +36,8 @@ def add(bet: commands.InvokableSlashCommand, betting: Betting) -> None:
         config = await betting.config(guild_id)
         await access.require_grader(betting.ctx, inter, config, f"/bet grade {id}", "grade picks")
         pick, _ = await load(id, guild_id)
-        if pick.user_id == inter.author.id and not config.self_grading:
-            await betting.ctx.refuse(
-                inter,
-                "You cannot grade your own pick in this server; ask another grader.",
-                f"/bet grade of own pick {id}",
-            )
+        if access.grades_own_pick(pick, inter.author.id, config):
+            await betting.ctx.refuse(inter, access.OWN_PICK, f"/bet grade of own pick {id}")
         outcome = await betting.grade(id, guild_id, Result(result), inter.author.id, leg=leg)
         what = f"Pick #{id}" + (f" leg {leg}" if leg and pick.kind == PickKind.PARLAY else "")
         verb = "corrected to" if outcome.corrected else "graded"

@@ -1,0 +1,322 @@
+"""What the betting pages and the API read, as the API's models (pages render the same ones).
+
+Records and leaderboards come from the service (:meth:`~plugins.betting.service.Betting.record`,
+:meth:`~plugins.betting.service.Betting.standings`: the core cache, dropped on every grade);
+members' names from the bot's member cache or Discord, kept an hour in the core cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+
+import disnake
+from tortoise.expressions import Q, Subquery
+
+from core import validation
+from core.pages import WebError, WebRequest
+from core.validation import ValidationError
+from plugins.betting import records
+from plugins.betting.maths import GRADED, Result, format_entered
+from plugins.betting.models import Game, Leg, Pick
+from plugins.betting.records import Metric, Period
+from plugins.betting.service import Betting
+from plugins.betting.statuses import GameStatus, PickKind
+from plugins.betting.web import cursor
+from plugins.betting.web.models import (
+    CapperOut,
+    GameOut,
+    GamePickOut,
+    LegOut,
+    PickOut,
+    RecordOut,
+    SeriesPoint,
+    StandingOut,
+)
+
+NAME_TTL = 3600
+"""Seconds a member's name fetched from Discord is kept."""
+
+
+def guild_of(req: WebRequest) -> int:
+    """The server of a betting page or endpoint (all are under ``/guilds/{guild_id}``)."""
+    guild_id = req.guild_id
+    assert guild_id is not None
+    return guild_id
+
+
+def period_of(value: str | None) -> Period:
+    """The query's ``period`` (default: all time), checked as ``/leaderboard`` offers it."""
+    if not value:
+        return Period.ALL
+    if value not in {p.value for p in Period}:
+        raise ValidationError("period", f"must be one of {', '.join(Period)}", value)
+    return Period(value)
+
+
+def metric_of(value: str | None) -> Metric:
+    """The query's ``metric`` (default: units)."""
+    if not value:
+        return Metric.UNITS
+    if value not in {m.value for m in Metric}:
+        raise ValidationError("metric", f"must be one of {', '.join(Metric)}", value)
+    return Metric(value)
+
+
+def league_of(value: str | None) -> str | None:
+    return validation.league_name(value) if value else None
+
+
+def status_of(value: str | None) -> Result | None:
+    if not value:
+        return None
+    if value not in {r.value for r in Result}:
+        raise ValidationError(
+            "status", f"must be one of {', '.join(r.value for r in Result)}", value
+        )
+    return Result(value)
+
+
+def user_of(value: str | None) -> int | None:
+    return validation.snowflake(value, "user_id") if value else None
+
+
+class Reads:
+    """The reads of one loaded betting plugin."""
+
+    def __init__(self, betting: Betting) -> None:
+        self.betting = betting
+        self.ctx = betting.ctx
+        self.names_cache = betting.ctx.cache("names")
+
+    # --- members -----------------------------------------------------------------------
+
+    async def names(self, guild_id: int, user_ids: Iterable[int]) -> dict[int, str]:
+        """Members' display names (a member who left: ``user <id>``)."""
+        guild = self.ctx.bot.get_guild(guild_id)
+        wanted = sorted(set(user_ids))
+        found = await asyncio.gather(*(self._name(guild, guild_id, uid) for uid in wanted))
+        return dict(zip(wanted, found, strict=True))
+
+    async def _name(self, guild: disnake.Guild | None, guild_id: int, user_id: int) -> str:
+        member = guild.get_member(user_id) if guild is not None else None
+        if member is not None:
+            return member.display_name
+        key = f"{guild_id}:{user_id}"
+        cached = await self.names_cache.get(key)
+        if isinstance(cached, str):
+            return cached
+        name = f"user {user_id}"
+        if guild is not None:
+            try:
+                name = (await guild.fetch_member(user_id)).display_name
+            except disnake.NotFound:
+                pass
+            except disnake.HTTPException:
+                return name  # Discord is busy: shown by id this time, asked again next time
+        await self.names_cache.set(key, name, ttl=NAME_TTL)
+        return name
+
+    async def role_ids(self, guild_id: int, user_id: int) -> set[int]:
+        """The member's roles now (from Discord when the bot does not cache the member)."""
+        guild = self.ctx.bot.get_guild(guild_id)
+        if guild is None:
+            return set()
+        try:
+            member = await guild.get_or_fetch_member(user_id, strict=True)
+        except disnake.HTTPException:
+            return set()
+        return {role.id for role in member.roles}
+
+    # --- records -----------------------------------------------------------------------
+
+    async def standing_page(
+        self, guild_id: int, standings: Sequence[records.Standing], start: int, count: int
+    ) -> list[StandingOut]:
+        shown = standings[start : start + count]
+        names = await self.names(guild_id, (s.user_id for s in shown))
+        return [
+            StandingOut(
+                rank=s.rank,
+                user_id=str(s.user_id),
+                name=names[s.user_id],
+                record=record_out(s.record),
+            )
+            for s in shown
+        ]
+
+    async def capper(
+        self, guild_id: int, user_id: int, period: Period, league: str | None
+    ) -> CapperOut:
+        record = await self.betting.record(guild_id, user_id, period, league)
+        names = await self.names(guild_id, [user_id])
+        return CapperOut(
+            user_id=str(user_id),
+            name=names[user_id],
+            period=period,
+            league=league,
+            record=record_out(record),
+            series=[
+                SeriesPoint(at=datetime.fromisoformat(at), units=Decimal(units))
+                for at, units in record.series
+            ],
+        )
+
+    # --- picks -------------------------------------------------------------------------
+
+    async def picks(
+        self,
+        guild_id: int,
+        *,
+        status: Result | None = None,
+        user_id: int | None = None,
+        after: str | None = None,
+        limit: int,
+    ) -> tuple[list[PickOut], str | None]:
+        """Picks newest first, ``limit`` after the cursor ``after``; the next page's cursor."""
+        query = Pick.filter(guild_id=guild_id)
+        if status is not None:
+            query = query.filter(status=status.value)
+        if user_id is not None:
+            query = query.filter(user_id=user_id)
+        last = cursor.decode(after)
+        if last is not None:
+            query = query.filter(id__lt=last)
+        found = await query.order_by("-id").limit(limit + 1)
+        shown = found[:limit]
+        more = cursor.encode(shown[-1].id) if len(found) > limit else None
+        return await self.pick_models(guild_id, shown), more
+
+    async def recent_results(self, guild_id: int, limit: int) -> list[PickOut]:
+        graded = (
+            await Pick.filter(guild_id=guild_id, status__in=[r.value for r in GRADED])
+            .order_by("-graded_at", "-id")
+            .limit(limit)
+        )
+        return await self.pick_models(guild_id, graded)
+
+    async def open_count(self, guild_id: int) -> int:
+        return await Pick.filter(guild_id=guild_id, status=Result.PENDING.value).count()
+
+    async def pick(self, guild_id: int, pick_id: int) -> Pick:
+        pick = await Pick.filter(id=pick_id, guild_id=guild_id).first()
+        if pick is None:
+            raise WebError(404, f"There is no pick #{pick_id} in this server.")
+        return pick
+
+    async def pick_models(self, guild_id: int, picks: Sequence[Pick]) -> list[PickOut]:
+        legs: dict[int, list[Leg]] = defaultdict(list)
+        if picks:
+            rows = await Leg.filter(pick_id__in=[p.id for p in picks]).order_by("position")
+            for leg in rows:
+                legs[leg.pick_id].append(leg)
+        names = await self.names(guild_id, (p.user_id for p in picks))
+        return [pick_out(p, legs[p.id], names[p.user_id]) for p in picks]
+
+    # --- games -------------------------------------------------------------------------
+
+    async def games(
+        self, guild_id: int, *, after: str | None, limit: int
+    ) -> tuple[list[GameOut], str | None]:
+        """Games the server's cappers picked and the server's own games, newest first, with
+        their picks in this server."""
+        picked = Subquery(Leg.filter(pick__guild_id=guild_id).values("game_id"))
+        query = Game.filter(Q(id__in=picked) | Q(guild_id=guild_id))
+        last = cursor.decode(after)
+        if last is not None:
+            query = query.filter(id__lt=last)
+        found = await query.order_by("-id").limit(limit + 1)
+        shown = found[:limit]
+        more = cursor.encode(shown[-1].id) if len(found) > limit else None
+        legs = (
+            await Leg.filter(game_id__in=[g.id for g in shown], pick__guild_id=guild_id)
+            .select_related("pick")
+            .order_by("pick_id")
+            if shown
+            else []
+        )
+        names = await self.names(guild_id, (leg.pick.user_id for leg in legs))
+        on: dict[int, list[GamePickOut]] = defaultdict(list)
+        for leg in legs:
+            pick = leg.pick
+            on[leg.game_id].append(
+                GamePickOut(
+                    pick_id=pick.id,
+                    user_id=str(pick.user_id),
+                    name=names[pick.user_id],
+                    kind=PickKind(pick.kind),
+                    selection=leg.selection,
+                    market=leg.market,
+                    line=leg.line,
+                    odds=format_entered(leg.odds_format, leg.odds_value),
+                    stake=pick.stake,
+                    result=Result(leg.result),
+                    pick_status=Result(pick.status),
+                )
+            )
+        return [
+            GameOut(
+                id=g.id,
+                league=g.league,
+                home=g.home,
+                away=g.away,
+                starts_at=g.starts_at,
+                status=GameStatus(g.status),
+                home_score=g.home_score,
+                away_score=g.away_score,
+                picks=on[g.id],
+            )
+            for g in shown
+        ], more
+
+
+def record_out(record: records.Record) -> RecordOut:
+    return RecordOut(
+        won=record.won,
+        lost=record.lost,
+        push=record.push,
+        void=record.void,
+        units=record.units,
+        risked=record.risked,
+        win_rate=record.win_rate,
+        roi=record.roi,
+        average_odds=record.average_odds,
+        streak=record.streak,
+        best_win=record.best_win,
+        best_win_pick=record.best_win_pick,
+    )
+
+
+def pick_out(pick: Pick, legs: Sequence[Leg], name: str) -> PickOut:
+    return PickOut(
+        id=pick.id,
+        user_id=str(pick.user_id),
+        name=name,
+        kind=PickKind(pick.kind),
+        league=pick.league,
+        stake=pick.stake,
+        to_win=pick.to_win,
+        odds_decimal=pick.odds_decimal,
+        status=Result(pick.status),
+        result_units=pick.result_units,
+        note=pick.note,
+        placed_at=pick.placed_at,
+        graded_at=pick.graded_at,
+        legs=[
+            LegOut(
+                position=leg.position,
+                game_id=leg.game_id,
+                league=leg.league,
+                matchup=leg.matchup,
+                market=leg.market,
+                selection=leg.selection,
+                line=leg.line,
+                odds=format_entered(leg.odds_format, leg.odds_value),
+                result=Result(leg.result),
+            )
+            for leg in legs
+        ],
+    )
