@@ -209,6 +209,12 @@ class Endpoint:
 T = TypeVar("T", Page, Endpoint)
 
 
+async def bot_owner(req: WebRequest) -> bool:
+    """A :data:`Grant` that lets the bot's owner past ``manager`` too, as the Manage Server
+    commands do."""
+    return req.user.owner
+
+
 def redirect(location: str) -> web.Response:
     """Send the browser to ``location`` (303: after a form, the next request is a GET)."""
     return web.Response(status=303, headers={"Location": location})

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from core.pages import Access, Endpoint, Page, Scope, View, WebError, WebRequest
+from core.pages import Access, Endpoint, Page, Scope, View, WebError, WebRequest, bot_owner
 from core.plugin import PluginContext
 from core.recovery import UserError
 from core.reloader import ReloadResult
@@ -146,6 +146,7 @@ class AdminWeb:
                 Access.MANAGER,
                 "Plugins",
                 form,
+                bot_owner,
             ),
         ]
 
@@ -177,6 +178,7 @@ class AdminWeb:
                 "Which plugins' commands are on in the guild (Manage Server)",
                 Access.MANAGER,
                 response=GuildPlugins,
+                grants=bot_owner,
             ),
             Endpoint(
                 "PUT",
@@ -187,6 +189,7 @@ class AdminWeb:
                 Scope.MANAGE,
                 response=SwitchDone,
                 body=SwitchChange,
+                grants=bot_owner,
             ),
         ]
 

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from core.pages import Access, Endpoint, Page, Paged, View, WebRequest
+from core.pages import Access, Endpoint, Page, Paged, View, WebRequest, bot_owner
 from core.plugin import PluginContext
 from core.validation import ValidationError
 from plugins.audit.export import export
@@ -91,11 +91,6 @@ def asked(req: WebRequest) -> dict[str, str]:
     return {name: req.query[name].strip() for name in FILTERS if req.query.get(name, "").strip()}
 
 
-async def owner_grant(req: WebRequest) -> bool:
-    """The bot owner reads every guild's log it is a member of, as with ``/audit search``."""
-    return req.user.owner
-
-
 def filters_of(req: WebRequest) -> Filters:
     return parse_filters(req.guild_id, **asked(req))
 
@@ -114,14 +109,14 @@ class AuditWeb:
                 self.search,
                 Access.MANAGER,
                 nav="Audit log",
-                grants=owner_grant,
+                grants=bot_owner,
             ),
             Page(
                 "/guilds/{guild_id}/audit.csv",
                 "Audit log export",
                 self.download,
                 Access.MANAGER,
-                grants=owner_grant,
+                grants=bot_owner,
             ),
         ]
 
@@ -135,7 +130,7 @@ class AuditWeb:
                 Access.MANAGER,
                 response=AuditLogEntry,
                 paginated=True,
-                grants=owner_grant,
+                grants=bot_owner,
                 query=FILTERS,
             )
         ]
