@@ -15,6 +15,7 @@ what Discord would do. The limits are those of :mod:`core.discord_limits`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from core import discord_limits as L
@@ -54,6 +55,25 @@ class _Found:
 def invalid_form_body(errors: Errors) -> dict[str, Any]:
     """Discord's body of a 400 for a form it refuses."""
     return {"message": "Invalid Form Body", "code": 50035, "errors": errors}
+
+
+def refusal_text(body: dict[str, Any]) -> str:
+    """Discord's error body on one line, each problem at its place as client libraries show
+    it: ``50035 Invalid Form Body: embeds.0.description: Must be 4096 or fewer in length.``"""
+    head = f"{body.get('code', 0)} {body.get('message', '')}".strip()
+    problems = list(_problems(body.get("errors"), ()))
+    return f"{head}: {'; '.join(problems)}" if problems else head
+
+
+def _problems(node: Any, path: tuple[str, ...]) -> Iterator[str]:
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key == "_errors" and isinstance(value, list):
+            where = ".".join(path) or "<body>"
+            yield from (f"{where}: {error.get('message')}" for error in value)
+        else:
+            yield from _problems(value, (*path, key))
 
 
 def message_errors(body: Any) -> Errors:

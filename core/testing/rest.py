@@ -44,6 +44,8 @@ class RecordedRequest:
     body: Any
     files: list[StoredFile] = field(default_factory=list)
     status: int | None = None
+    #: Discord's error body, when the local Discord refused the request (a 4xx answer).
+    refusal: dict[str, Any] | None = None
 
 
 def build_app(discord: LocalDiscord) -> web.Application:
@@ -137,6 +139,9 @@ class _Api:
                 handler, request
             )
         record.status = response.status
+        if 400 <= response.status < 500 and isinstance(response, web.Response):
+            body = response.body
+            record.refusal = json.loads(body) if isinstance(body, bytes) and body else None
         return response
 
     def _authorised(self, request: web.Request, path: str) -> bool:

@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import contextlib
 import copy
+import re
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -35,6 +36,7 @@ from core.settings import ConfigError, Settings
 from core.testing.client import bot_kwargs, connect_bot
 from core.testing.driver import Actor, Message, Modal, Response
 from core.testing.interactions import BotDidNotAnswer
+from core.testing.limits import refusal_text
 from core.testing.render import BUTTON, Numbered, Renderer, form_fields, numbered
 from core.testing.script import (
     GRAMMAR,
@@ -57,6 +59,7 @@ from core.testing.script import (
     usage_lines,
 )
 from core.testing.server import LocalDiscord
+from core.testing.spec import default_spec_path
 from core.testing.state import EPHEMERAL, Member
 from core.testing.visitor import allow_login, dashboard_settings
 
@@ -360,6 +363,7 @@ class Session:
         """
         world = self.discord.world
         before = copy.deepcopy(world.messages)
+        requests, violations = len(self.discord.requests), len(self.discord.spec_violations)
         response: Response = await self._driver(send)
         record = response.record
         failure: str | None = None
@@ -379,13 +383,35 @@ class Session:
                 self.print(*self.renderer.modal(reply.modal.raw))
         elif not shown and callback is not None:
             self.print("  (nothing visible changed)")
+        refusals = self._refusals(requests, violations)
+        for refusal in refusals:
+            self.print(f"  ! {refusal}")
         if event is not None and event.outcome is Outcome.FAILED:
             failure = f"the bot failed ({event.error_type}, error id {event.error_id})"
         elif callback is None and failure is None:
             failure = "the bot never answered (Discord would say: This interaction failed)"
         if failure:
             self.print(f"  ! {failure}")
-        return failure
+        return failure or (refusals[0] if refusals else None)
+
+    def _refusals(self, requests: int, violations: int) -> list[str]:
+        """What Discord would refuse of the bot's requests after the first ``requests`` (and
+        ``violations`` of the OpenAPI check): the local Discord's refusals (a 4xx answer, but
+        for a 429 the client waits out) in Discord's words, then the requests it served that
+        Discord's OpenAPI description rejects."""
+        made = [r for r in self.discord.requests[requests:] if r.status != 429]
+        refused = [(r.method, r.path, r.refusal) for r in made if r.refusal is not None]
+        lines = [
+            f"Discord refused {method} {_route(path)}: {refusal_text(body)}"
+            for method, path, body in refused
+        ]
+        said = {(method, path) for method, path, _ in refused}
+        lines += [
+            f"Discord would refuse {v.method} {_route(v.path)}: {v.error}"
+            for v in self.discord.spec_violations[violations:]
+            if (v.method, v.path) not in said
+        ]
+        return lines
 
     def _print_changes(self, before: dict[int, dict[str, Any]]) -> bool:
         """Print the messages that are new, edited or deleted since ``before``; any?"""
@@ -549,7 +575,8 @@ async def run_session(
 ) -> int:
     """Start the local Discord and the App, then run ``script``'s lines (or read lines from
     stdin when it is None); returns the exit code."""
-    async with LocalDiscord(spec=False) as discord:
+    spec = default_spec_path()  # requests are checked against it where it is installed
+    async with LocalDiscord(spec=spec if spec.is_file() else False) as discord:
         configured = sandbox_settings(settings, discord, watch=script is None)
         app = App(configured, config_file=config_file, bot_kwargs=bot_kwargs(discord))
         try:
@@ -614,6 +641,11 @@ def _log_to_file(settings: Settings, log_file: Path) -> None:
         backtrace=False,
         diagnose=False,
     )
+
+
+def _route(path: str) -> str:
+    """A request's path with its interaction or webhook token shown as ``{token}``."""
+    return re.sub(r"/[^/]{33,}(?=/|$)", "/{token}", path)
 
 
 def _is_lifecycle(record: Record) -> bool:
