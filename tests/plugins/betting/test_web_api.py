@@ -1,15 +1,19 @@
 """The betting endpoints of ``/api/v1``: the same figures as the commands, a grade from the API
-that is a grade from Discord, cursors that walk every pick once, one error shape."""
+that is a grade from Discord, cursors that walk every pick once, one error shape; on SQLite,
+PostgreSQL and MariaDB (``DBSBM_TEST_POSTGRES_URL`` / ``DBSBM_TEST_MYSQL_URL``)."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
+import pytest
 from betting_support import BetWorld
+from db_backends import BACKENDS, fresh_database  # type: ignore[import-not-found]
 from test_e2e_grading import grade  # type: ignore[import-not-found]
 from test_e2e_picks import add_game, setup_guild, straight  # type: ignore[import-not-found]
-from web_support import SecurityLog, browser, make_picks
+from web_support import SecurityLog, browser, make_picks, serving
 
 from core.testing.visitor import Visitor
 from plugins.betting.access import OWN_PICK
@@ -246,3 +250,25 @@ async def test_the_openapi_document_describes_the_betting_endpoints(site: BetWor
     assert {"PickOut", "LegOut", "GameOut", "StandingOut", "CapperOut", "SettingsPatch"} <= set(
         schemas
     )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_the_api_reads_and_grades_on_each_database(backend: str, tmp_path: Path) -> None:
+    async with fresh_database(backend, tmp_path) as url, serving(tmp_path, url) as world:
+        await setup_guild(world)
+        game = await add_game()
+        await straight(world.bob, game, odds="+120")
+        made = await make_picks(world.guild_id, world.discord.guild.member("Cody").id, game, 4)
+        base = f"/guilds/{world.guild_id}"
+        async with browser(world) as alice:
+            csrf = await logged_in(alice, "Alice")
+            status, body, _ = await alice.api(
+                "POST", base + "/picks/1/grade", json={"result": "won"}, headers=csrf
+            )
+            assert status == 200 and body["pick"]["result_units"] == "1.20", body
+            picks = await walk(alice, base + "/picks", 2)
+            assert [i["id"] for p in picks for i in p] == [*reversed(made), 1]
+            games = await walk(alice, base + "/games", 10)
+            assert [len(g["picks"]) for g in games[0]] == [5]
+            _, board, _ = await alice.api("GET", base + "/leaderboard")
+            assert [row["name"] for row in board["items"]] == ["Bob"]

@@ -6,6 +6,7 @@ Cappers role), and :func:`browser` opens a :class:`~core.testing.visitor.Visitor
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -34,8 +35,10 @@ class SecurityLog:
         return [(e.kind, e.detail or "") for e in self.events]
 
 
-@pytest.fixture
-async def site(tmp_path: Path) -> AsyncIterator[BetWorld]:
+@asynccontextmanager
+async def serving(data_dir: Path, database_url: str | None = None) -> AsyncIterator[BetWorld]:
+    """The bot with the betting and dashboard plugins, on ``database_url`` (default: a fresh
+    SQLite file)."""
     async with LocalDiscord() as discord:
         guild = discord.guild
         guild.add_member("Gina", roles=[guild.add_role("Graders")])
@@ -48,7 +51,11 @@ async def site(tmp_path: Path) -> AsyncIterator[BetWorld]:
             },
         }
         async with run_app(
-            discord, tmp_path, plugins=["dashboard", "betting"], settings=settings
+            discord,
+            data_dir,
+            plugins=["dashboard", "betting"],
+            settings=settings,
+            database_url=database_url,
         ) as app:
             assert app.plugins.is_loaded("betting"), app.plugins.records["betting"].error
             assert app.plugins.is_loaded("dashboard"), app.plugins.records["dashboard"].error
@@ -67,6 +74,12 @@ async def site(tmp_path: Path) -> AsyncIterator[BetWorld]:
         # Discord's published API description leaves out its OAuth2 endpoints
         violations = [v for v in discord.spec_violations if not v.path.startswith("/oauth2/")]
         assert not violations, violations
+
+
+@pytest.fixture
+async def site(tmp_path: Path) -> AsyncIterator[BetWorld]:
+    async with serving(tmp_path) as world:
+        yield world
 
 
 @pytest.fixture
