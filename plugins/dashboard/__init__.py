@@ -10,6 +10,7 @@ from core.plugin import Plugin, PluginContext
 from core.web import is_loopback
 from plugins.dashboard import access, openapi
 from plugins.dashboard.api import Api
+from plugins.dashboard.commands import build as token_command
 from plugins.dashboard.discord_login import DiscordLogin
 from plugins.dashboard.endpoints import OwnEndpoints
 from plugins.dashboard.front import Front
@@ -49,6 +50,7 @@ async def setup(ctx: PluginContext) -> None:
         ctx.add_page(page)
     for endpoint in OwnEndpoints(tokens).endpoints():
         ctx.add_endpoint(endpoint)
+    ctx.add_command(token_command(ctx, tokens))
 
 
 async def _no_guilds(_token: str) -> None:
