@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from core.testing.interactions import BotDidNotAnswer, InteractionRecord
-from core.testing.messages import Uploads, new_message
+from core.testing.messages import Uploads, created_event, new_message
 from core.testing.rest import LOADING
 from core.testing.state import (
     ALL_PERMISSIONS,
@@ -349,7 +349,6 @@ class Actor:
         message = new_message(
             world,
             channel_id=self.channel.id,
-            guild_id=guild.id,
             author=self.member.user,
             payload={"content": content},
             uploads=Uploads({}, self.discord.attachments_url),
@@ -357,7 +356,7 @@ class Actor:
         mentioned = (world.find_user(int(i)) for i in re.findall(r"<@!?(\d+)>", content))
         message["mentions"] = [user.to_wire() for user in mentioned if user is not None]
         await self.discord.notify_messages()
-        event = {**message, "member": self.member.to_wire(with_user=False)}  # gateway only
+        event = created_event(message, guild.id, self.member)
         await self.discord.gateway.dispatch("MESSAGE_CREATE", event, guild.id)
         return Message.from_wire(message, self.discord)
 

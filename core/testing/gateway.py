@@ -268,19 +268,11 @@ class Gateway:
     def _ready(self, session: GatewaySession, guild_ids: list[int]) -> dict[str, Any]:
         return {
             "v": 10,
-            "user": {**self._world.bot_user.to_wire(), "verified": True, "mfa_enabled": False},
+            "user": self._world.bot_user.to_wire_own(),
             "guilds": [{"id": str(gid), "unavailable": True} for gid in guild_ids],
             "session_id": session.id,
-            "session_type": "normal",
             "resume_gateway_url": self._url(),
             "shard": list(session.shard),
             "application": {"id": str(self._world.application_id), "flags": 0},
-            "private_channels": [],
-            "relationships": [],
-            "presences": [],
-            "guild_join_requests": [],
-            "geo_ordered_rtc_regions": [],
-            "user_settings": {},
-            "auth": {},
             "_trace": ["local-discord"],
         }

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from core.testing.state import EPHEMERAL, StoredFile, User, World, iso_now, snowflake
+from core.testing.state import EPHEMERAL, Member, StoredFile, User, World, iso_now, snowflake
 
 #: Message fields a create or edit request can set directly.
 _CONTENT_FIELDS = ("content", "embeds", "components", "tts", "poll", "sticker_items")
@@ -29,7 +29,6 @@ def new_message(
     author: User,
     payload: dict[str, Any],
     uploads: Uploads,
-    guild_id: int | None = None,
     webhook_id: int | None = None,
     message_type: int = 0,
     interaction_metadata: dict[str, Any] | None = None,
@@ -53,8 +52,6 @@ def new_message(
         "type": message_type,
         "flags": int(payload.get("flags") or 0) & EPHEMERAL,
     }
-    if guild_id is not None:
-        message["guild_id"] = str(guild_id)
     if webhook_id is not None:
         message["webhook_id"] = str(webhook_id)
         message["application_id"] = str(webhook_id)
@@ -65,6 +62,19 @@ def new_message(
     _apply(world, message, payload, uploads)
     world.messages[int(message["id"])] = message
     return message
+
+
+def created_event(
+    message: dict[str, Any], guild_id: int | None, member: Member | None = None
+) -> dict[str, Any]:
+    """MESSAGE_CREATE's data: the message with the fields only the gateway sends, its guild's id
+    and its author's ``member`` (a message object of the REST API has neither)."""
+    event = dict(message)
+    if guild_id is not None:
+        event["guild_id"] = str(guild_id)
+    if member is not None:
+        event["member"] = member.to_wire(with_user=False)
+    return event
 
 
 def edit_message(

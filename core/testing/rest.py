@@ -10,7 +10,13 @@ from aiohttp import web
 
 from core.testing.interactions import InteractionRecord
 from core.testing.limits import Errors, callback_errors, invalid_form_body, message_errors
-from core.testing.messages import Uploads, edit_message, new_message, number_components
+from core.testing.messages import (
+    Uploads,
+    created_event,
+    edit_message,
+    new_message,
+    number_components,
+)
 from core.testing.state import EPHEMERAL, ApplicationCommand, Channel, StoredFile
 from core.testing.wire import error_reply, json_reply, no_content
 
@@ -173,8 +179,7 @@ class _Api:
     async def me(self, request: web.Request) -> web.Response:
         if (grant := self.d.oauth.bearer(request)) is not None:
             return self.d.oauth.me(grant)
-        me = self.world.bot_user.to_wire()
-        return json_reply({**me, "verified": True, "mfa_enabled": False, "locale": "en-US"})
+        return json_reply(self.world.bot_user.to_wire_own())
 
     async def my_guilds(self, request: web.Request) -> web.Response:
         if (grant := self.d.oauth.bearer(request)) is not None:
@@ -340,11 +345,9 @@ class _Api:
     def _interaction_message(
         self, record: InteractionRecord, payload: dict[str, Any], uploads: Uploads
     ) -> dict[str, Any]:
-        guild_id = record.payload.get("guild_id")
         return new_message(
             self.world,
             channel_id=int(record.payload["channel_id"]),
-            guild_id=int(guild_id) if guild_id else None,
             author=self.world.bot_user,
             payload=payload,
             uploads=uploads,
@@ -482,14 +485,13 @@ class _Api:
         message = new_message(
             self.world,
             channel_id=channel.id,
-            guild_id=guild_id,
             author=self.world.bot_user,
             payload=request[_BODY] or {},
             uploads=request[_UPLOADS],
             message_type=19 if (request[_BODY] or {}).get("message_reference") else 0,
         )
         await self.d.notify_messages()
-        await self.d.gateway.dispatch("MESSAGE_CREATE", message, guild_id)
+        await self.d.gateway.dispatch("MESSAGE_CREATE", created_event(message, guild_id), guild_id)
         return json_reply(message)
 
     async def get_message(self, request: web.Request) -> web.Response:
@@ -541,7 +543,7 @@ class _Api:
         data = guild.to_wire()
         for key in _GATEWAY_ONLY_GUILD_FIELDS:
             data.pop(key)
-        return json_reply({**data, **_REST_ONLY_GUILD_FIELDS})
+        return json_reply(data)
 
     async def guild_channels(self, request: web.Request) -> web.Response:
         guild = self._guild(request)
@@ -696,15 +698,3 @@ _GATEWAY_ONLY_GUILD_FIELDS = (
     "soundboard_sounds",
 )
 """Fields of GUILD_CREATE that ``GET /guilds/{id}`` does not send."""
-_REST_ONLY_GUILD_FIELDS: dict[str, Any] = {
-    "home_header": None,
-    "widget_enabled": False,
-    "widget_channel_id": None,
-    "max_presences": None,
-    "max_stage_video_channel_users": 50,
-    "max_video_channel_users": 25,
-    "safety_alerts_channel_id": None,
-    "nsfw": False,
-    "incidents_data": None,
-}
-"""Fields ``GET /guilds/{id}`` sends (GuildWithCountsResponse) that GUILD_CREATE does not."""

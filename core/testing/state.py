@@ -56,6 +56,11 @@ class User:
             "primary_guild": None,
         }
 
+    def to_wire_own(self) -> dict[str, Any]:
+        """The user as it sees itself (``/users/@me``, READY): with its account's fields."""
+        account = {"verified": True, "mfa_enabled": False, "locale": "en-US", "premium_type": 0}
+        return {**self.to_wire(), **account}
+
 
 @dataclass(eq=False)
 class Role:
@@ -282,6 +287,15 @@ class Guild:
             "max_members": 500000,
             "vanity_url_code": None,
             "premium_progress_bar_enabled": False,
+            "home_header": None,
+            "widget_enabled": False,
+            "widget_channel_id": None,
+            "max_presences": None,
+            "max_stage_video_channel_users": 50,
+            "max_video_channel_users": 25,
+            "safety_alerts_channel_id": None,
+            "nsfw": False,
+            "incidents_data": None,
         }
 
 
