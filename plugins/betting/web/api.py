@@ -127,7 +127,7 @@ class BettingApi:
     async def read_capper(self, req: WebRequest) -> CapperOut:
         return await self.read.capper(
             reads.guild_of(req),
-            req.int_param("user_id"),
+            reads.capper_of(req),
             reads.period_of(req.query.get("period")),
             reads.league_of(req.query.get("league")),
         )

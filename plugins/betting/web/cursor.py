@@ -7,6 +7,9 @@ import binascii
 
 from core.pages import WebError
 
+LARGEST = 2**31 - 1
+"""The largest number a cursor holds (ids of picks and games are 32-bit)."""
+
 
 def encode(number: int) -> str:
     return base64.urlsafe_b64encode(str(number).encode()).decode().rstrip("=")
@@ -20,6 +23,6 @@ def decode(cursor: str | None) -> int | None:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         text = ""
-    if not text.isdigit() or len(text) > 18:
+    if not text.isdigit() or len(text) > 10 or int(text) > LARGEST:
         raise WebError(400, "cursor: not one this API gave (pass next_cursor as it came)")
     return int(text)

@@ -97,7 +97,7 @@ class BettingPages:
         )
 
     async def capper(self, req: WebRequest) -> View:
-        guild_id, user_id = reads.guild_of(req), req.int_param("user_id")
+        guild_id, user_id = reads.guild_of(req), reads.capper_of(req)
         period = reads.period_of(req.query.get("period"))
         league = reads.league_of(req.query.get("league"))
         capper = await self.read.capper(guild_id, user_id, period, league)

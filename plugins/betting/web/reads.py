@@ -84,6 +84,14 @@ def user_of(value: str | None) -> int | None:
     return validation.snowflake(value, "user_id") if value else None
 
 
+def capper_of(req: WebRequest) -> int:
+    """The ``{user_id}`` of a capper's path: a plausible Discord id, else 404."""
+    try:
+        return validation.snowflake(req.params.get("user_id", ""), "user_id")
+    except ValidationError:
+        raise WebError(404, "There is no such capper.") from None
+
+
 class Reads:
     """The reads of one loaded betting plugin."""
 
@@ -202,7 +210,9 @@ class Reads:
         return await Pick.filter(guild_id=guild_id, status=Result.PENDING.value).count()
 
     async def pick(self, guild_id: int, pick_id: int) -> Pick:
-        pick = await Pick.filter(id=pick_id, guild_id=guild_id).first()
+        pick = None
+        if pick_id <= cursor.LARGEST:  # a pick's id is 32-bit: larger ones name no pick
+            pick = await Pick.filter(id=pick_id, guild_id=guild_id).first()
         if pick is None:
             raise WebError(404, f"There is no pick #{pick_id} in this server.")
         return pick

@@ -4,10 +4,12 @@ PostgreSQL and MariaDB (``DBSBM_TEST_POSTGRES_URL`` / ``DBSBM_TEST_MYSQL_URL``).
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from betting_support import BetWorld
 from db_backends import BACKENDS, fresh_database  # type: ignore[import-not-found]
@@ -231,10 +233,35 @@ async def test_every_refusal_has_the_one_error_shape(site: BetWorld, security: S
     assert (await Pick.get(id=1)).status == "pending"
 
 
+def answer_schema(document: dict[str, Any], path: str, method: str, status: int) -> Any:
+    """The JSON schema of an operation's answer, its references resolved in the document."""
+    responses = document["paths"][path][method]["responses"]
+    answer = responses[str(status)]["content"]["application/json"]["schema"]
+    schema = {**answer, "$defs": document["components"]["schemas"]}
+    return json.loads(json.dumps(schema).replace("#/components/schemas/", "#/$defs/"))
+
+
 async def test_the_openapi_document_describes_the_betting_endpoints(site: BetWorld) -> None:
-    async with browser(site) as anyone:
-        status, document, _ = await anyone.api("GET", "/openapi.json")
-    assert status == 200
+    await setup_guild(site)
+    game = await add_game()
+    await straight(site.bob, game, odds="+150", units="2", note="lock")
+    await straight(site.cody, game)
+    await grade(site, "gina", id=1, result="won")
+    bob_id = site.discord.guild.member("Bob").id
+    async with browser(site) as alice:
+        await alice.login("Alice")
+        status, document, _ = await alice.api("GET", "/openapi.json")
+        assert status == 200
+        base = "/api/v1/guilds/{guild_id}"
+        for path in ("/leaderboard", f"/cappers/{bob_id}", "/picks", "/games", "/settings"):
+            status, body, _ = await alice.api("GET", f"/guilds/{site.guild_id}{path}")
+            template = base + ("/cappers/{user_id}" if "cappers" in path else path)
+            schema = answer_schema(document, template, "get", status)
+            jsonschema.Draft202012Validator(schema).validate(body)
+        status, body, _ = await alice.api("GET", f"/guilds/{site.guild_id}/picks?cursor=x")
+        jsonschema.Draft202012Validator(
+            answer_schema(document, base + "/picks", "get", status)
+        ).validate(body)
     paths = document["paths"]
     base = "/api/v1/guilds/{guild_id}"
     assert set(paths[base + "/settings"]) == {"get", "patch"}
