@@ -156,14 +156,14 @@ class BettingApi:
     async def change_settings(self, req: WebRequest) -> SettingsOut:
         guild_id = reads.guild_of(req)
         guild = self.betting.ctx.bot.get_guild(guild_id)
-        assert guild is not None and isinstance(req.body, SettingsPatch)
+        assert guild is not None and isinstance(req.body, SettingsPatch)  # nosec B101 # narrowing
         change = setup_form.patch_change(req.body, guild)
         config = await self.betting.change_config(guild_id, change, req.user.user_id)
         return setup_form.settings_out(config)
 
     async def grade_pick(self, req: WebRequest) -> GradeOut:
         guild_id, who, body = reads.guild_of(req), req.user, req.body
-        assert isinstance(body, GradeBody)
+        assert isinstance(body, GradeBody)  # nosec B101 # the endpoint's declared body model
         pick_id = req.int_param("pick_id")
         pick = await self.read.pick(guild_id, pick_id)
         if access.grades_own_pick(pick, who.user_id, await self.betting.config(guild_id)):
@@ -191,5 +191,5 @@ class BettingApi:
 
 
 def _window(req: WebRequest) -> Window:
-    assert req.window is not None  # a paginated endpoint's window is set by the dashboard
+    assert req.window is not None  # nosec B101 # a paginated endpoint's window is always set
     return req.window

@@ -134,7 +134,7 @@ class BettingPages:
         refusals shown above the form, :meth:`Betting.change_config`)."""
         guild_id = reads.guild_of(req)
         guild = self.betting.ctx.bot.get_guild(guild_id)
-        assert guild is not None  # the dashboard answers 404 for a server the bot is not in
+        assert guild is not None  # nosec B101 # the dashboard answers 404 for a guild the bot lacks
         config = await self.betting.config(guild_id)
         values = {
             "picks_channel": str(config.picks_channel_id or ""),
