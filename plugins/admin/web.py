@@ -138,7 +138,7 @@ class AdminWeb:
     def pages(self) -> list[Page]:
         form = ("GET", "POST")
         return [
-            Page("/admin/plugins", "Plugins", self.status_page, Access.OWNER, "Plugins", form),
+            Page("/admin/plugins", "Plugins", self.status_page, Access.OWNER, "Bot plugins", form),
             Page(
                 "/guilds/{guild_id}/plugins",
                 "Plugins in this server",
