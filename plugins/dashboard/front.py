@@ -32,6 +32,7 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
+GUILD_HOME = "/guilds/{guild_id}"
 ERROR_TITLES = {400: "That did not work", 401: "Log in first", 403: "Not allowed", 404: "Not found"}
 
 
@@ -137,10 +138,15 @@ class Front:
         return web.Response(text=text, status=status, content_type="text/html", headers=HEADERS)
 
     def nav(self, req: WebRequest, *, guild: bool) -> list[dict[str, Any]]:
-        """The pages with a ``nav`` label the viewer may open: the guild's or the site's."""
+        """The pages with a ``nav`` label the viewer may open: the guild's or the site's, the
+        guild's home (``/guilds/{guild_id}``) first, then in the order plugins declared them."""
         items = []
         who, guild_id = req.viewer, req.guild_id
-        for _, page in self.ctx.app.web.registry.pages.all():
+        pages = sorted(
+            (page for _, page in self.ctx.app.web.registry.pages.all()),
+            key=lambda page: page.path != GUILD_HOME,
+        )
+        for page in pages:
             if page.nav is None or ("{guild_id}" in page.path) != guild:
                 continue
             if not _may_see(page, who, guild_id):
