@@ -270,7 +270,8 @@ def _meant(error: ValidationError) -> ValidationError:
     """The error that says what is wrong. For a ``oneOf``/``anyOf`` that no branch matches:
     an error of the branch the value was meant for, the one whose kind and discriminator
     (such as ``type``) fit the value (else the branch with the fewest problems), as deep as
-    nested ``oneOf``s go; not the first branch's mismatch of kind."""
+    nested ``oneOf``s go; not the first branch's mismatch of kind. When every branch fixes
+    the same discriminator to other values, that discriminator's error, with all of them."""
     while error.validator in ("oneOf", "anyOf") and error.context and not _constants(error):
         branches: dict[Any, list[ValidationError]] = {}
         for sub in error.context:
@@ -279,9 +280,37 @@ def _meant(error: ValidationError) -> ValidationError:
         if not branches:
             break
         meant = [subs for subs in branches.values() if not any(map(_other_kind, subs))]
+        if not meant and (unknown := _unknown_discriminator(list(branches.values()))):
+            return unknown
         problems: list[ValidationError] = min(meant or list(branches.values()), key=len)
         error = max(problems, key=relevance)
     return error
+
+
+def _unknown_discriminator(branches: list[list[ValidationError]]) -> ValidationError | None:
+    """An ``enum`` error listing every value the branches allow for one discriminator, when
+    each branch refused the value there (e.g. a callback ``type`` no callback has)."""
+    fixed = [
+        next((e for e in subs if e.validator in ("enum", "const") and _other_kind(e)), None)
+        for subs in branches
+    ]
+    found = [e for e in fixed if e is not None]
+    if len(found) < len(fixed) or len({tuple(e.relative_path) for e in found}) != 1:
+        return None
+    values: list[Any] = []
+    for e in found:
+        values += e.validator_value if e.validator == "enum" else [e.validator_value]
+    allowed = sorted(set(values)) if all(type(v) is int for v in values) else values
+    first = found[0]
+    message = f"{first.instance!r} is not one of {allowed}"
+    return ValidationError(
+        message,
+        validator="enum",
+        validator_value=allowed,
+        instance=first.instance,
+        path=first.absolute_path,
+        schema=first.schema,
+    )
 
 
 def _constants(error: ValidationError) -> list[Any]:

@@ -96,6 +96,12 @@ def test_what_discord_accepts_passes(
         ),
         (
             "POST",
+            CALLBACK,
+            {"type": 99},
+            "type: enum: 99 is not one of [1, 4, 5, 6, 7, 8, 9, 12, 13]",
+        ),
+        (
+            "POST",
             "/users/@me/channels",
             {"recipient_id": "Alice"},
             "recipient_id: pattern: 'Alice' does not match ^(0|[1-9][0-9]*)$",
@@ -109,6 +115,7 @@ def test_what_discord_accepts_passes(
         "too many embeds",
         "over-long button label in a row",
         "unknown button style",
+        "unknown callback type",
         "not a snowflake",
     ],
 )
