@@ -154,3 +154,19 @@ async def test_a_manager_changes_the_set_up_with_the_checks_of_setup(site: BetWo
     assert changed[0].data["max_units"] == "25.00" and "min_units" not in changed[0].data
     shown = await (await site.alice.slash("setup")).wait_reply()
     assert shown.message is not None and "Units: 0.50 to 25.00" in shown.message.content
+
+
+async def test_a_reload_keeps_the_pages_and_an_unload_takes_them_away(site: BetWorld) -> None:
+    await graded_world(site)
+    path = f"/guilds/{site.guild_id}/leaderboard"
+    async with browser(site) as bob:
+        await bob.login("Bob")
+        [result] = await site.app.reloader.reload(["betting"])
+        assert result.ok, result.error
+        again = await bob.get(path)
+        assert again.status == 200 and ">Bob</a>" in again.text
+        await site.app.plugins.unload("betting")
+        gone = await bob.get(path)
+        assert gone.status == 404
+        status, _, _ = await bob.api("GET", path)
+        assert status == 404
