@@ -205,7 +205,6 @@ class _Api:
                 "name": self.world.bot_user.name,
                 "icon": None,
                 "description": "",
-                "summary": "",
                 "type": None,
                 "bot_public": True,
                 "bot_require_code_grant": False,

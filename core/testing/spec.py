@@ -186,12 +186,59 @@ class SpecChecker:
             for error in self._validator(pointer).iter_errors(value)
             if not _is_quirk(error)
         )
-        return list(dict.fromkeys(lines))
+        invented = (
+            f"{'/'.join(at)}: not a field the description documents"
+            for at in self._undocumented(self._resolve(pointer), value, ())
+        )
+        return list(dict.fromkeys([*lines, *invented]))
+
+    def _schema(self, schema: Any) -> dict[str, Any]:
+        """``schema`` with its ``$ref``s (local to the document) followed."""
+        while isinstance(schema, dict) and "$ref" in schema:
+            schema = self._resolve(schema["$ref"].removeprefix("#"))
+        return schema if isinstance(schema, dict) else {}
+
+    def _properties(self, schema: Any) -> dict[str, Any]:
+        """The fields a schema documents, through ``allOf``, ``oneOf`` and ``anyOf`` (a field
+        several branches document may be any of their schemas)."""
+        schema = self._schema(schema)
+        found: dict[str, Any] = dict(schema.get("properties", {}))
+        for branch in (b for key in ("allOf", "oneOf", "anyOf") for b in schema.get(key, [])):
+            for name, sub in self._properties(branch).items():
+                found[name] = {"anyOf": [found[name], sub]} if name in found else sub
+        return found
+
+    def _items(self, schema: Any) -> dict[str, Any]:
+        schema = self._schema(schema)
+        if "items" in schema:
+            return dict(schema["items"])
+        branches = [b for key in ("allOf", "oneOf", "anyOf") for b in schema.get(key, [])]
+        return {"anyOf": [self._items(b) for b in branches]}
+
+    def _undocumented(self, schema: Any, value: Any, at: tuple[str, ...]) -> list[tuple[str, ...]]:
+        """Where ``value`` has a field its schema does not document (an object whose schema
+        names no field, or allows any, is free-form)."""
+        if isinstance(value, list):
+            items = self._items(schema)
+            return [
+                p for i, v in enumerate(value) for p in self._undocumented(items, v, (*at, str(i)))
+            ]
+        known = self._properties(schema)
+        if not isinstance(value, dict) or not known:
+            return []
+        found: list[tuple[str, ...]] = []
+        for key, item in value.items():
+            if key not in known:
+                found.append((*at, key))
+            else:
+                found += self._undocumented(known[key], item, (*at, key))
+        return found
 
     def schema_errors(self, schema: str, value: Any) -> list[str]:
         """Where ``value`` breaks the description's component schema ``schema`` (for example
         ``"InteractionCallbackResponse"``), one ``location: message`` line each; ``[]`` when it
-        conforms. For checking what the local Discord answers against what Discord answers."""
+        conforms (a field the schema does not document is one line too). For checking what the
+        local Discord answers against what Discord answers."""
         return self._errors(f"/components/schemas/{schema}", value)
 
     def _operation(self, method: str, path: str) -> _Operation | None:
