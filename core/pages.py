@@ -221,10 +221,14 @@ def redirect(location: str) -> web.Response:
 
 
 def path_pattern(template: str) -> re.Pattern[str]:
-    """The regular expression of a path template: ``{name}`` is one path segment."""
+    """The regular expression of a path template: ``{name}`` is one path segment, ``{name_id}``
+    a number of 1 to 20 digits (as the OpenAPI document says), so ``/guilds/abc`` is no page."""
     parts = _PARAM.split(template)
     regex = "".join(
-        re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts)
+        re.escape(part)
+        if i % 2 == 0
+        else f"(?P<{part}>{'[0-9]{1,20}' if part.endswith('_id') else '[^/]+'})"
+        for i, part in enumerate(parts)
     )
     return re.compile(f"^{regex}$")
 

@@ -148,3 +148,6 @@ async def test_bad_filters_are_explained_on_the_page(discord: LocalDiscord, site
         assert 'value="2026-11-29"' in page.text  # the form keeps what was typed
         page = await browser.get(f"/guilds/{guild}/audit?member=alice")
         assert "member: must be a Discord id" in page.text
+        assert (await browser.get("/guilds/abc/audit")).status == 404  # no page, not a crash
+        status, _, _ = await browser.api("GET", "/guilds/abc/audit")
+        assert status == 404
