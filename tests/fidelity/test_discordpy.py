@@ -49,8 +49,8 @@ class Feedback(discord.ui.Modal, title="Feedback"):
 class Bot(discord.Client):
     """A plain discord.py bot: a command tree synced globally at start."""
 
-    def __init__(self) -> None:
-        super().__init__(intents=discord.Intents.default(), guild_ready_timeout=0.05)
+    def __init__(self, intents: discord.Intents | None = None) -> None:
+        super().__init__(intents=intents or discord.Intents.default(), guild_ready_timeout=0.05)
         self.tree = app_commands.CommandTree(self)
         self.synced: list[app_commands.AppCommand] = []
         self.heard: asyncio.Queue[discord.Message] = asyncio.Queue()
@@ -187,6 +187,29 @@ async def test_message_content_needs_the_intent_or_a_mention(
     mentioned = await asyncio.wait_for(bot.heard.get(), 2)
     assert (hidden.content, hidden.author.name) == ("", "Alice")
     assert mentioned.content.endswith("hello bot") and bot.user in mentioned.mentions
+
+
+async def test_members_only_with_the_privileged_intents(local_discord: LocalDiscord) -> None:
+    """Without GUILD_PRESENCES, GUILD_CREATE holds the bot's member alone; with GUILD_MEMBERS,
+    discord.py asks for the whole member list (op 8) before it is ready, and gets it."""
+    everyone = sorted(m.name for m in local_discord.guild.members)
+    async with connect_discordpy(Bot(), local_discord) as plain:
+        alone = [m.name for m in plain.guilds[0].members]
+    privileged = discord.Intents.default()
+    privileged.members = True
+    async with connect_discordpy(Bot(privileged), local_discord) as bot:
+        members = sorted(m.name for m in bot.guilds[0].members)
+    assert alone == [local_discord.bot_user.name]
+    assert members == everyone
+
+
+async def test_a_privileged_intent_the_application_lacks_stops_it() -> None:
+    intents = discord.Intents.default()
+    intents.message_content = True
+    async with LocalDiscord(privileged_intents=0) as local:
+        with pytest.raises(discord.PrivilegedIntentsRequired):
+            async with connect_discordpy(Bot(intents), local):
+                pass
 
 
 async def test_waits_out_a_429_and_retries(
