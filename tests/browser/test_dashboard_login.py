@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from browser_support import log_in
 from playwright.async_api import BrowserContext, Page, expect
 
 from core.app import App
 from core.testing.server import LocalDiscord
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-async def log_in(page: Page, who: str) -> None:
-    await page.goto("/")
-    await page.get_by_role("link", name="Log in with Discord").first.click()
-    await page.get_by_role("button", name=f"Log in as {who}").click()
-    await expect(page.get_by_text(who, exact=True)).to_be_visible()
 
 
 async def test_a_member_logs_in_and_sees_their_guild(
