@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from core.ratelimit.limits import ALLOW, BLOCK_MEMORY, BlockPolicy, Bucket, Verdict
+from core.ratelimit.limits import ALLOW, BLOCK_MEMORY, BlockPolicy, Bucket, Limit, Verdict
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -113,7 +113,7 @@ local function f(x) return string.format('%.17g', x) end
 local now = tonumber(ARGV[1])
 local member = ARGV[2]
 local nb = tonumber(ARGV[3])
-local policy = ARGV[4 + 2 * nb] == '1'
+local policy = ARGV[4 + 2 * nb] ~= '0'
 local vkey, bkey = KEYS[nb + 1], KEYS[nb + 2]
 if policy then
   local untl = tonumber(redis.call('HGET', bkey, 'until') or '0')
@@ -122,19 +122,17 @@ end
 local denied, retry = 0, 0
 for i = 1, nb do
   local count, period = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', f(now - period))
-  local n = redis.call('ZCARD', KEYS[i])
-  if n >= count then
-    local e = redis.call('ZRANGE', KEYS[i], n - count, n - count, 'WITHSCORES')
-    local r = tonumber(e[2]) + period - now
-    if denied == 0 or r > retry then denied, retry = i, r end
+  local e = redis.call('LINDEX', KEYS[i], count - 1)
+  if e then
+    local r = tonumber(e) + period - now
+    if r > 0 and (denied == 0 or r > retry) then denied, retry = i, r end
   end
 end
 if denied > 0 then
   if policy then
-    local after, window = tonumber(ARGV[5 + 2 * nb]), tonumber(ARGV[6 + 2 * nb])
-    local seconds, memory = tonumber(ARGV[7 + 2 * nb]), tonumber(ARGV[8 + 2 * nb])
-    local cap = tonumber(ARGV[9 + 2 * nb])
+    local a, w, s, m, c = string.match(ARGV[4 + 2 * nb], '(%S+) (%S+) (%S+) (%S+) (%S+)')
+    local after, window, seconds = tonumber(a), tonumber(w), tonumber(s)
+    local memory, cap = tonumber(m), tonumber(c)
     redis.call('ZREMRANGEBYSCORE', vkey, '-inf', f(now - window))
     redis.call('ZADD', vkey, ARGV[1], member)
     redis.call('PEXPIRE', vkey, math.ceil(window * 1000))
@@ -152,7 +150,8 @@ if denied > 0 then
   return {0, f(retry), denied, 0}
 end
 for i = 1, nb do
-  redis.call('ZADD', KEYS[i], ARGV[1], member)
+  redis.call('LPUSH', KEYS[i], ARGV[1])
+  redis.call('LTRIM', KEYS[i], 0, tonumber(ARGV[2 + 2 * i]) - 1)
   redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[3 + 2 * i]) * 1000))
 end
 return {1, '0', 0, 0}
@@ -160,7 +159,12 @@ return {1, '0', 0, 0}
 
 
 class RedisStore:
-    """Sliding windows in Redis sorted sets, shared by every process of the bot."""
+    """Sliding windows in Redis, shared by every process of the bot.
+
+    A window is a list of its newest hits' times, newest first, trimmed to the limit's count:
+    the hit at index ``count - 1``, when it is younger than the period, is the one whose expiry
+    frees a place (the retry time), as in :class:`MemoryStore`. A violation is a member of a
+    sorted set of the subject's recent denials, and a block a hash (until, level, at)."""
 
     def __init__(self, client: aioredis.Redis, prefix: str) -> None:
         self._client = client
@@ -168,21 +172,21 @@ class RedisStore:
         self._script = client.register_script(_LUA)
         self._tag = secrets.token_hex(4)
         self._counter = itertools.count()
+        self._encoded: dict[Limit | BlockPolicy, list[bytes]] = {}
 
     async def hit(
         self, buckets: Sequence[Bucket], subject: str | None, policy: BlockPolicy | None, now: float
     ) -> Verdict:
         """Check and count in one round trip (EVALSHA); same semantics as :class:`MemoryStore`."""
-        keys = [f"{self._prefix}:w:{b.key}" for b in buckets]
+        keys = [f"{self._prefix}:wl:{b.key}" for b in buckets]
         args: list[Any] = [repr(now), f"{now!r}:{self._tag}:{next(self._counter)}", len(buckets)]
         for bucket in buckets:
-            args += [bucket.limit.count, repr(bucket.limit.period)]
+            args += self._encoded.get(bucket.limit) or self._encode(bucket.limit)
         if subject is not None and policy is not None:
             keys += [f"{self._prefix}:v:{subject}", f"{self._prefix}:b:{subject}"]
-            args += ["1", policy.after, repr(policy.window), repr(policy.seconds)]
-            args += [repr(policy.memory), repr(policy.cap)]
+            args += self._encoded.get(policy) or self._encode(policy)
         else:
-            args.append("0")
+            args.append(b"0")
         allowed, retry, index, new_block = await self._script(keys=keys, args=args)
         if allowed:
             return ALLOW
@@ -190,3 +194,14 @@ class RedisStore:
         if int(index) == 0:
             return Verdict(False, retry_after, "block", blocked=True, new_block=bool(new_block))
         return Verdict(False, retry_after, buckets[int(index) - 1].scope)
+
+    def _encode(self, item: Limit | BlockPolicy) -> list[bytes]:
+        """The script's arguments for a limit (count, period) or a block policy (its five
+        numbers in one argument), encoded once: a check then sends bytes redis-py passes on."""
+        if isinstance(item, Limit):
+            args = [str(item.count).encode(), repr(item.period).encode()]
+        else:
+            numbers = (item.after, item.window, item.seconds, item.memory, item.cap)
+            args = [" ".join(map(repr, numbers)).encode()]
+        self._encoded[item] = args
+        return args
