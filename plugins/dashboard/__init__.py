@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 
+from redis.asyncio import Redis
+
 from core.pages import FRONT_SERVICE
 from core.plugin import Plugin, PluginContext
 from core.web import is_loopback
@@ -15,6 +17,7 @@ from plugins.dashboard.discord_login import DiscordLogin
 from plugins.dashboard.endpoints import OwnEndpoints
 from plugins.dashboard.front import Front
 from plugins.dashboard.own_pages import OwnPages
+from plugins.dashboard.session_stores import DatabaseStore, RedisStore, SessionStore
 from plugins.dashboard.sessions import Sessions
 from plugins.dashboard.settings import DashboardSettings
 from plugins.dashboard.tokens import Tokens
@@ -37,9 +40,11 @@ async def setup(ctx: PluginContext) -> None:
             lambda: public_url() + "/login/callback",
         )
     secure = not is_loopback(ctx.app.settings.web.host) or bool(base and base.startswith("https"))
-    sessions = Sessions(settings.session_days, secure, login.guilds if login else _no_guilds)
+    sessions = Sessions(
+        _store(ctx, settings), settings.session_days, secure, login.guilds if login else _no_guilds
+    )
 
-    tokens = Tokens(functools.partial(access.viewer, ctx))
+    tokens = Tokens(functools.partial(access.viewer, ctx), sessions)
 
     def document() -> dict[str, object]:
         return openapi.document(ctx.app.web.registry.endpoints.all(), "DBSBM API", plugin.version)
@@ -51,6 +56,14 @@ async def setup(ctx: PluginContext) -> None:
     for endpoint in OwnEndpoints(tokens).endpoints():
         ctx.add_endpoint(endpoint)
     ctx.add_command(token_command(ctx, tokens))
+
+
+def _store(ctx: PluginContext, settings: DashboardSettings) -> SessionStore:
+    if settings.session_store == "database":
+        return DatabaseStore()
+    redis = Redis.from_url(ctx.app.settings.cache.redis_url)
+    ctx.on_cleanup("close the session store's Redis connections", redis.aclose)
+    return RedisStore(redis)
 
 
 async def _no_guilds(_token: str) -> None:

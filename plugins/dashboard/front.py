@@ -21,7 +21,7 @@ from core.plugin import PluginContext
 from core.validation import ValidationError
 from plugins.dashboard import access, render
 from plugins.dashboard.api import API_PREFIX, Api
-from plugins.dashboard.models import WebSession
+from plugins.dashboard.session_stores import Session
 from plugins.dashboard.sessions import Sessions, same
 
 STATIC = Path(__file__).parent / "static"
@@ -80,7 +80,7 @@ class Front:
         owner, page, params = found
         return await self.page(request, owner, page, params)
 
-    def viewer(self, session: WebSession | None) -> Viewer | None:
+    def viewer(self, session: Session | None) -> Viewer | None:
         if session is None:
             return None
         return access.viewer(self.ctx, session.user_id, session.username, session.guilds)
@@ -112,7 +112,7 @@ class Front:
         )
         return await self.layout(req, session, result.title or page.title, body)
 
-    def values(self, req: WebRequest, session: WebSession | None) -> dict[str, Any]:
+    def values(self, req: WebRequest, session: Session | None) -> dict[str, Any]:
         """What every template may use: who is looking, the form token, where we are."""
         return {
             "viewer": req.viewer,
@@ -122,7 +122,7 @@ class Front:
         }
 
     async def layout(
-        self, req: WebRequest, session: WebSession | None, title: str, body: str, status: int = 200
+        self, req: WebRequest, session: Session | None, title: str, body: str, status: int = 200
     ) -> web.Response:
         guild_id = req.guild_id
         guild = self.ctx.bot.get_guild(guild_id) if guild_id is not None else None
@@ -158,7 +158,7 @@ class Front:
         return items
 
     async def error_page(
-        self, req: WebRequest, session: WebSession | None, error: WebError
+        self, req: WebRequest, session: Session | None, error: WebError
     ) -> web.Response:
         body = await self.env.get_template("error.html").render_async(
             **self.values(req, session), message=error.message, status=error.status

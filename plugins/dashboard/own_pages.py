@@ -95,14 +95,13 @@ class OwnPages:
     async def my_sessions(self, req: WebRequest) -> View | web.StreamResponse:
         who = req.user
         if req.request.method == "POST":
-            number = req.form.get("end", "")
-            if not number.isdigit() or not await self.sessions.end(who.user_id, int(number)):
+            if not await self.sessions.end(who.user_id, req.form.get("end", "")):
                 raise WebError(404, "That login is not one of yours (or it ended already).")
             return redirect("/sessions")
         key = req.request.cookies.get(COOKIE, "")
         current = await self.sessions.current(key)
         listed = await self.sessions.of_user(who.user_id)
-        return View("sessions.html", {"sessions": listed, "current": current.id if current else 0})
+        return View("sessions.html", {"sessions": listed, "current": current.id if current else ""})
 
     async def my_tokens(self, req: WebRequest) -> View | web.StreamResponse:
         """List, make and revoke one's tokens. A change answers with a redirect (a reload never

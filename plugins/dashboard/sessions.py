@@ -1,4 +1,5 @@
-"""Server-side browser sessions: a random key in an HttpOnly cookie, the rest in the database.
+"""Server-side browser sessions: a random key in an HttpOnly cookie, the rest in the store
+(:mod:`plugins.dashboard.session_stores`: the database, or Redis).
 
 The cookie is ``SameSite=Lax`` and, unless the dashboard is served on a loopback address,
 ``Secure``. Every form carries the session's CSRF token. Discord's list of the user's guilds is
@@ -16,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from plugins.dashboard.models import WebSession
+from plugins.dashboard.session_stores import Session, SessionStore
 
 COOKIE = "dbsbm_session"
 LOGIN_COOKIE = "dbsbm_login"
@@ -42,9 +43,12 @@ def same(a: str, b: str) -> bool:
 
 
 class Sessions:
-    """Opens, finds, refreshes and ends sessions."""
+    """Opens, finds, refreshes and ends sessions, kept in ``store``."""
 
-    def __init__(self, days: int, secure: bool, read_guilds: GuildReader) -> None:
+    def __init__(
+        self, store: SessionStore, days: int, secure: bool, read_guilds: GuildReader
+    ) -> None:
+        self.store = store
         self.lifetime = timedelta(days=days)
         self.secure = secure
         self._read_guilds = read_guilds
@@ -61,60 +65,62 @@ class Sessions:
         user: dict[str, Any],
         guilds: list[dict[str, Any]],
         oauth_token: str,
-    ) -> WebSession:
+    ) -> Session:
         """Start a session for a user Discord just logged in, and set its cookie."""
         key, moment = secrets.token_urlsafe(32), now()
-        session = await WebSession.create(
-            key_hash=digest(key),
-            user_id=int(user["id"]),
-            username=str(user.get("global_name") or user.get("username") or user["id"])[:64],
-            guilds=guilds,
-            guilds_at=moment,
-            oauth_token=oauth_token,
-            csrf=secrets.token_urlsafe(24),
-            seen_at=moment,
-            expires_at=moment + self.lifetime,
-            address=(request.remote or "")[:64] or None,
-            agent=request.headers.get("User-Agent", "")[:200] or None,
+        session = await self.store.add(
+            Session(
+                id=secrets.token_hex(8),
+                key_hash=digest(key),
+                user_id=int(user["id"]),
+                username=str(user.get("global_name") or user.get("username") or user["id"])[:64],
+                guilds=guilds,
+                guilds_at=moment,
+                oauth_token=oauth_token,
+                csrf=secrets.token_urlsafe(24),
+                created_at=moment,
+                seen_at=moment,
+                expires_at=moment + self.lifetime,
+                address=(request.remote or "")[:64] or None,
+                agent=request.headers.get("User-Agent", "")[:200] or None,
+            )
         )
         self.set_cookie(response, COOKIE, key, int(self.lifetime.total_seconds()))
         return session
 
-    async def find(self, request: web.Request) -> WebSession | None:
+    async def find(self, request: web.Request) -> Session | None:
         """The live session of the request's cookie, its expiry extended and its guilds fresh;
         ``None`` when there is none (or it expired, or Discord no longer takes its token)."""
-        key = request.cookies.get(COOKIE)
-        if not key:
+        session = await self.current(request.cookies.get(COOKIE, ""))
+        if session is None:
             return None
-        session = await WebSession.get_or_none(key_hash=digest(key))
-        moment = now()
-        if session is None or session.expires_at <= moment:
-            return None
+        moment, changed = now(), False
         if moment - session.guilds_at > GUILDS_TTL:
             guilds = await self._read_guilds(session.oauth_token)
             if guilds is None:
-                await session.delete()
+                await self.store.remove(session.user_id, session.id)
                 return None
-            session.guilds, session.guilds_at = guilds, moment
-            await session.save(update_fields=["guilds", "guilds_at"])
+            session.guilds, session.guilds_at, changed = guilds, moment, True
         if moment - session.seen_at > SEEN_RESOLUTION:
-            session.seen_at, session.expires_at = moment, moment + self.lifetime
-            await session.save(update_fields=["seen_at", "expires_at"])
+            session.seen_at, session.expires_at, changed = moment, moment + self.lifetime, True
+        if changed:
+            await self.store.save(session)
         return session
 
-    async def current(self, key: str) -> WebSession | None:
+    async def current(self, key: str) -> Session | None:
         """The live session of a cookie's key, as it is (no refresh)."""
-        if not key:
+        session = await self.store.get(digest(key)) if key else None
+        if session is None or session.expires_at <= now():
             return None
-        return await WebSession.get_or_none(key_hash=digest(key), expires_at__gt=now())
+        return session
 
-    async def of_user(self, user_id: int) -> list[WebSession]:
+    async def of_user(self, user_id: int) -> list[Session]:
         """A user's live sessions, newest first."""
-        return await WebSession.filter(user_id=user_id, expires_at__gt=now()).order_by("-id")
+        return await self.store.of_user(user_id, now())
 
-    async def end(self, user_id: int, session_id: int) -> bool:
+    async def end(self, user_id: int, session_id: str) -> bool:
         """End one of the user's sessions (never another user's)."""
-        return bool(await WebSession.filter(id=session_id, user_id=user_id).delete())
+        return await self.store.remove(user_id, session_id)
 
     def forget(self, response: web.StreamResponse) -> None:
         response.del_cookie(COOKIE, path="/")

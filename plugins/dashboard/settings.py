@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 SECRET_ENV = "DBSBM_PLUGINS__DASHBOARD__CLIENT_SECRET"  # nosec B105 # a variable name, no secret
@@ -21,6 +23,8 @@ class DashboardSettings(BaseModel):
     public_url: str | None = None
     """The address members open (``https://bets.example.org``), for the OAuth2 redirect
     ``<public_url>/login/callback``; by default the web server's own address."""
+    session_store: Literal["database", "redis"] = "database"
+    """Where sessions are kept: the database, or the Redis of ``[cache] redis_url``."""
     session_days: int = Field(default=30, ge=1, le=365)
     """Days a login lasts without use; each visit extends it."""
     cors_origins: list[str] = Field(default_factory=list)

@@ -10,8 +10,8 @@ from typing import Any
 
 from core.pages import Scope, Viewer
 from core.validation import ValidationError
-from plugins.dashboard.models import ApiToken, WebSession
-from plugins.dashboard.sessions import digest, now
+from plugins.dashboard.models import ApiToken
+from plugins.dashboard.sessions import Sessions, digest, now
 
 PREFIX = "dbsbm_"
 MAX_TOKENS = 25
@@ -35,8 +35,9 @@ def parse_scopes(values: list[str]) -> frozenset[Scope]:
 class Tokens:
     """Makes, lists, revokes and checks tokens."""
 
-    def __init__(self, viewer_of: ViewerOf) -> None:
+    def __init__(self, viewer_of: ViewerOf, sessions: Sessions) -> None:
         self._viewer_of = viewer_of
+        self._sessions = sessions
 
     async def create(
         self, user_id: int, name: str, scopes: frozenset[Scope], guilds: Any
@@ -80,11 +81,8 @@ class Tokens:
         if token.used_at is None or moment - token.used_at > USE_RESOLUTION:
             token.used_at = moment
             await token.save(update_fields=["used_at"])
-        session = (
-            await WebSession.filter(user_id=token.user_id, expires_at__gt=moment)
-            .order_by("-guilds_at")
-            .first()
-        )
+        live = await self._sessions.of_user(token.user_id)
+        session = max(live, key=lambda s: s.guilds_at, default=None)
         guilds = session.guilds if session is not None else token.guilds
         name = session.username if session is not None else str(token.user_id)
         scopes = frozenset(Scope(s) for s in token.scopes.split())
