@@ -19,6 +19,7 @@ from plugins.betting.web.models import (
     SettingsOut,
     SettingsPatch,
     StandingOut,
+    SummaryOut,
 )
 from plugins.betting.web.reads import Reads
 
@@ -34,6 +35,13 @@ class BettingApi:
 
     def endpoints(self) -> list[Endpoint]:
         return [
+            Endpoint(
+                "GET",
+                BASE + "/summary",
+                self.read_summary,
+                "The server's betting at a glance: open picks, top cappers, latest results",
+                response=SummaryOut,
+            ),
             Endpoint(
                 "GET",
                 BASE + "/leaderboard",
@@ -111,18 +119,22 @@ class BettingApi:
         role = (await self.betting.config(guild_id)).grader_role_id
         return role is not None and role in await self.read.role_ids(guild_id, who.user_id)
 
+    async def read_summary(self, req: WebRequest) -> SummaryOut:
+        return await self.read.summary(reads.guild_of(req))
+
     async def read_leaderboard(self, req: WebRequest) -> Paged:
-        guild_id, window = reads.guild_of(req), _window(req)
-        standings = await self.betting.standings(
-            guild_id,
+        window = _window(req)
+        start = cursor.decode(window.cursor) or 0
+        items, total = await self.read.standing_page(
+            reads.guild_of(req),
             reads.period_of(req.query.get("period")),
             reads.metric_of(req.query.get("metric")),
             reads.league_of(req.query.get("league")),
+            start,
+            window.limit,
         )
-        start = cursor.decode(window.cursor) or 0
-        items = await self.read.standing_page(guild_id, standings, start, window.limit)
         end = start + len(items)
-        return Paged(items, cursor.encode(end) if end < len(standings) else None)
+        return Paged(items, cursor.encode(end) if end < total else None)
 
     async def read_capper(self, req: WebRequest) -> CapperOut:
         return await self.read.capper(

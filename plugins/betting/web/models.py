@@ -59,6 +59,16 @@ class SeriesPoint(BaseModel):
     units: Decimal
 
 
+class SummaryOut(BaseModel):
+    """A server's betting at a glance (its dashboard home)."""
+
+    open_picks: int
+    top: list[StandingOut]
+    """The top cappers of all time by units."""
+    recent: list[PickOut]
+    """The latest graded picks."""
+
+
 class CapperOut(BaseModel):
     """A capper's profile: the record of a period and its units over time."""
 
@@ -68,6 +78,8 @@ class CapperOut(BaseModel):
     league: str | None
     record: RecordOut
     series: list[SeriesPoint]
+    """Cumulative units after each graded pick, oldest first; beyond 250 picks, 250 evenly
+    spaced points (the first and the last among them)."""
 
 
 class LegOut(BaseModel):
@@ -131,7 +143,10 @@ class GameOut(BaseModel):
     status: GameStatus
     home_score: int | None
     away_score: int | None
+    pick_count: int
+    """How many picks of the server are on the game."""
     picks: list[GamePickOut]
+    """The newest of them (at most 10)."""
 
 
 class SettingsOut(BaseModel):

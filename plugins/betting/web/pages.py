@@ -18,8 +18,6 @@ from plugins.betting.web.reads import Reads
 
 PAGE = 25
 """Rows a page shows (leaderboard, picks, games)."""
-TOP = 5
-"""Cappers and results a server's home shows."""
 METRICS = {Metric.UNITS: "Units", Metric.ROI: "ROI", Metric.WIN_RATE: "Win rate"}
 
 
@@ -58,27 +56,25 @@ class BettingPages:
         ]
 
     async def home(self, req: WebRequest) -> View:
-        guild_id = reads.guild_of(req)
-        standings = await self.betting.standings(guild_id, Period.ALL, Metric.UNITS, None)
-        return View(
-            "home.html",
-            {
-                "open_count": await self.read.open_count(guild_id),
-                "top": await self.read.standing_page(guild_id, standings, 0, TOP),
-                "recent": await self.read.recent_results(guild_id, TOP * 2),
-                "min_picks": self.betting.settings.leaderboard_min_picks,
-            },
-        )
+        summary = await self.read.summary(reads.guild_of(req))
+        min_picks = self.betting.settings.leaderboard_min_picks
+        return View("home.html", {"summary": summary, "min_picks": min_picks})
 
     async def leaderboard(self, req: WebRequest) -> View:
         guild_id = reads.guild_of(req)
         period = reads.period_of(req.query.get("period"))
         metric = reads.metric_of(req.query.get("metric"))
         league = reads.league_of(req.query.get("league"))
-        standings = await self.betting.standings(guild_id, period, metric, league)
-        pages = max(1, -(-len(standings) // PAGE))
-        page = min(_page_number(req), pages)
-        rows = await self.read.standing_page(guild_id, standings, (page - 1) * PAGE, PAGE)
+        page = _page_number(req)
+        rows, total = await self.read.standing_page(
+            guild_id, period, metric, league, (page - 1) * PAGE, PAGE
+        )
+        pages = max(1, -(-total // PAGE))
+        if page > pages:  # past the end (the board shrank, or a typed address): the last page
+            page = pages
+            rows, _ = await self.read.standing_page(
+                guild_id, period, metric, league, (page - 1) * PAGE, PAGE
+            )
         return View(
             "leaderboard.html",
             {

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, TypeVar
 
 import disnake
 from tortoise.expressions import Q, Subquery
@@ -23,7 +24,7 @@ from plugins.betting import records
 from plugins.betting.maths import GRADED, Result, format_entered
 from plugins.betting.models import Game, Leg, Pick
 from plugins.betting.records import Metric, Period
-from plugins.betting.service import Betting
+from plugins.betting.service import Betting, guild_tag
 from plugins.betting.statuses import GameStatus, PickKind
 from plugins.betting.web import cursor
 from plugins.betting.web.models import (
@@ -35,10 +36,27 @@ from plugins.betting.web.models import (
     RecordOut,
     SeriesPoint,
     StandingOut,
+    SummaryOut,
 )
 
 NAME_TTL = 3600
 """Seconds a member's name fetched from Discord is kept."""
+T = TypeVar("T")
+SERIES_POINTS = 250
+"""The most points of a capper's units over time (a chart shows no more)."""
+TOP_CAPPERS = 5
+RECENT_RESULTS = 10
+"""What a server's summary shows."""
+PICKS_PER_GAME = 10
+"""The picks a game of the games list shows (the newest; ``pick_count`` says how many)."""
+
+
+def thinned(points: Sequence[T], most: int) -> list[T]:
+    """At most ``most`` of ``points``, evenly spaced, the first and the last kept."""
+    if len(points) <= most:
+        return list(points)
+    step = (len(points) - 1) / (most - 1)
+    return [points[round(i * step)] for i in range(most)]
 
 
 def guild_of(req: WebRequest) -> int:
@@ -142,36 +160,88 @@ class Reads:
     # --- records -----------------------------------------------------------------------
 
     async def standing_page(
-        self, guild_id: int, standings: Sequence[records.Standing], start: int, count: int
-    ) -> list[StandingOut]:
-        shown = standings[start : start + count]
-        names = await self.names(guild_id, (s.user_id for s in shown))
-        return [
-            StandingOut(
-                rank=s.rank,
-                user_id=str(s.user_id),
-                name=names[s.user_id],
-                record=record_out(s.record),
+        self,
+        guild_id: int,
+        period: Period,
+        metric: Metric,
+        league: str | None,
+        start: int,
+        count: int,
+    ) -> tuple[list[StandingOut], int]:
+        """Rows ``start`` to ``start + count`` of the leaderboard, and how many rows it has.
+        Kept in the leaderboard's cache, dropped with it on every grade."""
+
+        async def build() -> dict[str, Any]:
+            standings = await self.betting.standings(guild_id, period, metric, league)
+            shown = standings[start : start + count]
+            names = await self.names(guild_id, (s.user_id for s in shown))
+            rows = [
+                StandingOut(
+                    rank=s.rank,
+                    user_id=str(s.user_id),
+                    name=names[s.user_id],
+                    record=record_out(s.record),
+                )
+                for s in shown
+            ]
+            return {"total": len(standings), "rows": [r.model_dump(mode="json") for r in rows]}
+
+        key = f"web:{period}:{metric}:{league or ''}:{start}:{count}"
+        page = await self.betting.board_cache.get_or_set(key, build, tags=(guild_tag(guild_id),))
+        return [StandingOut.model_validate(r) for r in page["rows"]], int(page["total"])
+
+    async def summary(self, guild_id: int) -> SummaryOut:
+        """A server's home: open picks, the ``TOP_CAPPERS`` of all time by units, the
+        ``RECENT_RESULTS`` latest results. Kept in the leaderboard's cache (dropped on every pick,
+        grade and cancellation)."""
+
+        async def build() -> dict[str, Any]:
+            leaders, _ = await self.standing_page(
+                guild_id, Period.ALL, Metric.UNITS, None, 0, TOP_CAPPERS
             )
-            for s in shown
-        ]
+            graded = (
+                await Pick.filter(guild_id=guild_id, status__in=[r.value for r in GRADED])
+                .order_by("-graded_at", "-id")
+                .limit(RECENT_RESULTS)
+            )
+            made = SummaryOut(
+                open_picks=await Pick.filter(
+                    guild_id=guild_id, status=Result.PENDING.value
+                ).count(),
+                top=leaders,
+                recent=await self.pick_models(guild_id, graded),
+            )
+            return made.model_dump(mode="json")
+
+        key = "web:summary"
+        found = await self.betting.board_cache.get_or_set(key, build, tags=(guild_tag(guild_id),))
+        return SummaryOut.model_validate(found)
 
     async def capper(
         self, guild_id: int, user_id: int, period: Period, league: str | None
     ) -> CapperOut:
-        record = await self.betting.record(guild_id, user_id, period, league)
-        names = await self.names(guild_id, [user_id])
-        return CapperOut(
-            user_id=str(user_id),
-            name=names[user_id],
-            period=period,
-            league=league,
-            record=record_out(record),
-            series=[
-                SeriesPoint(at=datetime.fromisoformat(at), units=Decimal(units))
-                for at, units in record.series
-            ],
-        )
+        """A capper's record and units over time (at most ``SERIES_POINTS``), kept in the
+        records' cache (dropped on every grade)."""
+
+        async def build() -> dict[str, Any]:
+            record = await self.betting.record(guild_id, user_id, period, league)
+            names = await self.names(guild_id, [user_id])
+            made = CapperOut(
+                user_id=str(user_id),
+                name=names[user_id],
+                period=period,
+                league=league,
+                record=record_out(record),
+                series=[
+                    SeriesPoint(at=datetime.fromisoformat(at), units=Decimal(units))
+                    for at, units in thinned(record.series, SERIES_POINTS)
+                ],
+            )
+            return made.model_dump(mode="json")
+
+        key = f"web:{user_id}:{period}:{league or ''}"
+        found = await self.betting.stats_cache.get_or_set(key, build, tags=(guild_tag(guild_id),))
+        return CapperOut.model_validate(found)
 
     # --- picks -------------------------------------------------------------------------
 
@@ -197,17 +267,6 @@ class Reads:
         shown = found[:limit]
         more = cursor.encode(shown[-1].id) if len(found) > limit else None
         return await self.pick_models(guild_id, shown), more
-
-    async def recent_results(self, guild_id: int, limit: int) -> list[PickOut]:
-        graded = (
-            await Pick.filter(guild_id=guild_id, status__in=[r.value for r in GRADED])
-            .order_by("-graded_at", "-id")
-            .limit(limit)
-        )
-        return await self.pick_models(guild_id, graded)
-
-    async def open_count(self, guild_id: int) -> int:
-        return await Pick.filter(guild_id=guild_id, status=Result.PENDING.value).count()
 
     async def pick(self, guild_id: int, pick_id: int) -> Pick:
         pick = None
@@ -243,28 +302,46 @@ class Reads:
         more = cursor.encode(shown[-1].id) if len(found) > limit else None
         legs = (
             await Leg.filter(game_id__in=[g.id for g in shown], pick__guild_id=guild_id)
-            .select_related("pick")
-            .order_by("pick_id")
+            .order_by("-pick_id")
+            .values(
+                "game_id",
+                "selection",
+                "market",
+                "line",
+                "odds_format",
+                "odds_value",
+                "result",
+                "pick_id",
+                user_id="pick__user_id",
+                kind="pick__kind",
+                stake="pick__stake",
+                status="pick__status",
+            )
             if shown
             else []
         )
-        names = await self.names(guild_id, (leg.pick.user_id for leg in legs))
-        on: dict[int, list[GamePickOut]] = defaultdict(list)
+        counts: dict[int, int] = defaultdict(int)
+        kept = []
         for leg in legs:
-            pick = leg.pick
-            on[leg.game_id].append(
+            counts[leg["game_id"]] += 1
+            if counts[leg["game_id"]] <= PICKS_PER_GAME:
+                kept.append(leg)
+        names = await self.names(guild_id, (leg["user_id"] for leg in kept))
+        on: dict[int, list[GamePickOut]] = defaultdict(list)
+        for leg in kept:
+            on[leg["game_id"]].append(
                 GamePickOut(
-                    pick_id=pick.id,
-                    user_id=str(pick.user_id),
-                    name=names[pick.user_id],
-                    kind=PickKind(pick.kind),
-                    selection=leg.selection,
-                    market=leg.market,
-                    line=leg.line,
-                    odds=format_entered(leg.odds_format, leg.odds_value),
-                    stake=pick.stake,
-                    result=Result(leg.result),
-                    pick_status=Result(pick.status),
+                    pick_id=leg["pick_id"],
+                    user_id=str(leg["user_id"]),
+                    name=names[leg["user_id"]],
+                    kind=PickKind(leg["kind"]),
+                    selection=leg["selection"],
+                    market=leg["market"],
+                    line=leg["line"],
+                    odds=format_entered(leg["odds_format"], Decimal(leg["odds_value"])),
+                    stake=leg["stake"],
+                    result=Result(leg["result"]),
+                    pick_status=Result(leg["status"]),
                 )
             )
         return [
@@ -277,6 +354,7 @@ class Reads:
                 status=GameStatus(g.status),
                 home_score=g.home_score,
                 away_score=g.away_score,
+                pick_count=counts[g.id],
                 picks=on[g.id],
             )
             for g in shown

@@ -98,7 +98,7 @@ async def test_cursors_walk_every_pick_exactly_once(site: BetWorld) -> None:
         only_cody = await walk(reader, f"/guilds/{site.guild_id}/picks?user_id={cody}", 4)
         assert sorted(i["id"] for p in only_cody for i in p) == made[17:]
         games = await walk(reader, f"/guilds/{site.guild_id}/games", 1)
-        assert [len(g[0]["picks"]) for g in games] == [6, 17]
+        assert [(g[0]["pick_count"], len(g[0]["picks"])) for g in games] == [(6, 6), (17, 10)]
         assert games[0][0]["picks"][0]["name"] == "Cody"
 
 
@@ -253,7 +253,8 @@ async def test_the_openapi_document_describes_the_betting_endpoints(site: BetWor
         status, document, _ = await alice.api("GET", "/openapi.json")
         assert status == 200
         base = "/api/v1/guilds/{guild_id}"
-        for path in ("/leaderboard", f"/cappers/{bob_id}", "/picks", "/games", "/settings"):
+        paths = ("/summary", "/leaderboard", f"/cappers/{bob_id}", "/picks", "/games", "/settings")
+        for path in paths:
             status, body, _ = await alice.api("GET", f"/guilds/{site.guild_id}{path}")
             template = base + ("/cappers/{user_id}" if "cappers" in path else path)
             schema = answer_schema(document, template, "get", status)
