@@ -1,6 +1,7 @@
 """Benchmark of hot reload beside a full process restart, in one run.
 
     uv run python benchmarks/reload.py [--repeat 20] [--restarts 5] [--cycles 100]
+    uv run python benchmarks/reload.py --plugin betting [--repeat 20]
 
 Everything goes through the local Discord and the real disnake client:
 
@@ -15,6 +16,12 @@ Everything goes through the local Discord and the real disnake client:
 - **100 reload cycles**: growth of tasks, listeners, hook impls and of the process's RSS.
 
 Prints medians and the ratio restart / reload.
+
+``--plugin betting`` measures a real plugin instead: a copy of ``plugins/betting`` (and its
+migrations) in a temp folder, loaded with the deployed plugins (admin, audit, metrics) on
+SQLite, watched; one of its modules is saved with a new constant and the clock stops when
+``/leaderboard`` answers and the running module holds that constant. The small plugin's
+code-only figure is measured in the same run as the baseline.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import asyncio
 import gc
 import os
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -43,6 +51,8 @@ from tests.reload.conftest import ECHO_HELPERS, ECHO_INIT, write_config  # noqa:
 from tests.reload.test_reload_schema import MODELS_V1, STORE_INIT  # noqa: E402
 
 CHILD = "--child"
+DEPLOYED = ("admin", "audit", "metrics")
+"""The plugins deployed beside the one measured with ``--plugin``."""
 
 
 def rss_mb() -> float:
@@ -205,6 +215,57 @@ async def child(api_base: str, token: str, owner: int, config: str, package: str
     await runner
 
 
+async def bench_real(
+    discord: LocalDiscord, tmp: Path, name: str, command: str, n: int
+) -> list[float]:
+    """Save-to-serving of a copy of the first-party plugin ``name``, loaded with the deployed
+    plugins: its package module gets a new constant, ``/<command>`` must answer after the
+    reload, and the running module must hold the constant."""
+    src = tmp / "real"
+    skip = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(ROOT / "plugins", src / "plugins", ignore=skip)
+    shutil.copytree(ROOT / "migrations", src / "migrations", ignore=skip)
+    sys.path.insert(0, str(src))
+    import plugins
+
+    assert Path(plugins.__file__ or "").is_relative_to(src), plugins.__file__
+    folders = [p for p in (src / "plugins").iterdir() if (p / "__init__.py").exists()]
+    off = [p.name for p in folders if p.name not in {name, *DEPLOYED}]
+    config = tmp / "real.toml"
+    write_config(
+        config,
+        tmp / "real-data",
+        watch=True,
+        plugins="".join(f"[plugins.{p}]\nenabled = false\n" for p in off),
+    )
+    reloads = Reloads()
+    app = App(
+        load_settings(config),
+        config_file=config,
+        local_plugins=src / "plugins",
+        bot_kwargs=bot_kwargs(discord),
+    )
+    app.pm.register(reloads, name="bench.reloads")
+    init = src / "plugins" / name / "__init__.py"
+    text = init.read_text()
+    times = []
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(app.close)
+        await app.start()
+        await stack.enter_async_context(connect_bot(app.bot, discord))
+        await ask(discord, command)
+        for i in range(n):
+            reloads.event.clear()
+            start = time.perf_counter()
+            init.write_text(f"{text}\nBENCH_SAVE = {i}\n")
+            await asyncio.wait_for(reloads.event.wait(), 30)
+            await ask(discord, command)
+            times.append(time.perf_counter() - start)
+            running = sys.modules[f"plugins.{name}"]
+            assert getattr(running, "BENCH_SAVE", None) == i, "the old code answered"
+    return times
+
+
 def report(label: str, times: list[float]) -> float:
     median = statistics.median(times)
     print(
@@ -239,11 +300,19 @@ async def main(args: argparse.Namespace) -> None:
                     "save to serving, code only",
                     await bench_code(app, discord, package, reloads, args.repeat),
                 )
-                report(
-                    "save to serving, model change",
-                    await bench_models(app, discord, package, args.repeat),
+                if not args.plugin:
+                    report(
+                        "save to serving, model change",
+                        await bench_models(app, discord, package, args.repeat),
+                    )
+                    growth, before, after = await bench_cycles(app, args.cycles)
+            if args.plugin:
+                real = report(
+                    f"save to serving, {args.plugin}",
+                    await bench_real(discord, tmp, args.plugin, args.command, args.repeat),
                 )
-                growth, before, after = await bench_cycles(app, args.cycles)
+                print(f"{args.plugin + ' / small plugin':<40} {real / code:8.2f}x")
+                return
             restart = report(
                 "full process restart to serving",
                 await bench_restart(discord, tmp, package, args.restarts),
@@ -264,4 +333,10 @@ if __name__ == "__main__":
         parser.add_argument("--repeat", type=int, default=20)
         parser.add_argument("--restarts", type=int, default=5)
         parser.add_argument("--cycles", type=int, default=100)
+        parser.add_argument(
+            "--plugin", help="measure this first-party plugin's reload (with the deployed ones)"
+        )
+        parser.add_argument(
+            "--command", default="leaderboard", help="the --plugin's command asked after a reload"
+        )
         asyncio.run(main(parser.parse_args()))
