@@ -24,6 +24,7 @@ from loguru import logger
 from pluggy import PluginValidationError
 from pydantic import BaseModel, ValidationError
 
+from core.bytecode import CodeCache
 from core.discovery import LOCAL_DIR, PluginSource, discover, is_enabled, refuse_unknown
 from core.hooks import emit, validated_hooks
 from core.logging import hide_secrets, redact
@@ -104,6 +105,7 @@ class PluginManager:
         self.local_dir = local_dir
         self.records: dict[str, PluginRecord] = {}
         self.services = Services()
+        self.codes = CodeCache()
 
     # --- discovery and ordering ----------------------------------------------------------
 
@@ -178,7 +180,8 @@ class PluginManager:
             raise PluginError(f"unknown plugin {name!r}")
         source = record.source
         try:
-            module = importlib.import_module(source.module)
+            with self.codes.importing(source.module):
+                module = importlib.import_module(source.module)
         except Exception as exc:
             raise PluginError(
                 f"plugin {name!r} failed to import: {type(exc).__name__}: {exc}"
