@@ -6,7 +6,8 @@ The bot process connects to a local Discord running in another process (the benc
 loopback, as a deployed bot reaches Discord over the network. It talks to its parent in lines
 on stdin/stdout: once its commands are synced it prints ``BENCH {"game": <id>}`` (the game to
 bet on, which it created); each ``cpu`` line it reads is answered with
-``BENCH {"cpu": <seconds>}`` (this process's CPU time so far); it stops at end of input.
+``BENCH {"cpu": <seconds>, "rss": <MiB>}`` (this process's CPU time so far and its resident
+memory); it stops at end of input.
 
 With ``DBSBM_BENCH_PROFILE=<file>`` in its environment, it profiles itself (cProfile) between
 the first and the second ``cpu`` line (the measured load) and writes the stats to that file.
@@ -143,6 +144,13 @@ async def bot_session(
         yield game.id
 
 
+def reading() -> dict[str, float]:
+    """This process's CPU time so far (s) and resident memory (MiB)."""
+    with open("/proc/self/statm") as statm:
+        rss = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return {"cpu": time.process_time(), "rss": rss}
+
+
 def _say(message: dict[str, float]) -> None:
     print(PREFIX + json.dumps(message), flush=True)
 
@@ -161,7 +169,7 @@ async def serve(kind: str, url: str, data_dir: Path, plugins: list[str], endpoin
                 if profiler is not None and readings == 2:
                     profiler.disable()
                     profiler.dump_stats(profile_to)
-                _say({"cpu": time.process_time()})
+                _say(reading())
                 if profiler is not None and readings == 1:
                     profiler.enable()
 

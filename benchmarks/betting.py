@@ -32,7 +32,13 @@ that check is test tooling whose cost grows with the reply's size, not work a bo
 
 Prints throughput, p50/p95/p99, the bot process's CPU time per pick (in ``--in-process`` mode
 the whole process's: bot, local Discord and load generator), the measuring process's CPU time
-per pick ("harness") and the framework's overhead (framework / bare - 1) per rate and database.
+per pick ("harness"), the bot process's resident memory after the load and its growth from
+start per 10,000 distinct members served ("MiB/10k"), and the framework's overhead
+(framework / bare - 1) per rate and database.
+
+``--knee`` instead climbs the ``--rate`` ladder for each bot on PostgreSQL (SQLite without
+``--postgres``) and prints the knee: the highest offered rate it held (every pick placed, at
+least 98% of the offered rate, p99 under 100 ms), stopping at the first rate it did not hold.
 """
 
 from __future__ import annotations
@@ -59,7 +65,7 @@ sys.path.insert(0, str(ROOT))
 
 from loguru import logger  # noqa: E402
 
-from benchmarks._bot_process import PREFIX, bot_session  # noqa: E402
+from benchmarks._bot_process import PREFIX, bot_session, reading  # noqa: E402
 from core.testing import LocalDiscord  # noqa: E402
 from core.testing.client import DiscordEndpoint  # noqa: E402
 from core.testing.driver import Actor  # noqa: E402
@@ -147,10 +153,11 @@ async def postgres_database(admin: str) -> AsyncIterator[str]:
 
 @dataclass
 class Bot:
-    """A running bot under test: the game to bet on and a reading of the bot's CPU time (s)."""
+    """A running bot under test: the game to bet on and a reading of the bot's CPU time (s,
+    ``"cpu"``) and resident memory (MiB, ``"rss"``)."""
 
     game: int
-    cpu: Callable[[], Awaitable[float]]
+    reading: Callable[[], Awaitable[dict[str, float]]]
 
 
 @asynccontextmanager
@@ -175,14 +182,14 @@ async def bot_process(
         msg = f"The {kind} bot process stopped (exit code {await proc.wait()})"
         raise RuntimeError(msg)
 
-    async def cpu() -> float:
+    async def read() -> dict[str, float]:
         stdin.write(b"cpu\n")
         await stdin.drain()
-        return (await said())["cpu"]
+        return await said()
 
     try:
         ready = await asyncio.wait_for(said(), BOT_READY_TIMEOUT)
-        yield Bot(int(ready["game"]), cpu)
+        yield Bot(int(ready["game"]), read)
     finally:
         stdin.close()
         try:
@@ -199,11 +206,11 @@ async def bot_in_process(
     """The ``kind`` bot in this process and event loop (``--in-process``): its CPU time is the
     whole process's, the local Discord's and the load generator's included."""
 
-    async def cpu() -> float:
-        return time.process_time()
+    async def read() -> dict[str, float]:
+        return reading()
 
     async with bot_session(kind, endpoint, url, data_dir, plugins) as game:
-        yield Bot(game, cpu)
+        yield Bot(game, read)
 
 
 async def measure(kind: str, url: str, args: argparse.Namespace) -> dict[str, float | None]:
@@ -217,19 +224,24 @@ async def measure(kind: str, url: str, args: argparse.Namespace) -> dict[str, fl
         ):
             discord.world.find_command(discord.world.guild("Guild 0").id, "bet")  # synced
             members = actors(discord, args.members)
-            await offered_load(members, bot.game, min(200, args.picks), args.rate)  # warm-up
-            bot_cpu = await bot.cpu()
+            ready = await bot.reading()
+            warm_up = min(200, args.picks)
+            await offered_load(members, bot.game, warm_up, args.rate)
+            before = await bot.reading()
             latencies, wall, cpu, failures = await offered_load(
                 members, bot.game, args.picks, args.rate
             )
-            bot_cpu = await bot.cpu() - bot_cpu
+            after = await bot.reading()
+    seen = min(args.members, warm_up + args.picks)  # distinct members who placed a pick
     return {
         "throughput": len(latencies) / wall,
         "p50": percentile(latencies, 50) * 1000,
         "p95": percentile(latencies, 95) * 1000,
         "p99": percentile(latencies, 99) * 1000,
         "mean": statistics.fmean(latencies) * 1000,
-        "cpu_us": bot_cpu / len(latencies) * 1_000_000,
+        "cpu_us": (after["cpu"] - before["cpu"]) / len(latencies) * 1_000_000,
+        "rss": after["rss"],
+        "rss_per_10k": (after["rss"] - ready["rss"]) * 10_000 / seen,
         "harness_us": None if args.in_process else cpu / len(latencies) * 1_000_000,
         "failures": failures,
     }
@@ -246,28 +258,57 @@ async def child(args: argparse.Namespace) -> None:
     print(json.dumps(result))
 
 
-def run_pair(name: str, rate: float, args: argparse.Namespace) -> None:
-    """Bare then framework on database ``name`` at ``rate``, each in its own process; print both
-    rows and the framework's overhead."""
+P99_TARGET_MS = 100.0
+
+
+def run_one(name: str, kind: str, rate: float, args: argparse.Namespace) -> dict[str, float]:
+    """One measurement in its own process; prints its row and returns it."""
     common = [
         *("--picks", str(args.picks), "--members", str(args.members), "--rate", f"{rate:g}"),
         *("--with", args.plugins, "--postgres", args.postgres),
         *(["--in-process"] if args.in_process else []),
     ]
-    results = {}
+    argv = [sys.executable, __file__, *common, "--child", name, kind]
+    out = subprocess.run(argv, capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"{name} {kind} failed:\n{out.stderr[-3000:]}")
+    r: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    harness = "-" if r["harness_us"] is None else f"{r['harness_us']:.0f}"
+    print(
+        f"{rate:7g} {name:9} {kind:10} {r['throughput']:8.1f} {r['p50']:8.1f} "
+        f"{r['p95']:8.1f} {r['p99']:8.1f} {r['cpu_us']:11.0f} {harness:>11} "
+        f"{r['rss']:7.0f} {r['rss_per_10k']:7.1f} {int(r['failures'])}",
+        flush=True,
+    )
+    return r
+
+
+def held(result: dict[str, float], rate: float) -> bool:
+    """Whether a run kept up: every pick placed, 98% of the offered rate, p99 under target."""
+    return (
+        not result["failures"]
+        and result["throughput"] >= 0.98 * rate
+        and result["p99"] < P99_TARGET_MS
+    )
+
+
+def run_knee(name: str, rates: list[float], args: argparse.Namespace) -> None:
+    """Climb ``rates`` for each bot until one is not held; print each bot's knee."""
+    knees = {}
     for kind in ("bare", "framework"):
-        argv = [sys.executable, __file__, *common, "--child", name, kind]
-        out = subprocess.run(argv, capture_output=True, text=True)
-        if out.returncode:
-            sys.exit(f"{name} {kind} failed:\n{out.stderr[-3000:]}")
-        results[kind] = r = json.loads(out.stdout.strip().splitlines()[-1])
-        harness = "-" if r["harness_us"] is None else f"{r['harness_us']:.0f}"
-        print(
-            f"{rate:7g} {name:9} {kind:10} {r['throughput']:8.1f} {r['p50']:8.1f} "
-            f"{r['p95']:8.1f} {r['p99']:8.1f} {r['cpu_us']:11.0f} {harness:>11} "
-            f"{int(r['failures'])}",
-            flush=True,
-        )
+        knees[kind] = 0.0
+        for rate in sorted(rates):
+            if not held(run_one(name, kind, rate, args), rate):
+                break
+            knees[kind] = rate
+    for kind, knee in knees.items():
+        print(f"knee {name} {kind}: {knee:g} picks/s (p99 < {P99_TARGET_MS:g} ms)", flush=True)
+
+
+def run_pair(name: str, rate: float, args: argparse.Namespace) -> None:
+    """Bare then framework on database ``name`` at ``rate``, each in its own process; print both
+    rows and the framework's overhead."""
+    results = {kind: run_one(name, kind, rate, args) for kind in ("bare", "framework")}
     fw, base = results["framework"], results["bare"]
     print(
         f"{rate:7g} {name:9} overhead   p50 {fw['p50'] / base['p50'] - 1:+.0%}  "
@@ -296,6 +337,9 @@ def main() -> None:
         action="store_true",
         help="run the bot in the load generator's process and event loop (the old mode)",
     )
+    parser.add_argument(
+        "--knee", action="store_true", help="find each bot's knee over the --rate ladder"
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     rates = [float(rate) for rate in args.rate.split(",")]
@@ -313,8 +357,11 @@ def main() -> None:
     )
     print(
         f"{'offered':>7} {'database':9} {'bot':10} {'picks/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'p99 ms':>8} {'CPU us/pick':>11} {'harness us':>11} fail"
+        f"{'p99 ms':>8} {'CPU us/pick':>11} {'harness us':>11} {'RSS MiB':>7} {'MiB/10k':>7} fail"
     )
+    if args.knee:
+        run_knee(databases[-1], rates, args)
+        return
     for rate in rates:
         for name in databases:
             run_pair(name, rate, args)
