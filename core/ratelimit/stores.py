@@ -117,7 +117,7 @@ local policy = ARGV[4 + 2 * nb] ~= '0'
 local vkey, bkey = KEYS[nb + 1], KEYS[nb + 2]
 if policy then
   local untl = tonumber(redis.call('HGET', bkey, 'until') or '0')
-  if untl > now then return {0, f(untl - now), 0, 0} end
+  if untl > now then return f(untl - now) .. ' 0 0' end
 end
 local denied, retry = 0, 0
 for i = 1, nb do
@@ -144,17 +144,17 @@ if denied > 0 then
       redis.call('HSET', bkey, 'until', f(now + duration), 'level', level, 'at', ARGV[1])
       redis.call('PEXPIRE', bkey, math.ceil((memory + duration) * 1000))
       redis.call('DEL', vkey)
-      return {0, f(duration), 0, 1}
+      return f(duration) .. ' 0 1'
     end
   end
-  return {0, f(retry), denied, 0}
+  return f(retry) .. ' ' .. denied .. ' 0'
 end
 for i = 1, nb do
   redis.call('LPUSH', KEYS[i], ARGV[1])
   redis.call('LTRIM', KEYS[i], 0, tonumber(ARGV[2 + 2 * i]) - 1)
   redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[3 + 2 * i]) * 1000))
 end
-return {1, '0', 0, 0}
+return 1
 """
 
 
@@ -187,12 +187,14 @@ class RedisStore:
             args += self._encoded.get(policy) or self._encode(policy)
         else:
             args.append(b"0")
-        allowed, retry, index, new_block = await self._script(keys=keys, args=args)
-        if allowed:
+        # One integer when allowed (the hot path reads one value), else "retry index new_block"
+        answer = await self._script(keys=keys, args=args)
+        if answer == 1:
             return ALLOW
+        retry, index, new_block = answer.split()
         retry_after = float(retry)
         if int(index) == 0:
-            return Verdict(False, retry_after, "block", blocked=True, new_block=bool(new_block))
+            return Verdict(False, retry_after, "block", blocked=True, new_block=new_block == "1")
         return Verdict(False, retry_after, buckets[int(index) - 1].scope)
 
     def _encode(self, item: Limit | BlockPolicy) -> list[bytes]:
