@@ -9,8 +9,9 @@ bet on, which it created); each ``cpu`` line it reads is answered with
 ``BENCH {"cpu": <seconds>, "rss": <MiB>}`` (this process's CPU time so far and its resident
 memory); it stops at end of input.
 
+The benchmark reads it when the bot is ready, after the warm-up and after the measured load.
 With ``DBSBM_BENCH_PROFILE=<file>`` in its environment, it profiles itself (cProfile) between
-the first and the second ``cpu`` line (the measured load) and writes the stats to that file.
+the second and the third ``cpu`` line (the measured load) and writes the stats to that file.
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+ORDINARY = "bare"
+"""The bare bot as disnake is installed the ordinary way: without its optional orjson speed-up,
+on asyncio's own loop. ``bare-fast`` is the same bot with the framework's speed-ups (orjson,
+uvloop), so the framework's own overhead stays visible."""
+if __name__ == "__main__" and sys.argv[1:2] == [ORDINARY]:
+    sys.modules["orjson"] = None  # type: ignore[assignment]  # disnake then uses json
+
 import disnake  # noqa: E402
 from disnake.ext import commands  # noqa: E402
 from disnake.interactions import ApplicationCommandInteraction  # noqa: E402
@@ -37,6 +45,7 @@ from loguru import logger  # noqa: E402
 from tortoise.transactions import in_transaction  # noqa: E402
 
 from core.database import AppSpec, Database  # noqa: E402
+from core.loop import run  # noqa: E402
 from core.migrations import upgrade  # noqa: E402
 from core.testing.client import DiscordEndpoint, bot_kwargs, connect_bot  # noqa: E402
 from core.testing.harness import run_app  # noqa: E402
@@ -45,6 +54,8 @@ from plugins.betting.models import Game, Leg, Pick  # noqa: E402
 from plugins.betting.slips import slip_embed  # noqa: E402
 
 BETTING = AppSpec("betting", ["plugins.betting.models"], ROOT / "migrations")
+MEASURED = 2
+"""The ``cpu`` line that starts the measured load (the first comes when the bot is ready)."""
 PREFIX = "BENCH "
 """Marks this process's protocol lines on stdout (anything else there is ignored)."""
 
@@ -128,7 +139,7 @@ async def framework(
 
 
 Runner = Callable[[DiscordEndpoint, str, Path, list[str]], AbstractAsyncContextManager[None]]
-BOTS: dict[str, Runner] = {"bare": bare, "framework": framework}
+BOTS: dict[str, Runner] = {ORDINARY: bare, "bare-fast": bare, "framework": framework}
 
 
 @asynccontextmanager
@@ -166,11 +177,11 @@ async def serve(kind: str, url: str, data_dir: Path, plugins: list[str], endpoin
         while line := await asyncio.to_thread(sys.stdin.readline):
             if line.strip() == "cpu":
                 readings += 1
-                if profiler is not None and readings == 2:
+                if profiler is not None and readings == MEASURED + 1:
                     profiler.disable()
                     profiler.dump_stats(profile_to)
                 _say(reading())
-                if profiler is not None and readings == 1:
+                if profiler is not None and readings == MEASURED:
                     profiler.enable()
 
 
@@ -178,7 +189,8 @@ def main() -> None:
     kind, url, data_dir, plugins, endpoint = sys.argv[1:]
     logger.remove()
     logger.add(sys.stderr, level="CRITICAL")
-    asyncio.run(serve(kind, url, Path(data_dir), [p for p in plugins.split(",") if p], endpoint))
+    session = serve(kind, url, Path(data_dir), [p for p in plugins.split(",") if p], endpoint)
+    asyncio.run(session) if kind == ORDINARY else run(session)
 
 
 if __name__ == "__main__":

@@ -292,10 +292,16 @@ def held(result: dict[str, float], rate: float) -> bool:
     )
 
 
+def bots(args: argparse.Namespace) -> tuple[str, str]:
+    """The baseline bot (as installed the ordinary way, or with the framework's speed-ups under
+    ``--bare-speedups``), then the framework."""
+    return ("bare-fast" if args.bare_speedups else "bare", "framework")
+
+
 def run_knee(name: str, rates: list[float], args: argparse.Namespace) -> None:
     """Climb ``rates`` for each bot until one is not held; print each bot's knee."""
     knees = {}
-    for kind in ("bare", "framework"):
+    for kind in bots(args):
         knees[kind] = 0.0
         for rate in sorted(rates):
             if not held(run_one(name, kind, rate, args), rate):
@@ -308,8 +314,8 @@ def run_knee(name: str, rates: list[float], args: argparse.Namespace) -> None:
 def run_pair(name: str, rate: float, args: argparse.Namespace) -> None:
     """Bare then framework on database ``name`` at ``rate``, each in its own process; print both
     rows and the framework's overhead."""
-    results = {kind: run_one(name, kind, rate, args) for kind in ("bare", "framework")}
-    fw, base = results["framework"], results["bare"]
+    results = {kind: run_one(name, kind, rate, args) for kind in bots(args)}
+    fw, base = results["framework"], results[bots(args)[0]]
     print(
         f"{rate:7g} {name:9} overhead   p50 {fw['p50'] / base['p50'] - 1:+.0%}  "
         f"p95 {fw['p95'] / base['p95'] - 1:+.0%}  p99 {fw['p99'] / base['p99'] - 1:+.0%}  "
@@ -336,6 +342,11 @@ def main() -> None:
         "--in-process",
         action="store_true",
         help="run the bot in the load generator's process and event loop (the old mode)",
+    )
+    parser.add_argument(
+        "--bare-speedups",
+        action="store_true",
+        help="give the bare bot the framework's speed-ups too (orjson, uvloop)",
     )
     parser.add_argument(
         "--knee", action="store_true", help="find each bot's knee over the --rate ladder"

@@ -460,9 +460,9 @@ def _main(argv: list[str]) -> int:
         return run_sandbox(settings, args)
     if not getattr(args, "needs_app", True):
         return int(args.func(settings, args))
-    import asyncio
+    from core.loop import run
 
-    return asyncio.run(_dispatch(args.func, settings, args))
+    return run(_dispatch(args.func, settings, args))
 
 
 def _settings(config: Path | None) -> Settings:
