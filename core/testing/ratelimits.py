@@ -89,7 +89,7 @@ class RateLimiter:
 
     def __init__(self, *, enabled: bool = True) -> None:
         self.enabled = enabled
-        self._windows: dict[tuple[str, str, str], _Window] = {}
+        self._windows: dict[tuple[str, str], _Window] = {}
         self._global = _Window(0, 0.0)
 
     def take(self, method: str, template: str, params: dict[str, str]) -> Verdict:
@@ -99,30 +99,24 @@ class RateLimiter:
             return Verdict({})
         route = ROUTE_LIMITS.get((method, template), DEFAULT_LIMIT)
         bucket = _bucket_hash(method, template)
+        if not self.enabled:
+            return Verdict(_headers(route, bucket, route.limit - 1, route.per))
         now = time.monotonic()
-        major = params.get(route.major, "") if route.major else ""
-        window = self._window((bucket, major, ""), route, now)
-        if self.enabled and not template.startswith(_INTERACTION_ROUTES):
+        if not template.startswith(_INTERACTION_ROUTES):
             glob = self._global
             if glob.resets <= now:
                 glob.used, glob.resets = 0, now + 1.0
             if glob.used >= GLOBAL_LIMIT:
                 return Verdict({}, too_many_requests(glob.resets - now, None))
             glob.used += 1
-        if self.enabled:
-            if window.used >= route.limit:
-                return Verdict({}, too_many_requests(window.resets - now, bucket, route.limit))
-            window.used += 1
-            remaining = route.limit - window.used
-        else:
-            remaining = route.limit - 1
-        return Verdict(_headers(route, bucket, remaining, window.resets - now))
-
-    def _window(self, key: tuple[str, str, str], route: RouteLimit, now: float) -> _Window:
+        key = (bucket, params.get(route.major, "") if route.major else "")
         window = self._windows.get(key)
-        if window is None or window.resets <= now or not self.enabled:
+        if window is None or window.resets <= now:
             window = self._windows[key] = _Window(0, now + route.per)
-        return window
+        if window.used >= route.limit:
+            return Verdict({}, too_many_requests(window.resets - now, bucket, route.limit))
+        window.used += 1
+        return Verdict(_headers(route, bucket, route.limit - window.used, window.resets - now))
 
 
 def _bucket_hash(method: str, template: str) -> str:
