@@ -103,11 +103,11 @@ class Leg(Model):
 
     id = fields.IntField(primary_key=True)
     pick: fields.ForeignKeyRelation[Pick] = fields.ForeignKeyField(
-        "betting.Pick", related_name="legs", on_delete=fields.RESTRICT
+        "betting.Pick", related_name="legs", on_delete=fields.RESTRICT, db_index=True
     )
     position = fields.SmallIntField()
     game: fields.ForeignKeyRelation[Game] = fields.ForeignKeyField(
-        "betting.Game", related_name="legs", on_delete=fields.RESTRICT
+        "betting.Game", related_name="legs", on_delete=fields.RESTRICT, db_index=True
     )
     league = fields.CharField(max_length=64)
     matchup = fields.CharField(max_length=140)
