@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 from authlib.common.security import generate_token
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from core.testing.oauth import CODE_LIFETIME, TOKEN_LIFETIME, s256
 from core.testing.server import LocalDiscord
@@ -34,9 +34,7 @@ def client(discord: LocalDiscord, scope: str = "identify guilds") -> AsyncOAuth2
     )
 
 
-async def consent(
-    discord: LocalDiscord, url: str, choice: dict[str, str]
-) -> dict[str, list[str]]:
+async def consent(discord: LocalDiscord, url: str, choice: dict[str, str]) -> dict[str, list[str]]:
     """Open the authorize page as a browser would, press a button, return the redirect's query."""
     async with aiohttp.ClientSession() as http:
         async with http.get(url) as page:
