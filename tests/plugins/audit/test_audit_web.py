@@ -11,13 +11,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from dashboard_site import running_site
 
 from core.app import App
 from core.events import SecurityEvent
 from core.testing.events import EventRecorder
-from core.testing.harness import run_app
 from core.testing.server import LocalDiscord
-from core.testing.visitor import Visitor, WebPage, allow_login, dashboard_settings
+from core.testing.visitor import Visitor, WebPage
 from plugins.audit.models import AuditEntry
 from plugins.audit.runtime import RUNTIME_NAME
 
@@ -26,24 +26,10 @@ OLDER = re.compile(r'<a href="([^"]*)" rel="next">Older entries</a>')
 
 
 @pytest.fixture
-async def discord() -> AsyncIterator[LocalDiscord]:
-    """The local Discord (its OAuth2 routes are not in Discord's bot API description, which
-    ``local_discord`` checks requests against)."""
-    async with LocalDiscord() as local:
-        yield local
-
-
-@pytest.fixture
 async def site(discord: LocalDiscord, tmp_path: Path) -> AsyncIterator[App]:
     """The bot with the dashboard and the audit log (three entries a page)."""
-    settings = {
-        "plugins": {
-            "dashboard": dashboard_settings(discord),
-            "audit": {"flush_interval": 0.01, "page_size": 3},
-        }
-    }
-    async with run_app(discord, tmp_path, plugins=["dashboard", "audit"], settings=settings) as app:
-        allow_login(discord, app.web.url)
+    audit = {"flush_interval": 0.01, "page_size": 3}
+    async with running_site(discord, tmp_path, ["audit"], audit=audit) as app:
         yield app
 
 
