@@ -30,7 +30,7 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PLUGINS = ["dashboard", "betting", "admin", "audit"]
+PLUGINS = ["dashboard", "betting", "admin", "audit", "hello"]
 
 
 def _need_chromium() -> None:

@@ -60,7 +60,9 @@ async def test_the_owner_presses_reload_and_sees_the_result(
     page = await context.new_page()
     await log_in(page, discord.owner.name)
     await page.get_by_role("link", name="Bot plugins").click()
-    await page.get_by_role("button", name="Reload audit").click()
+    # an installed plugin: reloading a first-party one here would leave later tests of this
+    # process holding the classes of its old version
+    await page.get_by_role("button", name="Reload hello").click()
     result = page.get_by_role("status")
-    await expect(result).to_contain_text("audit")
-    assert bot.plugins.is_loaded("audit")
+    await expect(result).to_contain_text("hello")
+    assert bot.plugins.is_loaded("hello")
