@@ -3,7 +3,8 @@
 One :class:`Betting` object per plugin context (made in ``setup``); command handlers close over
 it. It reports actions (``bet.placed``, ``bet.graded``, ``bet.corrected``, ``bet.cancelled``,
 ``game.added``, ``game.result``, ``game.corrected``, ``setup.changed``) and invalidates the
-guild's cached stats and leaderboards whenever a pick is placed, graded, corrected or cancelled.
+guild's cached stats, leaderboards and lists whenever a pick is placed, graded, corrected or
+cancelled, and the cached games lists whenever a game changes.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ def guild_tag(guild_id: int) -> str:
     return f"guild:{guild_id}"
 
 
+GAMES_TAG = "games"
+"""The tag of every cached games list (a game's score or status changes it in any guild)."""
+
+
 class Betting:
     """Picks, grades, records and schedules for one loaded plugin."""
 
@@ -53,6 +58,7 @@ class Betting:
         self.settings = settings if isinstance(settings, BettingSettings) else BettingSettings()
         self.stats_cache = ctx.cache("stats")
         self.board_cache = ctx.cache("leaderboard")
+        self.lists_cache = ctx.cache("lists")
         self.config_cache = ctx.cache("config")
         self._defaults: dict[int, GuildConfig] = {}
 
@@ -168,9 +174,11 @@ class Betting:
         return pick
 
     async def invalidate(self, guild_id: int) -> None:
-        """Drop the guild's cached stats and leaderboards (after any change of its picks)."""
+        """Drop the guild's cached stats, leaderboards and lists (after any change of its
+        picks or its own games)."""
         await self.stats_cache.invalidate_tag(guild_tag(guild_id))
         await self.board_cache.invalidate_tag(guild_tag(guild_id))
+        await self.lists_cache.invalidate_tag(guild_tag(guild_id))
 
     # --- bet slips -------------------------------------------------------------------------
 
@@ -258,6 +266,14 @@ class Betting:
 
     # --- games -----------------------------------------------------------------------------
 
+    async def add_game(
+        self, guild_id: int, league: str, home: str, away: str, starts_at: datetime, by: int
+    ) -> Game:
+        """A game a grader adds by hand (``/game add``)."""
+        game = await games.add_manual(guild_id, league, home, away, starts_at, by)
+        await self.invalidate(guild_id)
+        return game
+
     async def apply_updates(self, updates: Sequence[GameUpdate]) -> list[GradeOutcome]:
         """Store a source's game updates; re-grade the picks of each game whose result changed
         (each game's update and its grades are one transaction); return the picks changed."""
@@ -269,6 +285,8 @@ class Betting:
             if result is not None:
                 await self._report_result(game, result, None)
                 outcomes.extend(result.outcomes)
+        if updates:
+            await self.lists_cache.invalidate_tag(GAMES_TAG)
         return outcomes
 
     async def settle_game(
@@ -289,6 +307,7 @@ class Betting:
             result = await grading.apply_result(game, before, by) if before else None
         if result is not None:
             await self._report_result(game, result, by, override=override)
+        await self.lists_cache.invalidate_tag(GAMES_TAG)
         return result
 
     async def _report_result(

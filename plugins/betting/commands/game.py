@@ -81,7 +81,7 @@ def build(betting: Betting) -> commands.InvokableSlashCommand:
             await access.require_manager(betting.ctx, inter, "/game add override:True", OVERRIDE)
         else:
             games.check_start(when, utcnow())
-        added = await games.add_manual(guild_id, league, home, away, when, inter.author.id)
+        added = await betting.add_game(guild_id, league, home, away, when, inter.author.id)
         await betting.ctx.action(
             "game.added",
             user_id=inter.author.id,

@@ -2,19 +2,22 @@
 
 Records and leaderboards come from the service (:meth:`~plugins.betting.service.Betting.record`,
 :meth:`~plugins.betting.service.Betting.standings`: the core cache, dropped on every grade);
-members' names from the bot's member cache or Discord, kept an hour in the core cache.
+pages of picks and games are kept in the service's ``lists`` cache (dropped on every pick, grade
+and cancellation of the server, and games lists on every change of a game); members' names
+from the bot's member cache or Discord, kept an hour in the core cache.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import disnake
+from pydantic import BaseModel
 from tortoise.expressions import Q, Subquery
 
 from core import validation
@@ -24,7 +27,7 @@ from plugins.betting import records
 from plugins.betting.maths import GRADED, Result, format_entered
 from plugins.betting.models import Game, Leg, Pick
 from plugins.betting.records import Metric, Period
-from plugins.betting.service import Betting, guild_tag
+from plugins.betting.service import GAMES_TAG, Betting, guild_tag
 from plugins.betting.statuses import GameStatus, PickKind
 from plugins.betting.web import cursor
 from plugins.betting.web.models import (
@@ -42,6 +45,7 @@ from plugins.betting.web.models import (
 NAME_TTL = 3600
 """Seconds a member's name fetched from Discord is kept."""
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 SERIES_POINTS = 250
 """The most points of a capper's units over time (a chart shows no more)."""
 TOP_CAPPERS = 5
@@ -186,7 +190,7 @@ class Reads:
             ]
             return {"total": len(standings), "rows": [r.model_dump(mode="json") for r in rows]}
 
-        key = f"web:{period}:{metric}:{league or ''}:{start}:{count}"
+        key = f"web:{guild_id}:{period}:{metric}:{league or ''}:{start}:{count}"
         page = await self.betting.board_cache.get_or_set(key, build, tags=(guild_tag(guild_id),))
         return [StandingOut.model_validate(r) for r in page["rows"]], int(page["total"])
 
@@ -213,7 +217,7 @@ class Reads:
             )
             return made.model_dump(mode="json")
 
-        key = "web:summary"
+        key = f"web:{guild_id}:summary"
         found = await self.betting.board_cache.get_or_set(key, build, tags=(guild_tag(guild_id),))
         return SummaryOut.model_validate(found)
 
@@ -239,11 +243,27 @@ class Reads:
             )
             return made.model_dump(mode="json")
 
-        key = f"web:{user_id}:{period}:{league or ''}"
+        key = f"web:{guild_id}:{user_id}:{period}:{league or ''}"
         found = await self.betting.stats_cache.get_or_set(key, build, tags=(guild_tag(guild_id),))
         return CapperOut.model_validate(found)
 
     # --- picks -------------------------------------------------------------------------
+
+    async def cached_page(
+        self,
+        key: str,
+        tags: tuple[str, ...],
+        model: type[M],
+        build: Callable[[], Awaitable[tuple[list[M], str | None]]],
+    ) -> tuple[list[M], str | None]:
+        """A page of a list and the next page's cursor, through the ``lists`` cache."""
+
+        async def stored() -> dict[str, Any]:
+            rows, more = await build()
+            return {"rows": [r.model_dump(mode="json") for r in rows], "more": more}
+
+        found = await self.betting.lists_cache.get_or_set(key, stored, tags=tags)
+        return [model.model_validate(r) for r in found["rows"]], found["more"]
 
     async def picks(
         self,
@@ -255,6 +275,22 @@ class Reads:
         limit: int,
     ) -> tuple[list[PickOut], str | None]:
         """Picks newest first, ``limit`` after the cursor ``after``; the next page's cursor."""
+        key = f"picks:{guild_id}:{status or ''}:{user_id or ''}:{after or ''}:{limit}"
+        return await self.cached_page(
+            key,
+            (guild_tag(guild_id),),
+            PickOut,
+            lambda: self._picks(guild_id, status, user_id, after, limit),
+        )
+
+    async def _picks(
+        self,
+        guild_id: int,
+        status: Result | None,
+        user_id: int | None,
+        after: str | None,
+        limit: int,
+    ) -> tuple[list[PickOut], str | None]:
         query = Pick.filter(guild_id=guild_id)
         if status is not None:
             query = query.filter(status=status.value)
@@ -292,6 +328,16 @@ class Reads:
     ) -> tuple[list[GameOut], str | None]:
         """Games the server's cappers picked and the server's own games, newest first, with
         their picks in this server."""
+        return await self.cached_page(
+            f"games:{guild_id}:{after or ''}:{limit}",
+            (guild_tag(guild_id), GAMES_TAG),
+            GameOut,
+            lambda: self._games(guild_id, after, limit),
+        )
+
+    async def _games(
+        self, guild_id: int, after: str | None, limit: int
+    ) -> tuple[list[GameOut], str | None]:
         picked = Subquery(Leg.filter(pick__guild_id=guild_id).values("game_id"))
         query = Game.filter(Q(id__in=picked) | Q(guild_id=guild_id))
         last = cursor.decode(after)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from test_e2e_picks import add_game, setup_guild, straight  # type: ignore[impor
 from web_support import SecurityLog, browser, make_picks, serving
 
 from core.testing.visitor import Visitor
+from plugins.betting import games
 from plugins.betting.access import OWN_PICK
 from plugins.betting.models import GradeChange, GuildConfig, Pick
 
@@ -300,3 +302,48 @@ async def test_the_api_reads_and_grades_on_each_database(backend: str, tmp_path:
             assert [len(g["picks"]) for g in games[0]] == [5]
             _, board, _ = await alice.api("GET", base + "/leaderboard")
             assert [row["name"] for row in board["items"]] == ["Bob"]
+
+
+async def test_cached_pages_are_each_servers_own_and_follow_every_change(tmp_path: Path) -> None:
+    async with serving(tmp_path, guilds=["Other Guild"]) as site:
+        other = site.discord.world.guild("Other Guild").id
+        owner = site.discord.owner
+        await setup_guild(site)
+        game, elsewhere = await add_game(), await add_game("Eagles", "Giants")
+        await make_picks(site.guild_id, site.bob.member.id, game, 3)
+        await make_picks(other, owner.id, elsewhere, 1)
+        later = datetime.now(UTC) + timedelta(hours=3)
+        own = await games.add_manual(other, "NFL", "Jets", "Dolphins", later, owner.id)
+
+        async def read(guild_id: int, path: str) -> Any:
+            status, body, _ = await visitor.api("GET", f"/guilds/{guild_id}{path}")
+            assert status == 200, body
+            return body["items"] if "items" in body else body
+
+        async def pick_counts(guild_id: int) -> list[tuple[int, int]]:
+            return [(g["id"], g["pick_count"]) for g in await read(guild_id, "/games")]
+
+        async with browser(site) as visitor:
+            await visitor.login(owner)
+            for _ in range(2):  # the second round is served from the cache
+                assert (await read(site.guild_id, "/summary"))["open_picks"] == 3
+                assert (await read(other, "/summary"))["open_picks"] == 1
+                assert len(await read(site.guild_id, "/picks")) == 3
+                assert len(await read(other, "/picks")) == 1
+                assert await pick_counts(site.guild_id) == [(game.id, 3)]
+                assert await pick_counts(other) == [(own.id, 0), (elsewhere.id, 1)]
+            await straight(site.bob, game)  # placed from Discord: that server's pages drop
+            assert (await read(site.guild_id, "/summary"))["open_picks"] == 4
+            assert len(await read(site.guild_id, "/picks")) == 4
+            assert await pick_counts(site.guild_id) == [(game.id, 4)]
+            assert len(await read(other, "/picks")) == 1
+            result = await site.discord.member("Owner", guild="Other Guild").slash(
+                "game", "result", game=str(own.id), home_score=3, away_score=1, override=True
+            )
+            assert "final 1-3" in (await result.wait_reply()).message.content
+            settled = (await read(other, "/games"))[0]  # no pick on it: its game list dropped
+            assert (settled["status"], settled["home_score"], settled["away_score"]) == (
+                "final",
+                3,
+                1,
+            )

@@ -5,7 +5,7 @@ Cappers role), and :func:`browser` opens a :class:`~core.testing.visitor.Visitor
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal as D
 from pathlib import Path
@@ -36,10 +36,15 @@ class SecurityLog:
 
 
 @asynccontextmanager
-async def serving(data_dir: Path, database_url: str | None = None) -> AsyncIterator[BetWorld]:
+async def serving(
+    data_dir: Path, database_url: str | None = None, *, guilds: Sequence[str] = ()
+) -> AsyncIterator[BetWorld]:
     """The bot with the betting and dashboard plugins, on ``database_url`` (default: a fresh
-    SQLite file)."""
+    SQLite file); ``guilds``: more servers beside "Test Guild" (the bot's owner owns them;
+    each has a #general)."""
     async with LocalDiscord() as discord:
+        for name in guilds:
+            discord.add_guild(name).add_channel("general")
         guild = discord.guild
         guild.add_member("Gina", roles=[guild.add_role("Graders")])
         guild.add_member("Cody", roles=[guild.add_role("Cappers")])
