@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
 import math
-import secrets
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -111,50 +109,51 @@ class MemoryStore:
 _LUA = """
 local function f(x) return string.format('%.17g', x) end
 local now = tonumber(ARGV[1])
-local member = ARGV[2]
-local nb = tonumber(ARGV[3])
-local policy = ARGV[4 + 2 * nb] ~= '0'
-local vkey, bkey = KEYS[nb + 1], KEYS[nb + 2]
+local nb = math.floor((#ARGV - 1) / 2)
+local policy = #ARGV % 2 == 0
 if policy then
-  local untl = tonumber(redis.call('HGET', bkey, 'until') or '0')
-  if untl > now then return f(untl - now) .. ' 0 0' end
+  local untl = redis.call('HGET', KEYS[nb + 2], 'until')
+  if untl and tonumber(untl) > now then return f(untl - now) .. ' 0 0' end
 end
 local denied, retry = 0, 0
 for i = 1, nb do
-  local count, period = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
-  local e = redis.call('LINDEX', KEYS[i], count - 1)
+  local e = redis.call('LINDEX', KEYS[i], ARGV[2 * i] - 1)
   if e then
-    local r = tonumber(e) + period - now
+    local r = tonumber(e) + tonumber(ARGV[2 * i + 1]) - now
     if r > 0 and (denied == 0 or r > retry) then denied, retry = i, r end
   end
 end
-if denied > 0 then
-  if policy then
-    local a, w, s, m, c = string.match(ARGV[4 + 2 * nb], '(%S+) (%S+) (%S+) (%S+) (%S+)')
-    local after, window, seconds = tonumber(a), tonumber(w), tonumber(s)
-    local memory, cap = tonumber(m), tonumber(c)
-    redis.call('ZREMRANGEBYSCORE', vkey, '-inf', f(now - window))
-    redis.call('ZADD', vkey, ARGV[1], member)
-    redis.call('PEXPIRE', vkey, math.ceil(window * 1000))
-    if redis.call('ZCARD', vkey) >= after then
-      local prev = redis.call('HMGET', bkey, 'level', 'at')
-      local level = 1
-      if prev[1] and now - tonumber(prev[2]) < memory then level = tonumber(prev[1]) + 1 end
-      local duration = math.min(cap, seconds * 2 ^ math.min(level - 1, 60))
-      redis.call('HSET', bkey, 'until', f(now + duration), 'level', level, 'at', ARGV[1])
-      redis.call('PEXPIRE', bkey, math.ceil((memory + duration) * 1000))
-      redis.call('DEL', vkey)
-      return f(duration) .. ' 0 1'
+if denied == 0 then
+  for i = 1, nb do
+    local count = tonumber(ARGV[2 * i])
+    if redis.call('LPUSH', KEYS[i], ARGV[1]) > count then
+      redis.call('LTRIM', KEYS[i], 0, count - 1)
     end
+    redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[2 * i + 1]) * 1000))
   end
-  return f(retry) .. ' ' .. denied .. ' 0'
+  return 1
 end
-for i = 1, nb do
-  redis.call('LPUSH', KEYS[i], ARGV[1])
-  redis.call('LTRIM', KEYS[i], 0, tonumber(ARGV[2 + 2 * i]) - 1)
-  redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[3 + 2 * i]) * 1000))
+if policy then
+  local a, w, s, m, c = string.match(ARGV[#ARGV], '(%S+) (%S+) (%S+) (%S+) (%S+)')
+  local after, window, seconds = tonumber(a), tonumber(w), tonumber(s)
+  local memory, cap = tonumber(m), tonumber(c)
+  local vkey, bkey = KEYS[nb + 1], KEYS[nb + 2]
+  redis.call('LPUSH', vkey, ARGV[1])
+  redis.call('LTRIM', vkey, 0, after - 1)
+  redis.call('PEXPIRE', vkey, math.ceil(window * 1000))
+  local oldest = redis.call('LINDEX', vkey, after - 1)
+  if oldest and tonumber(oldest) > now - window then
+    local prev = redis.call('HMGET', bkey, 'level', 'at')
+    local level = 1
+    if prev[1] and now - tonumber(prev[2]) < memory then level = tonumber(prev[1]) + 1 end
+    local duration = math.min(cap, seconds * 2 ^ math.min(level - 1, 60))
+    redis.call('HSET', bkey, 'until', f(now + duration), 'level', level, 'at', ARGV[1])
+    redis.call('PEXPIRE', bkey, math.ceil((memory + duration) * 1000))
+    redis.call('DEL', vkey)
+    return f(duration) .. ' 0 1'
+  end
 end
-return 1
+return f(retry) .. ' ' .. denied .. ' 0'
 """
 
 
@@ -163,32 +162,35 @@ class RedisStore:
 
     A window is a list of its newest hits' times, newest first, trimmed to the limit's count:
     the hit at index ``count - 1``, when it is younger than the period, is the one whose expiry
-    frees a place (the retry time), as in :class:`MemoryStore`. A violation is a member of a
-    sorted set of the subject's recent denials, and a block a hash (until, level, at)."""
+    frees a place (the retry time), as in :class:`MemoryStore`. A subject's recent denials are
+    such a list too (trimmed to the policy's ``after``), and a block a hash (until, level, at).
+
+    The script's arguments: the check's time, each bucket's count and period, then (with a block
+    policy) the policy's five numbers in one; its keys: the buckets' windows, then the
+    subject's denials and block. An allowed check, the common one, reads the block's ``until``
+    and each window's one entry, pushes the time and answers one integer."""
 
     def __init__(self, client: aioredis.Redis, prefix: str) -> None:
         self._client = client
-        self._prefix = prefix
         self._script = client.register_script(_LUA)
-        self._tag = secrets.token_hex(4)
-        self._counter = itertools.count()
+        self._windows = f"{prefix}:wl:"
+        self._denials = f"{prefix}:vl:"
+        self._blocks = f"{prefix}:b:"
         self._encoded: dict[Limit | BlockPolicy, list[bytes]] = {}
 
     async def hit(
         self, buckets: Sequence[Bucket], subject: str | None, policy: BlockPolicy | None, now: float
     ) -> Verdict:
         """Check and count in one round trip (EVALSHA); same semantics as :class:`MemoryStore`."""
-        keys = [f"{self._prefix}:wl:{b.key}" for b in buckets]
-        args: list[Any] = [repr(now), f"{now!r}:{self._tag}:{next(self._counter)}", len(buckets)]
+        keys = [self._windows + b.key for b in buckets]
+        args: list[Any] = [repr(now)]
         for bucket in buckets:
             args += self._encoded.get(bucket.limit) or self._encode(bucket.limit)
         if subject is not None and policy is not None:
-            keys += [f"{self._prefix}:v:{subject}", f"{self._prefix}:b:{subject}"]
+            keys += [self._denials + subject, self._blocks + subject]
             args += self._encoded.get(policy) or self._encode(policy)
-        else:
-            args.append(b"0")
         # One integer when allowed (the hot path reads one value), else "retry index new_block"
-        answer = await self._script(keys=keys, args=args)
+        answer = await self._script(keys, args)
         if answer == 1:
             return ALLOW
         retry, index, new_block = answer.split()
