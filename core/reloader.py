@@ -5,9 +5,12 @@ them, in load order. It runs in two phases, and each working set has a name:
 
 * ``old`` — the running version of each plugin in the unit: its :class:`Prepared` object, its
   module objects (detached from ``sys.modules`` during the reload) and its file fingerprint.
-* ``new`` — phase 1 imports a new version of *all* of each plugin's modules beside the old ones
-  and validates it without registering anything: import errors, settings, hook specifications,
-  and a model change without a migration file (refused: run ``dbsbm makemigrations <plugin>``).
+* ``new`` — phase 1 imports a new version of each plugin beside the old one and validates it
+  without registering anything: import errors, settings, hook specifications, and a model
+  change without a migration file (refused: run ``dbsbm makemigrations <plugin>``). The modules
+  whose source changed and the modules importing them are executed again, the others kept
+  (:mod:`core.module_graph`; every module when no module's source changed, e.g. a reload asked
+  for by hand or a new file); imports run without garbage collection.
 * **swap** — phase 2 runs behind :meth:`core.pipeline.Pipeline.paused`: interactions already
   running finish on the old code, new ones wait. The old versions are unloaded (scope disposal:
   tasks cancelled and awaited, listeners, commands, hook impls removed), the new migrations are
@@ -35,12 +38,14 @@ folders and ``config.toml`` with watchfiles and reloads by itself.
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import importlib.util
+import sys
 import time
 from collections import deque
-from collections.abc import Coroutine, Iterable
-from contextlib import AsyncExitStack
+from collections.abc import Coroutine, Iterable, Iterator, Mapping
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -50,8 +55,10 @@ from typing import TYPE_CHECKING, Any
 from loguru import logger
 
 from core.compat import disnake as compat_disnake
+from core.compat.tortoise import reused_field_comments
 from core.hooks import emit
 from core.migrations import MigrationError, migration_transaction, pending_changes
+from core.module_graph import ImportGraph
 from core.plugin import CommandError, HookValidationError, PluginError
 from core.plugin_manager import PluginState, Prepared
 from core.settings import ConfigError, Settings, load_settings
@@ -152,6 +159,7 @@ class Reloader:
         self.history: deque[ReloadResult] = deque(maxlen=HISTORY)
         self._lock = asyncio.Lock()
         self._fingerprints: dict[str, dict[str, str]] = {}
+        self._graph = ImportGraph()
         self._config_text: str | None = None
         self._file_settings: Settings | None = None  # config.toml as last read
         self._held: set[str] = set()  # unloaded because a dependency was disabled
@@ -284,13 +292,19 @@ class Reloader:
             n: _Version(plugins.records[n].prepared if plugins.is_loaded(n) else None) for n in unit
         }
         prints = {n: fingerprint(self._folders(n)) for n in unit}
+        kept: dict[str, ModuleType] = {}
         for name in unit:
-            _drop_stale_bytecode(self._fingerprints.get(name, {}), prints[name])
+            running = self._fingerprints.get(name, {})
+            _drop_stale_bytecode(running, prints[name])
             old[name].modules = plugins.detach_modules(name)
+            if old[name].prepared is not None:
+                kept |= self._kept(name, old[name].modules, running, prints[name])
+        sys.modules.update(kept)
         new: dict[str, Prepared] = {}
         try:
             for name in unit:
                 new[name] = await self._prepare(name, new, prints[name])
+            _bind_to_parents(kept)
         except Exception as exc:
             for name in unit:
                 plugins.attach_modules(name, old[name].modules)
@@ -303,9 +317,9 @@ class Reloader:
                     await plugins.unload(name)
             try:
                 first = {n for n in unit if old[n].prepared is None}
-                await self._activate(unit, new, prints, first, applied)
+                await self._activate(unit, new, prints, first, applied, kept)
             except Exception as exc:
-                await self._restore(unit, old)
+                await self._restore(unit, old, kept)
                 return await self._finish(unit, started, old, _failure(exc, ReloadStage.SETUP))
         for name in unit:
             self._fingerprints[name] = prints[name]
@@ -315,13 +329,27 @@ class Reloader:
             await compat_disnake.sync_application_commands(self.app.bot)
         return await self._finish(unit, started, old, None, changed, applied)
 
+    def _kept(
+        self,
+        name: str,
+        modules: dict[str, ModuleType],
+        before: dict[str, str],
+        now: dict[str, str],
+    ) -> dict[str, ModuleType]:
+        """The running modules of ``name`` that its new version keeps (see
+        :mod:`core.module_graph`)."""
+        root = self.app.plugins.records[name].source.module
+        stale = self._graph.stale(root, modules, before, now)
+        return {n: m for n, m in modules.items() if n not in stale}
+
     async def _prepare(
         self, name: str, ready: dict[str, Prepared], prints: dict[str, str]
     ) -> Prepared:
         """Phase 1 for one plugin: import its new version and validate it (nothing registered)."""
         plugins = self.app.plugins
         try:
-            prepared = plugins.prepare(name)
+            with _importing():
+                prepared = plugins.prepare(name)
         except ConfigError as exc:
             raise ReloadError(ReloadStage.SETTINGS, name, str(exc)) from exc
         except HookValidationError as exc:
@@ -369,11 +397,13 @@ class Reloader:
         prints: dict[str, dict[str, str]],
         first: set[str],
         applied: dict[str, list[str]],
+        kept: Mapping[str, ModuleType],
     ) -> None:
         """Phase 2: migrate, re-register models and activate every new version, or raise.
 
         A plugin with new migration files is migrated and set up inside one migration
-        transaction, so a failing setup rolls its migration back too.
+        transaction, so a failing setup rolls its migration back too. Models from kept modules
+        are the registered ones already.
         """
         plugins = self.app.plugins
         activated: list[str] = []
@@ -390,7 +420,8 @@ class Reloader:
                                 raise ReloadError(
                                     ReloadStage.MIGRATION, name, _reason(exc)
                                 ) from exc
-                        self.app.db.replace_app(spec)
+                        if not kept.keys() >= set(spec.models):
+                            self.app.db.replace_app(spec)
                     try:
                         await plugins.activate(new[name])
                     except CommandError as exc:
@@ -409,8 +440,11 @@ class Reloader:
         folder = spec.migrations_dir.resolve()
         return any(p not in before and Path(p).resolve().parent == folder for p in prints)
 
-    async def _restore(self, unit: list[str], old: dict[str, _Version]) -> None:
-        """Rollback: put the old modules and models back and activate the old versions."""
+    async def _restore(
+        self, unit: list[str], old: dict[str, _Version], kept: Mapping[str, ModuleType]
+    ) -> None:
+        """Rollback: put the old modules and models back and activate the old versions
+        (models from kept modules were never replaced)."""
         plugins = self.app.plugins
         for name in unit:
             plugins.attach_modules(name, old[name].modules)
@@ -423,7 +457,8 @@ class Reloader:
                 continue
             try:
                 for spec in self.app.app_specs([prepared]):
-                    self.app.db.replace_app(spec)
+                    if not kept.keys() >= set(spec.models):
+                        self.app.db.replace_app(spec)
                 await plugins.activate(prepared)
             except Exception as exc:
                 plugins.fail(name, f"the old version could not be restored either: {exc}")
@@ -701,6 +736,31 @@ def _failure(exc: BaseException, stage: ReloadStage) -> tuple[ReloadStage, str]:
     if isinstance(exc, ReloadError):
         return exc.stage, str(exc)
     return stage, f"{stage}: {_reason(exc)}"
+
+
+def _bind_to_parents(kept: Mapping[str, ModuleType]) -> None:
+    """Make each kept module an attribute of its re-imported parent package, as importing it
+    there would have (``import package.module`` then ``package.module`` finds it)."""
+    for name, module in kept.items():
+        parent, _, child = name.rpartition(".")
+        package = sys.modules.get(parent)
+        if parent not in kept and package is not None and not hasattr(package, child):
+            setattr(package, child, module)
+
+
+@contextmanager
+def _importing() -> Iterator[None]:
+    """The import of a new version: no garbage collection while its modules execute (the
+    objects they create would be scanned again and again; the next collection runs after) and
+    the field comments of unchanged model classes reused."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with reused_field_comments():
+            yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _drop_stale_bytecode(before: dict[str, str], now: dict[str, str]) -> None:

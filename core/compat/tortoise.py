@@ -8,14 +8,21 @@
 - ``Apps._build_initial_querysets`` (redone for some models), ``MetaInfo._filters`` and the
   generated flag of many-to-many fields: re-registering one app's models live, with the reverse
   relations they added to other apps removed.
+- ``tortoise.models._get_comments``: the ``#:`` field comments of a model class, which it finds
+  by parsing the class's whole module again (``inspect.getsource``) for every model class; a hot
+  reload re-creating unchanged model classes reuses them (:func:`reused_field_comments`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import linecache
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import cast
 
+import tortoise.models
 from pypika_tortoise import Query, Table
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext, _current_context
@@ -28,6 +35,9 @@ from tortoise.models import Model
 
 PACKAGE = "tortoise-orm"
 CHECKED = ("1.1",)
+
+_comments: dict[tuple[str, str], tuple[bytes, dict[str, str]]] = {}
+"""(source file, class qualname) -> (digest of the file's text, the class's field comments)."""
 
 
 def build_querysets(models: Iterable[type[Model]], connection: str) -> None:
@@ -94,3 +104,35 @@ def strip_backward_relations(
                     delattr(model, name)
             if stale:
                 meta.finalise_fields()
+
+
+@contextmanager
+def reused_field_comments() -> Iterator[None]:
+    """Within the block, a model class whose module's source is unchanged since a class of
+    the same qualified name was created gets its field comments from memory, not by tortoise
+    parsing the module's source again (the result depends only on that source and the name)."""
+    original = tortoise.models._get_comments
+
+    def comments(cls: type[Model]) -> dict[str, str]:
+        try:
+            file = inspect.getsourcefile(cls)
+        except TypeError:  # a class without a source file
+            return original(cls)
+        if file is None:
+            return original(cls)
+        linecache.checkcache(file)  # what inspect.getsource reads, as fresh as it would be
+        lines = linecache.getlines(file)
+        if not lines:
+            return original(cls)
+        digest = hashlib.sha1("".join(lines).encode(), usedforsecurity=False).digest()
+        key = (file, cls.__qualname__)
+        known = _comments.get(key)
+        if known is None or known[0] != digest:
+            known = _comments[key] = (digest, original(cls))
+        return dict(known[1])
+
+    tortoise.models._get_comments = comments
+    try:
+        yield
+    finally:
+        tortoise.models._get_comments = original
