@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import contextvars
 import inspect
+import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -76,9 +77,17 @@ class DependencyError(PluginError):
         self.names = names
 
 
+def _declaring_module() -> str:
+    """The ``__name__`` of the module calling ``Plugin(...)``: two frames up, past this default
+    factory and the dataclass's ``__init__`` (the way :func:`collections.namedtuple` finds its
+    caller's module)."""
+    return str(sys._getframe(2).f_globals.get("__name__", ""))
+
+
 @dataclass
 class Plugin:
-    """What a plugin declares about itself.
+    """What a plugin declares about itself; the fields it leaves out are taken from its package
+    by convention (:mod:`core.conventions`: its ``setup``, ``models`` module, ``<Name>Settings``).
 
     ``models`` are module paths holding the plugin's Tortoise models (its own app, labelled with
     the plugin's name). ``migrations`` is the folder holding ``<name>/`` aerich migrations
@@ -101,6 +110,10 @@ class Plugin:
     setup: SetupFunc | None = None
     teardown: SetupFunc | None = None
     cli: Callable[[argparse._SubParsersAction[Any]], None] | None = None
+    declared_in: str = field(default_factory=_declaring_module, repr=False, compare=False)
+    """The module whose ``Plugin(...)`` call made this object (found by default): the
+    conventions (:mod:`core.conventions`) start from it, also where another module re-exports
+    the plugin."""
 
 
 @dataclass

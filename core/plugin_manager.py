@@ -25,6 +25,7 @@ from pluggy import PluginValidationError
 from pydantic import BaseModel, ValidationError
 
 from core.bytecode import CodeCache
+from core.conventions import completed
 from core.discovery import LOCAL_DIR, PluginSource, discover, is_enabled, refuse_unknown
 from core.hooks import emit, validated_hooks
 from core.logging import hide_secrets, redact
@@ -182,19 +183,20 @@ class PluginManager:
         try:
             with self.codes.importing(source.module):
                 module = importlib.import_module(source.module)
+                declared = getattr(module, source.attr, None)
+                plugin = completed(declared) if isinstance(declared, Plugin) else None
         except Exception as exc:
             raise PluginError(
                 f"plugin {name!r} failed to import: {type(exc).__name__}: {exc}"
             ) from exc
-        plugin = getattr(module, source.attr, None)
-        if not isinstance(plugin, Plugin):
+        if plugin is None:
             raise PluginError(
                 f"plugin {name!r}: {source.module}.{source.attr} is not a core.plugin.Plugin"
             )
         if plugin.name != name:
             raise PluginError(f"plugin {name!r} declares the name {plugin.name!r}")
         try:
-            validated_hooks(plugin.hooks if plugin.hooks is not None else module, name)
+            validated_hooks(plugin.hooks, name)
         except PluginValidationError as exc:
             raise HookValidationError(name, str(exc)) from None
         return Prepared(source, plugin, module, self.validate_settings(plugin))
@@ -239,8 +241,7 @@ class PluginManager:
         ctx = PluginContext(self.app, plugin, prepared.settings, prepared.module)
         pm = self.app.pm
         try:
-            hooks = plugin.hooks if plugin.hooks is not None else prepared.module
-            pm.register(hooks, name=plugin.name)
+            pm.register(plugin.hooks, name=plugin.name)
             ctx.scope.add("hookimpl", plugin.name, lambda: pm.unregister(name=plugin.name))
             if plugin.setup is not None:
                 await plugin.setup(ctx)

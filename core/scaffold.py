@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from string import Template
 
+from core.conventions import settings_class
 from core.database import AppSpec
 from core.migrations import make_migrations
 from core.plugin import PluginError
@@ -88,7 +89,6 @@ from __future__ import annotations
 from core.plugin import Plugin, PluginContext
 
 from dbsbm_$name.commands import build_commands
-from dbsbm_$name.settings import ${klass}Settings
 
 
 async def setup(ctx: PluginContext) -> None:
@@ -101,9 +101,6 @@ plugin = Plugin(
     name="$name",
     version="0.1.0",
     description="$title",
-    models=("dbsbm_$name.models",),
-    settings_model=${klass}Settings,
-    setup=setup,
 )
 ''',
     "src/dbsbm_$name/settings.py": '''"""``[plugins.$name]`` of the bot's config.toml."""
@@ -111,7 +108,7 @@ plugin = Plugin(
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class ${klass}Settings(BaseModel):
+class ${settings}(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     max_length: int = Field(default=200, ge=1, le=1000)
@@ -147,11 +144,11 @@ from core.validation import free_text
 from disnake.ext import commands
 
 from dbsbm_$name.models import Entry
-from dbsbm_$name.settings import ${klass}Settings
+from dbsbm_$name.settings import ${settings}
 
 
 def build_commands(ctx: PluginContext) -> list[Any]:
-    settings = ctx.settings if isinstance(ctx.settings, ${klass}Settings) else ${klass}Settings()
+    settings = ctx.settings if isinstance(ctx.settings, ${settings}) else ${settings}()
 
     @commands.slash_command(name="$name", contexts=disnake.InteractionContextTypes(guild=True))
     async def group(inter: disnake.ApplicationCommandInteraction) -> None:
@@ -241,7 +238,7 @@ def new_plugin(name: str, parent: Path) -> Path:
     values = {
         "name": name,
         "dash": dash,
-        "klass": "".join(part.title() for part in name.split("_")),
+        "settings": settings_class(name),
         "title": name.replace("_", " ").capitalize(),
         "framework": FRAMEWORK.as_posix(),
     }

@@ -7,7 +7,6 @@ See docs/plugins/admin.md.
 from __future__ import annotations
 
 from core.plugin import Plugin, PluginContext
-from plugins.admin import cli
 from plugins.admin.commands import build_commands
 from plugins.admin.settings import AdminSettings
 from plugins.admin.switches import Switches
@@ -32,8 +31,4 @@ plugin = Plugin(
     name="admin",
     version="0.1.0",
     description="Owner and guild-admin commands: reload, plugins, status, config, backups.",
-    models=("plugins.admin.models",),
-    settings_model=AdminSettings,
-    setup=setup,
-    cli=cli.register,
 )

@@ -11,7 +11,6 @@ dashboard's audit page (with its CSV download and ``/api/v1`` endpoint); operato
 from __future__ import annotations
 
 from core.plugin import Plugin, PluginContext
-from plugins.audit import cli
 from plugins.audit.commands import PREFIX, build_commands, build_component_handler
 from plugins.audit.retention import prune_daily
 from plugins.audit.runtime import AuditRuntime
@@ -46,8 +45,4 @@ plugin = Plugin(
     name="audit",
     version="0.1.0",
     description="Who did what, when: a searchable, tamper-evident audit log.",
-    models=("plugins.audit.models",),
-    settings_model=AuditSettings,
-    setup=setup,
-    cli=cli.register,
 )

@@ -8,7 +8,6 @@ Commands: ``/bet straight|new|parlay|cancel|show|list|grade``, ``/stats``, ``/le
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 
 import aiohttp
 
@@ -17,7 +16,6 @@ from plugins.betting import boards, flow, schedule, web
 from plugins.betting.api_sports import ApiSportsClient
 from plugins.betting.commands import build_commands, on_board_page, on_list_page
 from plugins.betting.service import Betting
-from plugins.betting.settings import BettingSettings
 
 
 async def setup(ctx: PluginContext) -> None:
@@ -49,8 +47,4 @@ plugin = Plugin(
     name="betting",
     version="0.1.0",
     description="Picks, parlays, grading, records, leaderboards and game schedules.",
-    models=("plugins.betting.models",),
-    migrations=Path(__file__).resolve().parents[2] / "migrations",
-    settings_model=BettingSettings,
-    setup=setup,
 )

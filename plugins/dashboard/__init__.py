@@ -74,7 +74,4 @@ plugin = Plugin(
     name="dashboard",
     version="0.1.0",
     description="Web dashboard and /api/v1: Discord login, plugin pages, personal API tokens.",
-    models=("plugins.dashboard.models",),
-    settings_model=DashboardSettings,
-    setup=setup,
 )

@@ -31,6 +31,4 @@ plugin = Plugin(
     name="metrics",
     version="0.1.0",
     description="Prometheus metrics at /metrics on the core web server.",
-    settings_model=MetricsSettings,
-    setup=setup,
 )

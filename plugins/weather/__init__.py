@@ -2,7 +2,6 @@
 
 from core.plugin import Plugin
 from plugins.weather.hooks import WeatherHooks
-from plugins.weather.settings import WeatherSettings
 
 hooks = WeatherHooks()
 
@@ -11,7 +10,6 @@ plugin = Plugin(
     version="0.1.0",
     description="Weather at a game's venue or any place, from WeatherAPI.com.",
     optional_depends_on=("betting",),
-    settings_model=WeatherSettings,
     hooks=hooks,
     setup=hooks.setup,
 )
