@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from loguru import logger
@@ -349,6 +350,45 @@ async def test_limiter_returns_to_redis_after_an_outage(
     finally:
         await limiter.close()
         await other.close()
+
+
+@pytest.mark.backend
+async def test_limiter_stays_on_redis_when_its_connection_drops(
+    redis_url: str, redis_prefix: str, redis_proxy: FaultProxy, clock: FakeClock
+) -> None:
+    """A pooled connection reset under the limiter (Redis restarted, a proxy or NAT timing
+    out): the next check reconnects and is counted on Redis, without falling back."""
+    settings = RateLimitSettings(
+        backend="redis", redis_url=redis_proxy.url(redis_url), default="2/60s"
+    )
+    limiter = RateLimiter(settings, clock=clock, prefix=redis_prefix)
+    try:
+        assert (await limiter.check(request())).allowed
+        redis_proxy.reset()
+        assert (await limiter.check(request())).allowed
+        assert not limiter.degraded
+        assert not (await limiter.check(request())).allowed  # both counted on Redis
+    finally:
+        await limiter.close()
+
+
+@pytest.mark.backend
+async def test_limiter_loads_its_script_again_when_redis_lost_it(
+    redis_url: str, redis_prefix: str, clock: FakeClock
+) -> None:
+    """After ``SCRIPT FLUSH`` (as after a Redis restart) the check loads the script again."""
+    settings = RateLimitSettings(backend="redis", redis_url=redis_url, default="2/60s")
+    limiter = RateLimiter(settings, clock=clock, prefix=redis_prefix)
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        assert (await limiter.check(request())).allowed
+        await client.script_flush()
+        assert (await limiter.check(request())).allowed
+        assert not limiter.degraded
+        assert not (await limiter.check(request())).allowed
+    finally:
+        await limiter.close()
+        await client.aclose()
 
 
 # --- the web middleware -------------------------------------------------------------------------
