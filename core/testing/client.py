@@ -20,6 +20,7 @@ import disnake
 from disnake.http import Route
 
 from core.testing.server import LocalDiscord
+from core.testing.startup import started
 
 #: How long ``connect_bot`` waits for ``on_ready``.
 READY_TIMEOUT = 5.0
@@ -80,22 +81,13 @@ async def connect_bot(
     previous_base = Route.BASE
     Route.BASE = endpoint.api_base
     bot.before_identify_hook = _identify_now  # type: ignore[method-assign]
-    task = asyncio.create_task(bot.start(endpoint.token), name=f"bot on {endpoint.api_base}")
     try:
-        ready = asyncio.create_task(bot.wait_until_ready())
-        done, _ = await asyncio.wait({ready, task}, timeout=within, return_when="FIRST_COMPLETED")
-        if ready not in done:
-            ready.cancel()
-            if task in done:
-                task.result()  # the bot's own error, if it stopped
-            msg = f"The bot was not ready within {within}s"
-            raise TimeoutError(msg)
-        await _wait_for_command_sync(bot)
-        yield bot
+        async with started(
+            bot, endpoint.token, within=within, what=f"the bot on {endpoint.api_base}"
+        ):
+            await _wait_for_command_sync(bot)
+            yield bot
     finally:
-        await bot.close()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         Route.BASE = previous_base
 
 

@@ -19,7 +19,6 @@ with Discord. discord.py is a development dependency: import this module only wh
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import TypeVar
@@ -30,6 +29,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from core.testing.server import LocalDiscord
+from core.testing.startup import started
 
 #: How long ``connect_discordpy`` waits for the client to be ready.
 READY_TIMEOUT = 5.0
@@ -47,19 +47,10 @@ async def connect_discordpy(
     previous = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
     Route.BASE = local.api_base
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(local.gateway_url)
-    task = asyncio.create_task(client.start(local.token), name=f"discord.py on {local.api_base}")
     try:
-        ready = asyncio.create_task(client.wait_until_ready())
-        done, _ = await asyncio.wait({ready, task}, timeout=within, return_when="FIRST_COMPLETED")
-        if ready not in done:
-            ready.cancel()
-            if task in done:
-                task.result()  # the client's own error, if it stopped
-            msg = f"The discord.py client was not ready within {within}s"
-            raise TimeoutError(msg)
-        yield client
+        async with started(
+            client, local.token, within=within, what=f"the discord.py client on {local.api_base}"
+        ):
+            yield client
     finally:
-        await client.close()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = previous
