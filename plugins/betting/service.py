@@ -3,8 +3,9 @@
 One :class:`Betting` object per plugin context (made in ``setup``); command handlers close over
 it. It reports actions (``bet.placed``, ``bet.graded``, ``bet.corrected``, ``bet.cancelled``,
 ``game.added``, ``game.result``, ``game.corrected``, ``setup.changed``) and invalidates the
-guild's cached stats, leaderboards and lists whenever a pick is placed, graded, corrected or
-cancelled, and the cached games lists whenever a game changes.
+guild's cached stats and leaderboards whenever a pick is graded, corrected or cancelled, its
+cached lists (picks, games, its home's summary) also when a pick is placed, and every cached
+games list whenever a game changes.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ class Betting:
             )
         except picks.AlreadyPlaced as placed:  # reported now: the first attempt ended at commit
             pick, stored = placed.pick, placed.legs
-        await self.invalidate(order.guild_id)
+        await self.lists_cache.invalidate_tag(guild_tag(order.guild_id))  # records: graded only
         await self.ctx.action(
             "bet.placed",
             user_id=order.user_id,
@@ -174,8 +175,9 @@ class Betting:
         return pick
 
     async def invalidate(self, guild_id: int) -> None:
-        """Drop the guild's cached stats, leaderboards and lists (after any change of its
-        picks or its own games)."""
+        """Drop the guild's cached stats, leaderboards and lists (after a grade, a correction,
+        a cancellation or a new game of its own; a new pick drops only the lists: records count
+        graded picks)."""
         await self.stats_cache.invalidate_tag(guild_tag(guild_id))
         await self.board_cache.invalidate_tag(guild_tag(guild_id))
         await self.lists_cache.invalidate_tag(guild_tag(guild_id))

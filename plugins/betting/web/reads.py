@@ -2,8 +2,9 @@
 
 Records and leaderboards come from the service (:meth:`~plugins.betting.service.Betting.record`,
 :meth:`~plugins.betting.service.Betting.standings`: the core cache, dropped on every grade);
-pages of picks and games are kept in the service's ``lists`` cache (dropped on every pick, grade
-and cancellation of the server, and games lists on every change of a game); members' names
+a server's summary and pages of picks and games are kept in the service's ``lists`` cache
+(dropped on every pick, grade and cancellation of the server, and games lists on every change
+of a game); members' names
 from the bot's member cache or Discord, kept an hour in the core cache.
 """
 
@@ -19,6 +20,7 @@ from typing import Any, TypeVar
 import disnake
 from pydantic import BaseModel
 from tortoise.expressions import Q, Subquery
+from tortoise.functions import Count
 
 from core import validation
 from core.pages import WebError, WebRequest
@@ -196,7 +198,7 @@ class Reads:
 
     async def summary(self, guild_id: int) -> SummaryOut:
         """A server's home: open picks, the ``TOP_CAPPERS`` of all time by units, the
-        ``RECENT_RESULTS`` latest results. Kept in the leaderboard's cache (dropped on every pick,
+        ``RECENT_RESULTS`` latest results. Kept in the lists' cache (dropped on every pick,
         grade and cancellation)."""
 
         async def build() -> dict[str, Any]:
@@ -217,8 +219,8 @@ class Reads:
             )
             return made.model_dump(mode="json")
 
-        key = f"web:{guild_id}:summary"
-        found = await self.betting.board_cache.get_or_set(key, build, tags=(guild_tag(guild_id),))
+        key = f"summary:{guild_id}"
+        found = await self.betting.lists_cache.get_or_set(key, build, tags=(guild_tag(guild_id),))
         return SummaryOut.model_validate(found)
 
     async def capper(
@@ -346,32 +348,16 @@ class Reads:
         found = await query.order_by("-id").limit(limit + 1)
         shown = found[:limit]
         more = cursor.encode(shown[-1].id) if len(found) > limit else None
-        legs = (
-            await Leg.filter(game_id__in=[g.id for g in shown], pick__guild_id=guild_id)
-            .order_by("-pick_id")
-            .values(
-                "game_id",
-                "selection",
-                "market",
-                "line",
-                "odds_format",
-                "odds_value",
-                "result",
-                "pick_id",
-                user_id="pick__user_id",
-                kind="pick__kind",
-                stake="pick__stake",
-                status="pick__status",
-            )
-            if shown
-            else []
-        )
+        ids = [g.id for g in shown]
         counts: dict[int, int] = defaultdict(int)
-        kept = []
-        for leg in legs:
-            counts[leg["game_id"]] += 1
-            if counts[leg["game_id"]] <= PICKS_PER_GAME:
-                kept.append(leg)
+        if ids:
+            on_shown = Leg.filter(game_id__in=ids, pick__guild_id=guild_id)
+            for row in (
+                await on_shown.annotate(n=Count("id")).group_by("game_id").values("game_id", "n")
+            ):
+                counts[row["game_id"]] = row["n"]
+        newest = await asyncio.gather(*(newest_legs(guild_id, g) for g in ids if counts[g]))
+        kept = [leg for legs in newest for leg in legs]
         names = await self.names(guild_id, (leg["user_id"] for leg in kept))
         on: dict[int, list[GamePickOut]] = defaultdict(list)
         for leg in kept:
@@ -453,4 +439,28 @@ def pick_out(pick: Pick, legs: Sequence[Leg], name: str) -> PickOut:
             )
             for leg in legs
         ],
+    )
+
+
+async def newest_legs(guild_id: int, game_id: int) -> list[dict[str, Any]]:
+    """The ``PICKS_PER_GAME`` newest legs of the server's picks on a game, with their picks'
+    fields."""
+    return await (
+        Leg.filter(game_id=game_id, pick__guild_id=guild_id)
+        .order_by("-pick_id")
+        .limit(PICKS_PER_GAME)
+        .values(
+            "game_id",
+            "selection",
+            "market",
+            "line",
+            "odds_format",
+            "odds_value",
+            "result",
+            "pick_id",
+            user_id="pick__user_id",
+            kind="pick__kind",
+            stake="pick__stake",
+            status="pick__status",
+        )
     )
