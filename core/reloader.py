@@ -204,10 +204,13 @@ class Reloader:
 
     # --- what changed ----------------------------------------------------------------------
 
-    def changed(self) -> list[str]:
-        """Plugins (loaded, or failed to load) whose files differ from the running version."""
+    def changed(self, among: Iterable[str] | None = None) -> list[str]:
+        """Plugins (loaded, or failed to load; of ``among`` when given) whose files differ from
+        the running version."""
+        records = self.app.plugins.records
         out = []
-        for name, record in self.app.plugins.records.items():
+        for name in records if among is None else among:
+            record = records[name]
             if (
                 record.state in (PluginState.LOADED, PluginState.FAILED)
                 and name in self._fingerprints
@@ -696,11 +699,12 @@ class Reloader:
             return
         async for changes in awatch(*roots, **self._watch_args()):
             touched = {Path(path) for _, path in changes}
-            names = [
+            near = [
                 n
-                for n in self.changed()
+                for n in self.app.plugins.records
                 if any(p.is_relative_to(f) for p in touched for f in self._folders(n))
             ]
+            names = self.changed(near)
             if names:
                 await self._guarded(self.reload(names))
 
