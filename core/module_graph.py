@@ -2,14 +2,16 @@
 
 A module is **stale** when its source file changed, when it imports a stale module of the same
 plugin (an import anywhere in its source counts, in a function body too), or when it is a
-package holding a stale submodule; the plugin's package module is always stale. The reloader
+package holding a stale submodule; the plugin's package module and modules without a source
+file (namespace packages) are always stale. The reloader
 executes the stale modules again and keeps the others: the new version uses the same module
 objects (so their module-level state carries over), as it would find them in ``sys.modules``.
 
 Only an edit of the sources of loaded modules is reloaded that way: when nothing changed, or a
 file that is no loaded module's source changed (a new or deleted module, a template, a
 migration), every module is stale, as in a full re-import. ``from package import name`` counts
-as an import of ``package.name`` when that is a module of the plugin, else of ``package``.
+as an import of ``package.name`` when that is a module of the plugin, else of ``package``;
+a module imported by a computed name (``importlib.import_module(f"...")``) is not seen.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ class ImportGraph:
         digests = {os.path.realpath(p): d for p, d in now.items()}
         if not changed or not changed <= sources or not sources <= digests.keys():
             return set(modules)
-        stale = {root, *(n for n, f in files.items() if f in changed)}
+        stale = {root, *(n for n, f in files.items() if f is None or f in changed)}
         importers: dict[str, set[str]] = {}
         for name, file in files.items():
             if name in stale or file is None:
