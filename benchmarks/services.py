@@ -7,8 +7,8 @@
 - Cache: latency of one ``get`` (hit) of :class:`core.cache.Cache` (memory and Redis) beside raw
   aiocache (``SimpleMemoryCache`` / ``RedisCache`` with aiocache's JSON serializer).
 
-Each figure is the median of ``--repeat`` runs; ratios are ours / baseline. A rate-limit run follows
-an untimed tenth of its checks, and ours and the baseline take turns to go first. Keys live under a
+Each figure is the median of ``--repeat`` runs; ratios are ours / baseline. Each run follows an
+untimed tenth of its calls, and ours and the baseline take turns to go first. Keys live under a
 random prefix and are deleted afterwards.
 """
 
@@ -56,6 +56,13 @@ async def latencies(get: Callable[[], Awaitable[object]], n: int) -> list[float]
     return out
 
 
+def in_turns(i: int, *pairs: tuple[str, str]) -> list[str]:
+    """The runs of the ``i``-th repeat: each pair (ours, the baseline) in turn, its order
+    alternating between repeats. The first Redis run after the memory runs is slower whoever
+    makes it (the server sat idle), so each run is also warmed up by a tenth of its calls."""
+    return [key for pair in pairs for key in (pair if i % 2 == 0 else pair[::-1])]
+
+
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1]
 
@@ -91,13 +98,10 @@ async def bench_ratelimit(url: str, prefix: str, repeat: int) -> None:
     }
     runs: dict[str, list[float]] = {k: [] for k in cases}
     for i in range(repeat):
-        for pair in (("om", "lm"), ("or", "lr")):
-            # The first Redis run after the memory runs is slower whoever makes it (the server
-            # sat idle): each run is warmed up, and the pair alternates who goes first.
-            for key in pair if i % 2 == 0 else pair[::-1]:
-                check, n = cases[key]
-                await rate(check, n // 10)
-                runs[key].append(await rate(check, n))
+        for key in in_turns(i, ("om", "lm"), ("or", "lr")):
+            check, n = cases[key]
+            await rate(check, n // 10)
+            runs[key].append(await rate(check, n))
     await ours_mem.close()
     await ours_redis.close()
     med = {k: statistics.median(v) for k, v in runs.items()}
@@ -137,8 +141,10 @@ async def bench_cache(url: str, prefix: str, repeat: int) -> None:
     }
     med: dict[str, list[float]] = {k: [] for k in cases}
     tail: dict[str, list[float]] = {k: [] for k in cases}
-    for _ in range(repeat):
-        for key, (get, n) in cases.items():
+    for i in range(repeat):
+        for key in in_turns(i, ("om", "rm"), ("or", "rr")):
+            get, n = cases[key]
+            await latencies(get, n // 10)
             values = await latencies(get, n)
             med[key].append(statistics.median(values))
             tail[key].append(p95(values))

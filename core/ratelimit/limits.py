@@ -104,10 +104,14 @@ class Verdict:
     new_block: bool = False
 
     def decision(self) -> RateLimitDecision:
-        return RateLimitDecision(self.allowed, self.retry_after, self.scope, self.blocked)
+        if self.allowed:
+            return ALLOWED
+        return RateLimitDecision(False, self.retry_after, self.scope, self.blocked)
 
 
 ALLOW = Verdict(True)
+ALLOWED = RateLimitDecision(True)
+"""The decision of every allowed check but an owner's (one frozen instance, shared)."""
 
 
 def rate_limit(limit: str) -> Callable[[Command], Command]:
