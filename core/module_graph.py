@@ -18,19 +18,42 @@ from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 
 Imports = frozenset[tuple[str, str | None]]
 """``(module, name)`` of each ``from module import name``; ``(module, None)`` of an ``import``."""
 
+_STATEMENT = re.compile(
+    rb"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import[ \t]*\([^)]*\)"
+    rb"|(?:from[ \t]+[\w.]+[ \t]+)?import[ \t][^\n]*(?:\\\n[^\n]*)*)",
+    re.MULTILINE,
+)
+"""A line starting an import statement, with its continuation lines."""
+_WORD = re.compile(rb"\bimport\b")
+
+
+def _import_nodes(source: bytes) -> Iterator[ast.AST]:
+    """The nodes of the import statements in ``source``. Parsing only the lines that start one
+    is several times faster than parsing the module; when the word ``import`` appears outside
+    them (``if x: import y``, a docstring), the whole module is parsed."""
+    statements = list(_STATEMENT.finditer(source))
+    seen = sum(len(_WORD.findall(match.group())) for match in statements)
+    try:
+        if seen == len(_WORD.findall(source)):
+            return ast.walk(ast.parse(b"\n".join(match.group().strip() for match in statements)))
+    except SyntaxError:  # e.g. a comment holding ")" in a parenthesised import
+        pass
+    return ast.walk(ast.parse(source))
+
 
 def imports_of(name: str, is_package: bool, source: bytes) -> Imports:
     """What the module ``name`` imports, relative imports made absolute."""
     here = name if is_package else name.rpartition(".")[0]
     found: set[tuple[str, str | None]] = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in _import_nodes(source):
         if isinstance(node, ast.Import):
             found.update((alias.name, None) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

@@ -181,3 +181,17 @@ def later():
         ("top.pkg.f", "g"),
     }
     assert ("top.pkg.mod", "a") in imports_of("top.pkg.mod", True, source)
+
+
+def test_imports_the_line_scan_cannot_read_are_found() -> None:
+    commented = b"""
+from .h import (  # h (and more)
+    i,
+)
+"""
+    one_line = b"""
+if True: import k
+"""
+
+    assert imports_of("top.mod", False, commented) == {("top.h", "i")}
+    assert imports_of("top.mod", False, one_line) == {("k", None)}
