@@ -64,10 +64,10 @@ def imports_of(name: str, is_package: bool, source: bytes) -> Imports:
 
 
 def source_file(module: ModuleType) -> str | None:
-    """The real path of the module's source file (``None`` for a namespace package)."""
+    """The absolute path of the module's source file (``None`` for a namespace package)."""
     spec = module.__spec__
     origin = spec.origin if spec is not None else None
-    return os.path.realpath(origin) if origin and origin.endswith(".py") else None
+    return os.path.abspath(origin) if origin and origin.endswith(".py") else None
 
 
 class ImportGraph:
@@ -87,11 +87,11 @@ class ImportGraph:
         to execute again, given the fingerprints ``before`` and ``now`` (path -> digest) of
         the plugin's files."""
         changed = {
-            os.path.realpath(p) for p in before.keys() | now.keys() if before.get(p) != now.get(p)
+            os.path.abspath(p) for p in before.keys() | now.keys() if before.get(p) != now.get(p)
         }
         files = {n: source_file(m) for n, m in modules.items()}
         sources = {f for f in files.values() if f is not None}
-        digests = {os.path.realpath(p): d for p, d in now.items()}
+        digests = {os.path.abspath(p): d for p, d in now.items()}
         if not changed or not changed <= sources or not sources <= digests.keys():
             return set(modules)
         stale = {root, *(n for n, f in files.items() if f is None or f in changed)}

@@ -41,6 +41,7 @@ import asyncio
 import gc
 import hashlib
 import importlib.util
+import os
 import sys
 import time
 from collections import deque
@@ -138,16 +139,14 @@ def fingerprint(folders: Iterable[Path]) -> dict[str, str]:
     """``{file path: sha1 of its bytes}`` for every file under ``folders`` (caches skipped)."""
     out: dict[str, str] = {}
     for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if (
-                path.is_file()
-                and not path.name.startswith(".")
-                and path.suffix not in (".pyc", ".pyo")
-                and not _SKIP_DIRS.intersection(path.relative_to(folder).parts)
-            ):
-                out[str(path)] = hashlib.sha1(path.read_bytes(), usedforsecurity=False).hexdigest()
+        for top, dirs, files in os.walk(folder):
+            dirs[:] = [d for d in dirs if d not in _SKIP_DIRS]
+            for name in files:
+                path = os.path.join(top, name)
+                skipped = name.startswith(".") or name.endswith((".pyc", ".pyo"))
+                if not skipped and os.path.isfile(path):
+                    with open(path, "rb") as f:
+                        out[path] = hashlib.sha1(f.read(), usedforsecurity=False).hexdigest()
     return out
 
 
@@ -218,6 +217,23 @@ class Reloader:
                 if fingerprint(self._folders(name)) != self._fingerprints[name]:
                     out.append(name)
         return out
+
+    def version(self, name: str) -> str:
+        """The plugin's running version named by content: ``<version>+<12 hex digits>``, a
+        digest of its package's and migrations' files by their paths inside those folders (the
+        same files give the same name in every process and on every machine)."""
+        record = self.app.plugins.records[name]
+        folders = self._folders(name)
+        prints = self._fingerprints.get(name) or fingerprint(folders)
+        digest = hashlib.sha256()
+        for path, sha in sorted(prints.items()):
+            file = Path(path)
+            inside = [
+                f"{i}/{file.relative_to(f)}" for i, f in enumerate(folders) if f in file.parents
+            ]
+            digest.update(f"{inside[0] if inside else path}\0{sha}\n".encode())
+        declared = record.plugin.version if record.plugin is not None else "0"
+        return f"{declared}+{digest.hexdigest()[:12]}"
 
     def _folders(self, name: str) -> list[Path]:
         """The plugin's package folder and its migrations folder (both watched)."""
