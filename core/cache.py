@@ -36,12 +36,13 @@ memory tier is dropped then (it may be stale compared to Redis).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import secrets
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -523,56 +524,53 @@ class Cache:
         ttl: float | None,
         tags: tuple[str, ...],
     ) -> T:
+        """The cached value, else one computation of it: by this task while it holds the key's
+        lock in this process and, with Redis, across processes (another's result counts as a
+        hit)."""
+        stat = self._stat(ns)
         value = await self._read(ns, key)
         if value is not None:
-            self._stat(ns).hits += 1
+            stat.hits += 1
             return value
+        async with self._key_lock(ns, key):
+            value = await self._read(ns, key)
+            token: str | None = None
+            if value is None and self._redis is not None:
+                taken = await self._acquire_or_wait(ns, key)
+                if isinstance(taken, _Found):
+                    value = taken.value
+                else:
+                    token = taken
+            if value is not None:
+                stat.hits += 1
+                return value
+            try:
+                value = await self._lookup(ns, key)
+                if value is None:
+                    value = await factory()
+                if value is not None:
+                    await self._write(ns, key, value, ttl, tags)
+            finally:
+                if token is not None:
+                    await self._release(ns, key, token)
+        stat.misses += 1
+        return value
+
+    @contextlib.asynccontextmanager
+    async def _key_lock(self, ns: str, key: str) -> AsyncIterator[None]:
+        """Hold the in-process lock of one key, dropped from ``_locks`` with its last user."""
         lock_key = (ns, key)
         lock, users = self._locks.get(lock_key) or (asyncio.Lock(), 0)
         self._locks[lock_key] = (lock, users + 1)
         try:
             async with lock:
-                value = await self._read(ns, key)
-                if value is None:
-                    value, computed = await self._fill(ns, key, factory, ttl, tags)
-                else:
-                    computed = False
+                yield
         finally:
             lock, users = self._locks[lock_key]
             if users == 1:
                 del self._locks[lock_key]
             else:
                 self._locks[lock_key] = (lock, users - 1)
-        stat = self._stat(ns)
-        if computed:
-            stat.misses += 1
-        else:
-            stat.hits += 1
-        return value
-
-    async def _fill(
-        self,
-        ns: str,
-        key: str,
-        factory: Callable[[], Awaitable[Any]],
-        ttl: float | None,
-        tags: tuple[str, ...],
-    ) -> tuple[Any, bool]:
-        """Compute a cold key, holding the cross-process lock when Redis is in use; returns
-        ``(value, computed_here)``."""
-        token = await self._acquire_or_wait(ns, key) if self._redis is not None else None
-        if isinstance(token, _Found):
-            return token.value, False
-        try:
-            value = await self._lookup(ns, key)
-            if value is None:
-                value = await factory()
-            if value is not None:
-                await self._write(ns, key, value, ttl, tags)
-            return value, True
-        finally:
-            if token is not None:
-                await self._release(ns, key, token)
 
     async def _acquire_or_wait(self, ns: str, key: str) -> str | _Found | None:
         """Take the Redis compute lock (its token), or wait until the holder stored the value
