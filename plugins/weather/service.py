@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -49,30 +50,23 @@ class HealthState:
         self.ok, self.detail, self.at = ok, detail, time.time()
 
 
+@dataclass(eq=False)
 class WeatherService:
     """Cached weather at a place: now, at an instant (a game's kick-off) or a local day and hour."""
 
-    def __init__(
-        self,
-        client: WeatherAPIClient,
-        forecasts: Namespace,
-        searches: Namespace,
-        *,
-        search_ttl: int,
-        forecast_days: int,
-        health: HealthState,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self.client = client
-        self._forecasts = forecasts
-        self._searches = searches
-        self._search_ttl = search_ttl
-        self.forecast_days = forecast_days
-        self.health = health
-        self._clock = clock
+    client: WeatherAPIClient
+    forecasts: Namespace
+    """Conditions by place and hour."""
+    searches: Namespace
+    """Location-autocomplete results, kept ``search_ttl`` seconds."""
+    _: KW_ONLY
+    search_ttl: int
+    forecast_days: int
+    health: HealthState
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def now(self) -> datetime:
-        return self._clock()
+        return self.clock()
 
     async def current(self, place: str) -> Conditions:
         """The weather now (WeatherAPI updates it every 15 minutes; we cache per hour)."""
@@ -81,7 +75,7 @@ class WeatherService:
         async def fetch() -> dict[str, Any]:
             return current_conditions(await self.client.current(place)).to_json()
 
-        return Conditions.from_json(await self._forecasts.get_or_set(key, fetch))
+        return Conditions.from_json(await self.forecasts.get_or_set(key, fetch))
 
     async def at_instant(self, place: str, moment: datetime) -> Conditions:
         """The forecast hour containing ``moment`` (aware datetime), e.g. a game's kick-off.
@@ -94,7 +88,7 @@ class WeatherService:
             body = await self.client.forecast(place, days)
             return hour_at_epoch(body, int(moment.timestamp())).to_json()
 
-        return Conditions.from_json(await self._forecasts.get_or_set(key, fetch))
+        return Conditions.from_json(await self.forecasts.get_or_set(key, fetch))
 
     async def on_local_day(self, place: str, when: When) -> Conditions:
         """The forecast for ``when`` (a day and an hour on the place's clock)."""
@@ -112,7 +106,7 @@ class WeatherService:
                 day = when.day
             return hour_on_day(body, day, when.hour).to_json()
 
-        return Conditions.from_json(await self._forecasts.get_or_set(key, fetch))
+        return Conditions.from_json(await self.forecasts.get_or_set(key, fetch))
 
     def reach(self) -> datetime:
         """The last instant the forecast reaches (end of the last forecast day, UTC)."""
@@ -136,7 +130,7 @@ class WeatherService:
                 for r in places
             ]
 
-        found = await self._searches.get_or_set(key, fetch, ttl=self._search_ttl)
+        found = await self.searches.get_or_set(key, fetch, ttl=self.search_ttl)
         return [(label, query) for label, query in found]
 
     def health_result(self) -> HealthResult:
