@@ -7,15 +7,16 @@
 - Cache: latency of one ``get`` (hit) of :class:`core.cache.Cache` (memory and Redis) beside raw
   aiocache (``SimpleMemoryCache`` / ``RedisCache`` with aiocache's JSON serializer).
 
-Each figure is the median of ``--repeat`` runs; ratios are ours / baseline. Each run follows an
-untimed tenth of its calls, and ours and the baseline take turns to go first. Keys live under a
-random prefix and are deleted afterwards.
+Each figure is the median of ``--repeat`` runs; ratios are ours / baseline. In a run, ours and the
+baseline take turns by tenths of their calls (after an untimed tenth each), so both meet the same
+load. Keys live under a random prefix and are deleted afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import secrets
 import statistics
 import time
@@ -38,29 +39,35 @@ USERS = 1000
 VALUE = {"home": "Yankees", "away": "Red Sox", "odds": [-110, 150], "total": 8.5}
 
 
-async def rate(check: Callable[[int], Awaitable[object]], n: int) -> float:
-    """Checks per second of ``n`` sequential checks spread over ``USERS`` users."""
-    started = time.perf_counter()
-    for i in range(n):
-        await check(i % USERS)
-    return n / (time.perf_counter() - started)
-
-
-async def latencies(get: Callable[[], Awaitable[object]], n: int) -> list[float]:
-    """Microseconds of ``n`` sequential gets."""
+async def latencies(call: Callable[[], Awaitable[object]], n: int) -> list[float]:
+    """Microseconds of ``n`` sequential calls."""
     out = []
     for _ in range(n):
         started = time.perf_counter_ns()
-        await get()
+        await call()
         out.append((time.perf_counter_ns() - started) / 1000)
     return out
 
 
-def in_turns(i: int, *pairs: tuple[str, str]) -> list[str]:
-    """The runs of the ``i``-th repeat: each pair (ours, the baseline) in turn, its order
-    alternating between repeats. The first Redis run after the memory runs is slower whoever
-    makes it (the server sat idle), so each run is also warmed up by a tenth of its calls."""
-    return [key for pair in pairs for key in (pair if i % 2 == 0 else pair[::-1])]
+async def side_by_side(
+    calls: dict[str, Callable[[], Awaitable[object]]], n: int, slices: int = 10
+) -> dict[str, list[float]]:
+    """Microseconds of ``n`` calls of each of ``calls`` (ours and a baseline), made in slices that
+    take turns, so that both meet the machine's load alike (other processes, a Redis server
+    that sat idle during the memory runs), after an untimed slice of each."""
+    out: dict[str, list[float]] = {key: [] for key in calls}
+    size = n // slices
+    for call in calls.values():
+        await latencies(call, size)
+    for i in range(slices):
+        for key in list(calls) if i % 2 == 0 else list(calls)[::-1]:
+            out[key] += await latencies(calls[key], size)
+    return out
+
+
+def per_second(values: list[float]) -> float:
+    """Calls per second of calls that took ``values`` microseconds."""
+    return len(values) / sum(values) * 1e6
 
 
 def p95(values: list[float]) -> float:
@@ -84,24 +91,22 @@ async def bench_ratelimit(url: str, prefix: str, repeat: int) -> None:
         for u in range(USERS)
     ]
 
-    async def ours(limiter: RateLimiter, u: int) -> object:
-        return await limiter.check(requests[u])
+    def checks(check: Callable[[int], Awaitable[object]]) -> Callable[[], Awaitable[object]]:
+        """``check`` of the next of ``USERS`` users at each call."""
+        users = itertools.cycle(range(USERS))
+        return lambda: check(next(users))
 
-    async def theirs(limiter: MovingWindowRateLimiter, u: int) -> object:
-        return await limiter.hit(item, "bet", str(u))
-
-    cases: dict[str, tuple[Callable[[int], Awaitable[object]], int]] = {
-        "om": (lambda u: ours(ours_mem, u), 20_000),
-        "lm": (lambda u: theirs(lim_mem, u), 20_000),
-        "or": (lambda u: ours(ours_redis, u), 3_000),
-        "lr": (lambda u: theirs(lim_redis, u), 3_000),
+    cases = {
+        "om": checks(lambda u: ours_mem.check(requests[u])),
+        "lm": checks(lambda u: lim_mem.hit(item, "bet", str(u))),
+        "or": checks(lambda u: ours_redis.check(requests[u])),
+        "lr": checks(lambda u: lim_redis.hit(item, "bet", str(u))),
     }
     runs: dict[str, list[float]] = {k: [] for k in cases}
-    for i in range(repeat):
-        for key in in_turns(i, ("om", "lm"), ("or", "lr")):
-            check, n = cases[key]
-            await rate(check, n // 10)
-            runs[key].append(await rate(check, n))
+    for pair, n in ((("om", "lm"), 20_000), (("or", "lr"), 3_000)):
+        for _ in range(repeat):
+            for key, values in (await side_by_side({k: cases[k] for k in pair}, n)).items():
+                runs[key].append(per_second(values))
     await ours_mem.close()
     await ours_redis.close()
     med = {k: statistics.median(v) for k, v in runs.items()}
@@ -133,21 +138,19 @@ async def bench_cache(url: str, prefix: str, repeat: int) -> None:
     await raw_mem.set("game", VALUE)
     await raw_redis.set(f"{prefix}:raw:game", VALUE)
     mem_ns, redis_ns = ours_mem.namespace("bench"), ours_redis.namespace("bench")
-    cases = {
-        "om": (lambda: mem_ns.get("game"), 20_000),
-        "rm": (lambda: raw_mem.get("game"), 20_000),
-        "or": (lambda: redis_ns.get("game"), 3_000),
-        "rr": (lambda: raw_redis.get(f"{prefix}:raw:game"), 3_000),
+    cases: dict[str, Callable[[], Awaitable[object]]] = {
+        "om": lambda: mem_ns.get("game"),
+        "rm": lambda: raw_mem.get("game"),
+        "or": lambda: redis_ns.get("game"),
+        "rr": lambda: raw_redis.get(f"{prefix}:raw:game"),
     }
     med: dict[str, list[float]] = {k: [] for k in cases}
     tail: dict[str, list[float]] = {k: [] for k in cases}
-    for i in range(repeat):
-        for key in in_turns(i, ("om", "rm"), ("or", "rr")):
-            get, n = cases[key]
-            await latencies(get, n // 10)
-            values = await latencies(get, n)
-            med[key].append(statistics.median(values))
-            tail[key].append(p95(values))
+    for pair, n in ((("om", "rm"), 20_000), (("or", "rr"), 3_000)):
+        for _ in range(repeat):
+            for key, values in (await side_by_side({k: cases[k] for k in pair}, n)).items():
+                med[key].append(statistics.median(values))
+                tail[key].append(p95(values))
     m = {k: statistics.median(v) for k, v in med.items()}
     t = {k: statistics.median(v) for k, v in tail.items()}
     print(f"cache get latency, microseconds (median / p95; median of {repeat} runs)")
