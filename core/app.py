@@ -15,6 +15,7 @@ from loguru import logger
 
 from core.bot import make_bot
 from core.cache import Cache
+from core.cluster import Cluster
 from core.compat import check_versions
 from core.database import AppSpec, Database
 from core.events import RateLimitDecision, RateLimitRequest
@@ -58,7 +59,9 @@ class App:
         self.limiter = configured_limiter(settings.ratelimit, self.config_file, self._blocked)
         self.web = WebServer(self)
         self.reloader = Reloader(self)
+        self.cluster = Cluster(self)
         self.pm.register(RateLimitHooks(self.limiter), name="core.ratelimit")
+        self.pm.register(self.cluster, name="core.cluster")
         self.pm.register(RecoveryHooks(), name="core.recovery")
         self.started = False
 
@@ -120,9 +123,11 @@ class App:
         return [prepared[n] for n in order]
 
     async def start(self, *, migrate: bool | None = None) -> None:
-        """Check the libraries' versions (:mod:`core.compat`), validate plugins, connect and
-        migrate the database, load plugins, start the web."""
+        """Check the libraries' versions (:mod:`core.compat`), join the cluster
+        (:mod:`core.cluster`), validate plugins, connect and migrate the database, load
+        plugins, start the web; then this process is ready in the cluster's view."""
         check_versions()
+        await self.cluster.start()
         prepared = self.prepare_enabled()
         specs = self.app_specs(prepared)
         await self.db.connect(specs)
@@ -144,6 +149,7 @@ class App:
         if self.settings.web.enabled:
             await self.web.start()
         await self.reloader.start()
+        await self.cluster.ready()
         self.started = True
 
     async def close(self) -> None:
@@ -152,6 +158,7 @@ class App:
         The web server stops first: no request arrives while plugins unload, and the security
         events of its closing rate-limit windows still reach the plugins' listeners (audit)."""
         await self.reloader.stop()
+        await self.cluster.close()
         await self.web.stop()
         for name in reversed(self.plugins.loaded()):
             await self.plugins.unload(name)

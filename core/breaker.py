@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
 
 Clock = Callable[[], float]
 BreakerState = Literal["closed", "open", "half_open"]
@@ -29,6 +32,22 @@ def redis_down() -> tuple[type[BaseException], ...]:
     from redis.exceptions import TimeoutError as RedisTimeoutError
 
     return (RedisConnectionError, RedisTimeoutError, OSError, asyncio.TimeoutError)
+
+
+def redis_client(url: str, *, decode_responses: bool = False) -> aioredis.Redis:
+    """A Redis client for ``url`` with short timeouts and no retry backoff (the breaker, not
+    the client, decides what to do when Redis is away)."""
+    import redis.asyncio as aioredis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+
+    return aioredis.Redis.from_url(
+        url,
+        socket_connect_timeout=REDIS_TIMEOUT,
+        socket_timeout=REDIS_TIMEOUT,
+        retry=Retry(NoBackoff(), 1),
+        decode_responses=decode_responses,
+    )
 
 
 class CircuitBreaker:

@@ -103,6 +103,42 @@ async def cmd_run(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+def shard_list(text: str) -> list[int]:
+    """``0-3,6`` → ``[0, 1, 2, 3, 6]`` (the ``--shards`` of ``dbsbm run``)."""
+    shards: set[int] = set()
+    for part in text.split(","):
+        first, dash, last = part.strip().partition("-")
+        if not first.isdecimal() or (dash and not last.isdecimal()):
+            msg = f"{part.strip()!r} is not a shard id or a range such as 0-3"
+            raise argparse.ArgumentTypeError(msg)
+        low, high = int(first), int(last) if dash else int(first)
+        if high < low:
+            raise argparse.ArgumentTypeError(
+                f"{part.strip()!r}: a range goes up, as in {high}-{low}"
+            )
+        shards.update(range(low, high + 1))
+    return sorted(shards)
+
+
+def with_shards(settings: Settings, args: argparse.Namespace) -> Settings:
+    """``settings`` with ``dbsbm run``'s ``--shards`` and ``--shard-count`` applied."""
+    from core.settings import ConfigError
+
+    discord = settings.discord
+    count = args.shard_count if args.shard_count is not None else discord.shard_count
+    shards = args.shards if args.shards is not None else discord.shard_ids
+    if count is not None and count < 1:
+        raise ConfigError(f"--shard-count must be 1 or more, not {count}")
+    if shards is not None and count is None:
+        raise ConfigError("--shards needs --shard-count (or [discord] shard_count)")
+    if shards is not None and count is not None and shards[-1] >= count:
+        raise ConfigError(
+            f"shard {shards[-1]} is outside a bot of {count} shard(s) (ids 0-{count - 1})"
+        )
+    changed = discord.model_copy(update={"shard_count": count, "shard_ids": shards})
+    return settings.model_copy(update={"discord": changed})
+
+
 async def cmd_migrate(app: App, args: argparse.Namespace) -> int:
     from core.migrations import upgrade
 
@@ -304,7 +340,27 @@ def build_parser(plugin_clis: Sequence[Callable[[Any], None]] = ()) -> argparse.
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("run", help="start the bot on Discord (needs a token)")
+    p = sub.add_parser(
+        "run",
+        help="start the bot on Discord (needs a token)",
+        description="Start the bot on Discord. A bot that outgrows one process runs its shards "
+        "in several: each is started with the shards it owns, all with the same --shard-count "
+        "(and one Redis: [cache] backend = 'redis'), e.g. --shards 0-3 --shard-count 8 and "
+        "--shards 4-7 --shard-count 8.",
+    )
+    p.add_argument(
+        "--shards",
+        type=shard_list,
+        metavar="IDS",
+        help="the shards this process runs: ids and ranges, e.g. 0-3 or 0,2,4-5 "
+        "(default: [discord] shard_ids, else every shard)",
+    )
+    p.add_argument(
+        "--shard-count",
+        type=int,
+        metavar="N",
+        help="the bot's shards in all processes (default: [discord] shard_count)",
+    )
     p.set_defaults(func=cmd_run)
     p = sub.add_parser(
         "sandbox",
@@ -462,6 +518,8 @@ def _main(argv: list[str]) -> int:
         return int(args.func(settings, args))
     from core.loop import run
 
+    if args.func is cmd_run:
+        settings = with_shards(settings, args)
     return run(_dispatch(args.func, settings, args))
 
 

@@ -21,7 +21,15 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, Literal, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -113,6 +121,26 @@ class ReloadSettings(Section):
     debounce_ms: int = Field(default=50, ge=1, le=5000)
 
 
+class ClusterSettings(Section):
+    """The processes of one bot sharing a Redis (:mod:`core.cluster`)."""
+
+    key: str = Field(default="dbsbm:cluster", min_length=1)
+    """The Redis key under which the processes of this bot keep their heartbeats."""
+    heartbeat: float = Field(default=5.0, gt=0)
+    """Seconds between a process's heartbeats."""
+    down_after: float = Field(default=15.0, gt=0)
+    """Seconds without a heartbeat after which a process is shown down."""
+
+    @model_validator(mode="after")
+    def _down_after_beats(self) -> ClusterSettings:
+        if self.down_after <= self.heartbeat:
+            raise ValueError(
+                f"down_after ({self.down_after:g}s) must be longer than heartbeat "
+                f"({self.heartbeat:g}s), or live processes are shown down"
+            )
+        return self
+
+
 class WebSettings(Section):
     enabled: bool = True
     host: str = "127.0.0.1"
@@ -142,6 +170,7 @@ class Settings(BaseSettings):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     reload: ReloadSettings = Field(default_factory=ReloadSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     plugins: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @classmethod

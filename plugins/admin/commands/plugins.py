@@ -1,4 +1,5 @@
-"""``/plugins`` (owner only): every plugin's version, state, commands and last reload."""
+"""``/plugins`` (owner only): every plugin's version, state, commands and last reload, and in a
+cluster the versions its processes run."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from disnake.ext import commands
 from disnake.interactions import ApplicationCommandInteraction
 
 from core import discord_limits
+from core.cluster import ClusterView, ProcessState
 from core.plugin import PluginContext
 from plugins.admin.access import require_owner
 from plugins.admin.marks import mark
@@ -37,11 +39,27 @@ def plugin_lines(record: PluginRecord) -> list[str]:
     return lines
 
 
-def plugins_embed(app: App) -> disnake.Embed:
+def cluster_line(view: ClusterView, name: str) -> str | None:
+    """Which versions of plugin ``name`` the cluster's live processes run (``None`` alone)."""
+    running: dict[str, int] = {}
+    for process in view.processes:
+        if view.state_of(process) is ProcessState.READY and name in process.plugins:
+            running[process.plugins[name]] = running.get(process.plugins[name], 0) + 1
+    if not view.shared or not running:
+        return None
+    each = ", ".join(f"{v} in {n} process(es)" for v, n in sorted(running.items()))
+    return f"{mark(len(running) == 1)} cluster: {each}"
+
+
+async def plugins_embed(app: App) -> disnake.Embed:
     """One field per plugin, by name."""
     embed = disnake.Embed(title="Plugins")
+    view = await app.cluster.view()
     for name, record in sorted(app.plugins.records.items()):
-        embed.add_field(name, "\n".join(plugin_lines(record)), inline=False)
+        lines = plugin_lines(record)
+        if (line := cluster_line(view, name)) is not None:
+            lines.append(line)
+        embed.add_field(name, "\n".join(lines), inline=False)
     return discord_limits.fit(embed)
 
 
@@ -49,6 +67,6 @@ def build(ctx: PluginContext) -> commands.InvokableSlashCommand:
     @commands.slash_command(name="plugins", description="Plugins and their state (owner only).")
     async def plugins(inter: ApplicationCommandInteraction) -> None:
         await require_owner(ctx, inter)
-        await inter.response.send_message(embed=plugins_embed(ctx.app), ephemeral=True)
+        await inter.response.send_message(embed=await plugins_embed(ctx.app), ephemeral=True)
 
     return plugins

@@ -1,4 +1,5 @@
-"""``/status`` (owner only): uptime, version, gateway latency, guilds, database and cache health."""
+"""``/status`` (owner only): uptime, version, gateway latency, guilds, database and cache health,
+and every process of the cluster (:mod:`core.cluster`) with its shards, state and heartbeat."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from disnake.interactions import ApplicationCommandInteraction
 from prometheus_client.process_collector import ProcessCollector
 
 from core import __version__, discord_limits
+from core.cluster import ClusterView, ProcessState
 from core.health import gateway_health, timed
 from core.plugin import PluginContext
 from plugins.admin.access import require_owner
@@ -26,6 +28,33 @@ def process_started() -> float | None:
         if metric.name == "process_start_time_seconds" and metric.samples:
             return float(metric.samples[0].value)
     return None
+
+
+def shard_ranges(shards: tuple[int, ...]) -> str:
+    """``(0, 1, 2, 5)`` → ``0-2, 5``."""
+    runs: list[list[int]] = []
+    for shard in sorted(shards):
+        if runs and shard == runs[-1][-1] + 1:
+            runs[-1].append(shard)
+        else:
+            runs.append([shard])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
+def cluster_lines(view: ClusterView, me: str) -> list[str]:
+    """A line per process: up or down, where, its shards, state and last heartbeat."""
+    lines = []
+    for process in view.processes:
+        state = view.state_of(process)
+        age = duration(max(0.0, view.at - process.heartbeat))
+        here = " (this one)" if process.id == me else ""
+        lines.append(
+            f"{mark(state is ProcessState.READY)} {process.host}:{process.pid}{here} · shards "
+            f"{shard_ranges(process.shards)} of {process.shard_count} · {state} · {age} ago"
+        )
+    if view.problem:
+        lines.append(f"{mark(False)} only this process is shown: {view.problem}")
+    return lines
 
 
 def duration(seconds: float) -> str:
@@ -65,6 +94,9 @@ async def status_embed(app: App) -> disnake.Embed:
     cache_text = f"{mark(cache.healthy)} {cache.detail}"
     embed.add_field("Cache", cache_text + (f" (breaker {breaker})" if breaker else ""))
     embed.add_field("Plugins", f"{len(app.plugins.loaded())} loaded", inline=False)
+    view = await app.cluster.view()
+    if view.shared:
+        embed.add_field("Cluster", "\n".join(cluster_lines(view, app.cluster.id)), inline=False)
     return discord_limits.fit(embed)
 
 
