@@ -1,7 +1,7 @@
 """Benchmark of hot reload beside a full process restart, in one run.
 
     uv run python benchmarks/reload.py [--repeat 20] [--restarts 5] [--cycles 100]
-    uv run python benchmarks/reload.py --plugin betting [--repeat 20]
+    uv run python benchmarks/reload.py --plugin betting [--repeat 20] [--save service.py]
 
 Everything goes through the local Discord and the real disnake client:
 
@@ -19,9 +19,9 @@ Prints medians and the ratio restart / reload.
 
 ``--plugin betting`` measures a real plugin instead: a copy of ``plugins/betting`` (and its
 migrations) in a temp folder, loaded with the deployed plugins (admin, audit, metrics) on
-SQLite, watched; one of its modules is saved with a new constant and the clock stops when
-``/leaderboard`` answers and the running module holds that constant. The small plugin's
-code-only figure is measured in the same run as the baseline.
+SQLite, watched; one of its modules (``--save``, the package module by default) is saved with
+a new constant and the clock stops when ``/leaderboard`` answers and the running module holds
+that constant. The small plugin's code-only figure is measured in the same run as the baseline.
 """
 
 from __future__ import annotations
@@ -216,11 +216,11 @@ async def child(api_base: str, token: str, owner: int, config: str, package: str
 
 
 async def bench_real(
-    discord: LocalDiscord, tmp: Path, name: str, command: str, n: int
+    discord: LocalDiscord, tmp: Path, name: str, command: str, n: int, save: str
 ) -> list[float]:
     """Save-to-serving of a copy of the first-party plugin ``name``, loaded with the deployed
-    plugins: its package module gets a new constant, ``/<command>`` must answer after the
-    reload, and the running module must hold the constant."""
+    plugins: its module ``save`` (a path in the package) gets a new constant, ``/<command>``
+    must answer after the reload, and the running module must hold the constant."""
     src = tmp / "real"
     skip = shutil.ignore_patterns("__pycache__")
     shutil.copytree(ROOT / "plugins", src / "plugins", ignore=skip)
@@ -246,8 +246,11 @@ async def bench_real(
         bot_kwargs=bot_kwargs(discord),
     )
     app.pm.register(reloads, name="bench.reloads")
-    init = src / "plugins" / name / "__init__.py"
-    text = init.read_text()
+    saved = src / "plugins" / name / save
+    text = saved.read_text()
+    module = ".".join(("plugins", name, *Path(save).with_suffix("").parts)).removesuffix(
+        ".__init__"
+    )
     times: list[float] = []
     reloaded: list[float] = []
     async with AsyncExitStack() as stack:
@@ -258,12 +261,12 @@ async def bench_real(
         for i in range(n):
             reloads.event.clear()
             start = time.perf_counter()
-            init.write_text(f"{text}\nBENCH_SAVE = {i}\n")
+            saved.write_text(f"{text}\nBENCH_SAVE = {i}\n")
             await asyncio.wait_for(reloads.event.wait(), 30)
             reloaded.append(time.perf_counter() - start)
             await ask(discord, command)
             times.append(time.perf_counter() - start)
-            running = sys.modules[f"plugins.{name}"]
+            running = sys.modules[module]
             assert getattr(running, "BENCH_SAVE", None) == i, "the old code answered"
     report(f"  of which save to {name} reloaded", reloaded)
     return times
@@ -312,7 +315,9 @@ async def main(args: argparse.Namespace) -> None:
             if args.plugin:
                 real = report(
                     f"save to serving, {args.plugin}",
-                    await bench_real(discord, tmp, args.plugin, args.command, args.repeat),
+                    await bench_real(
+                        discord, tmp, args.plugin, args.command, args.repeat, args.save
+                    ),
                 )
                 print(f"{args.plugin + ' / small plugin':<40} {real / code:8.2f}x")
                 return
@@ -341,5 +346,8 @@ if __name__ == "__main__":
         )
         parser.add_argument(
             "--command", default="leaderboard", help="the --plugin's command asked after a reload"
+        )
+        parser.add_argument(
+            "--save", default="__init__.py", help="the --plugin's module saved (a path in it)"
         )
         asyncio.run(main(parser.parse_args()))
