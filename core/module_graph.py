@@ -3,9 +3,9 @@
 A module is **stale** when its source file changed, when it imports a stale module of the same
 plugin (an import anywhere in its source counts, in a function body too), or when it is a
 package holding a stale submodule; the plugin's package module and modules without a source
-file (namespace packages) are always stale. The reloader
-executes the stale modules again and keeps the others: the new version uses the same module
-objects (so their module-level state carries over), as it would find them in ``sys.modules``.
+file (namespace packages) are always stale. The reloader executes the stale modules again and
+keeps the others: the new version uses the same module objects (so their module-level state
+carries over), as it would find them in ``sys.modules``.
 
 Only an edit of the sources of loaded modules is reloaded that way: when nothing changed, or a
 file that is no loaded module's source changed (a new or deleted module, a template, a

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import sys
+import weakref
 from pathlib import Path
 from types import ModuleType
 
@@ -93,6 +95,24 @@ async def test_edit_reexecutes_the_module_and_its_importers_only(
     assert after[".base"] is before[".base"] and after[".ledger"] is before[".ledger"]
     assert after[""].ledger is after[".ledger"] and after[""].prices is after[".prices"]
     assert after[".ledger"].ENTRIES == ["kept"]
+
+
+async def test_the_replaced_modules_are_collected(
+    start_bench: Starter, plugin_package: Path
+) -> None:
+    _write_shop(plugin_package)
+    bench = await start_bench()
+    old = weakref.ref(_modules(bench)[".prices"])
+
+    for price in range(3):
+        prices = SHOP_PRICES.replace('f"10 ', f'f"{price} ')
+        (plugin_package / "shop/prices.py").write_text(prices.lstrip())
+        [result] = await bench.app.reloader.reload(["shop"])
+        assert result.ok, result.error
+
+    gc.collect()
+    assert old() is None
+    assert await bench.ask("price") == "2 EUR"
 
 
 async def test_edit_of_a_module_others_import_reexecutes_them(
