@@ -49,7 +49,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from loguru import logger
 
-from core.breaker import REDIS_TIMEOUT, BreakerState, CircuitBreaker, Clock, redis_down
+from core.breaker import (
+    BreakerState,
+    CircuitBreaker,
+    Clock,
+    redis_client,
+    redis_down,
+)
 from core.events import HealthResult
 from core.hooks import acall
 from core.settings import CacheSettings
@@ -269,7 +275,7 @@ class Cache:
         self._down: tuple[type[BaseException], ...] = ()
         if settings.backend == "redis":
             self._down = redis_down()
-            self._redis = client = _redis_client(settings.redis_url)
+            self._redis = client = redis_client(settings.redis_url)
             self._write_script = client.register_script(_WRITE_LUA)
             self._tag_script = client.register_script(_TAG_LUA)
             self._release_script = client.register_script(_RELEASE_LUA)
@@ -610,18 +616,3 @@ class Cache:
 @dataclass(frozen=True, slots=True)
 class _Found:
     value: Any
-
-
-def _redis_client(url: str) -> aioredis.Redis:
-    """A Redis client for ``url`` with short timeouts and no retry backoff (the breaker, not
-    the client, decides what to do when Redis is away)."""
-    import redis.asyncio as aioredis
-    from redis.asyncio.retry import Retry
-    from redis.backoff import NoBackoff
-
-    return aioredis.Redis.from_url(
-        url,
-        socket_connect_timeout=REDIS_TIMEOUT,
-        socket_timeout=REDIS_TIMEOUT,
-        retry=Retry(NoBackoff(), 1),
-    )

@@ -6,11 +6,18 @@ security event, and the member's message).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
 import disnake
+from disnake.ext import commands
 from disnake.interactions import ApplicationCommandInteraction
 
 from core.plugin import PluginContext
 from core.recovery import UserError
+
+if TYPE_CHECKING:
+    from core.app import App
 
 GUILD_ONLY = disnake.InteractionContextTypes(guild=True)
 
@@ -47,3 +54,19 @@ async def require_guild_admin(ctx: PluginContext, inter: ApplicationCommandInter
         "You need the Manage Server permission to change this server's plugins.",
         f"{command_name(inter)} needs Manage Server",
     )
+
+
+def owner_embed_command(
+    ctx: PluginContext,
+    name: str,
+    description: str,
+    embed: Callable[[App], Awaitable[disnake.Embed]],
+) -> commands.InvokableSlashCommand:
+    """A command that shows the bot owner the embed ``embed`` makes (an ephemeral reply)."""
+
+    @commands.slash_command(name=name, description=description)
+    async def command(inter: ApplicationCommandInteraction) -> None:
+        await require_owner(ctx, inter)
+        await inter.response.send_message(embed=await embed(ctx.app), ephemeral=True)
+
+    return command

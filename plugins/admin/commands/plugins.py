@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING
 
 import disnake
 from disnake.ext import commands
-from disnake.interactions import ApplicationCommandInteraction
 
 from core import discord_limits
 from core.cluster import ClusterView, ProcessState
 from core.plugin import PluginContext
-from plugins.admin.access import require_owner
+from plugins.admin.access import owner_embed_command
 from plugins.admin.marks import mark
 
 if TYPE_CHECKING:
@@ -64,9 +63,6 @@ async def plugins_embed(app: App) -> disnake.Embed:
 
 
 def build(ctx: PluginContext) -> commands.InvokableSlashCommand:
-    @commands.slash_command(name="plugins", description="Plugins and their state (owner only).")
-    async def plugins(inter: ApplicationCommandInteraction) -> None:
-        await require_owner(ctx, inter)
-        await inter.response.send_message(embed=await plugins_embed(ctx.app), ephemeral=True)
-
-    return plugins
+    return owner_embed_command(
+        ctx, "plugins", "Plugins and their state (owner only).", plugins_embed
+    )

@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING
 
 import disnake
 from disnake.ext import commands
-from disnake.interactions import ApplicationCommandInteraction
 from prometheus_client.process_collector import ProcessCollector
 
 from core import __version__, discord_limits
 from core.cluster import ClusterView, ProcessState
 from core.health import gateway_health, timed
 from core.plugin import PluginContext
-from plugins.admin.access import require_owner
+from plugins.admin.access import owner_embed_command
 from plugins.admin.marks import mark
 
 if TYPE_CHECKING:
@@ -101,9 +100,4 @@ async def status_embed(app: App) -> disnake.Embed:
 
 
 def build(ctx: PluginContext) -> commands.InvokableSlashCommand:
-    @commands.slash_command(name="status", description="The bot's health (owner only).")
-    async def status(inter: ApplicationCommandInteraction) -> None:
-        await require_owner(ctx, inter)
-        await inter.response.send_message(embed=await status_embed(ctx.app), ephemeral=True)
-
-    return status
+    return owner_embed_command(ctx, "status", "The bot's health (owner only).", status_embed)

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, TypeVar
 
 import disnake
@@ -72,22 +73,26 @@ def guild_of(req: WebRequest) -> int:
     return guild_id
 
 
+E = TypeVar("E", bound=StrEnum)
+
+
+def choice_of(kind: type[E], name: str, value: str | None) -> E | None:
+    """The query parameter ``name`` as one of ``kind``'s values (``None`` when not given)."""
+    if not value:
+        return None
+    if value not in {k.value for k in kind}:
+        raise ValidationError(name, f"must be one of {', '.join(k.value for k in kind)}", value)
+    return kind(value)
+
+
 def period_of(value: str | None) -> Period:
     """The query's ``period`` (default: all time), checked as ``/leaderboard`` offers it."""
-    if not value:
-        return Period.ALL
-    if value not in {p.value for p in Period}:
-        raise ValidationError("period", f"must be one of {', '.join(Period)}", value)
-    return Period(value)
+    return choice_of(Period, "period", value) or Period.ALL
 
 
 def metric_of(value: str | None) -> Metric:
     """The query's ``metric`` (default: units)."""
-    if not value:
-        return Metric.UNITS
-    if value not in {m.value for m in Metric}:
-        raise ValidationError("metric", f"must be one of {', '.join(Metric)}", value)
-    return Metric(value)
+    return choice_of(Metric, "metric", value) or Metric.UNITS
 
 
 def league_of(value: str | None) -> str | None:
@@ -95,13 +100,7 @@ def league_of(value: str | None) -> str | None:
 
 
 def status_of(value: str | None) -> Result | None:
-    if not value:
-        return None
-    if value not in {r.value for r in Result}:
-        raise ValidationError(
-            "status", f"must be one of {', '.join(r.value for r in Result)}", value
-        )
-    return Result(value)
+    return choice_of(Result, "status", value)
 
 
 def user_of(value: str | None) -> int | None:
