@@ -7,7 +7,9 @@ file (namespace packages) are always stale. The reloader executes the stale modu
 keeps the others: the new version uses the same module objects (so their module-level state
 carries over), as it would find them in ``sys.modules``.
 
-Only an edit of the sources of loaded modules is reloaded that way: when nothing changed, or a
+An import of another plugin's module that the same reload executes again (the reloader says
+which) makes the importer stale too. Only an edit of the sources of loaded modules is reloaded
+that way: when nothing changed, or a
 file that is no loaded module's source changed (a new or deleted module, a template, a
 migration), every module is stale, as in a full re-import. ``from package import name`` counts
 as an import of ``package.name`` when that is a module of the plugin, else of ``package``;
@@ -19,7 +21,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 
@@ -82,10 +84,12 @@ class ImportGraph:
         modules: Mapping[str, ModuleType],
         before: Mapping[str, str],
         now: Mapping[str, str],
+        replaced: Callable[[str], bool],
     ) -> set[str]:
         """The names in ``modules`` (the running ones of the plugin whose package is ``root``)
         to execute again, given the fingerprints ``before`` and ``now`` (path -> digest) of
-        the plugin's files."""
+        the plugin's files; ``replaced`` tells whether a module outside them is executed
+        again."""
         changed = {
             os.path.abspath(p) for p in before.keys() | now.keys() if before.get(p) != now.get(p)
         }
@@ -102,7 +106,10 @@ class ImportGraph:
             is_package = modules[name].__spec__.submodule_search_locations is not None  # type: ignore[union-attr]
             for module, attr in self._imports(name, is_package, file, digests[file]):
                 target = f"{module}.{attr}" if attr and f"{module}.{attr}" in modules else module
-                importers.setdefault(target, set()).add(name)
+                if target in modules:
+                    importers.setdefault(target, set()).add(name)
+                elif replaced(target):
+                    stale.add(name)
         queue = list(stale)
         while queue:
             name = queue.pop()

@@ -317,7 +317,7 @@ class Reloader:
             _drop_stale_bytecode(running, prints[name])
             old[name].modules = plugins.detach_modules(name)
             if old[name].prepared is not None:
-                kept |= self._kept(name, old[name].modules, running, prints[name])
+                kept |= self._kept(unit, name, old[name].modules, running, prints[name], kept)
         sys.modules.update(kept)
         new: dict[str, Prepared] = {}
         try:
@@ -350,15 +350,24 @@ class Reloader:
 
     def _kept(
         self,
+        unit: list[str],
         name: str,
         modules: dict[str, ModuleType],
         before: dict[str, str],
         now: dict[str, str],
+        kept: Mapping[str, ModuleType],
     ) -> dict[str, ModuleType]:
         """The running modules of ``name`` that its new version keeps (see
-        :mod:`core.module_graph`)."""
-        root = self.app.plugins.records[name].source.module
-        stale = self._graph.stale(root, modules, before, now)
+        :mod:`core.module_graph`); ``kept`` are those the unit's plugins before it keep (any
+        other module of the unit's plugins is executed again)."""
+        records = self.app.plugins.records
+        roots = [records[n].source.module for n in unit if n != name]
+
+        def replaced(module: str) -> bool:
+            inside = any(module == r or module.startswith(f"{r}.") for r in roots)
+            return inside and module not in kept
+
+        stale = self._graph.stale(records[name].source.module, modules, before, now, replaced)
         return {n: m for n, m in modules.items() if n not in stale}
 
     async def _prepare(

@@ -132,6 +132,55 @@ async def test_edit_of_a_module_others_import_reexecutes_them(
     assert after[".ledger"] is before[".ledger"]
 
 
+TILL_INIT = """
+from disnake.ext import commands
+
+from core.plugin import Plugin
+
+from . import notes, view
+
+
+async def setup(ctx):
+    @commands.slash_command(name="total", description="The total")
+    async def total(inter):
+        await inter.response.send_message(view.total())
+
+    ctx.add_command(total)
+
+
+plugin = Plugin(name="till", version="1.0.0", setup=setup, depends_on=("shop",))
+"""
+
+TILL_VIEW = """
+from PACKAGE.shop import base
+
+
+def total():
+    return f"total in {base.UNIT}"
+"""
+
+
+async def test_a_dependent_importing_a_replaced_module_executes_it_again(
+    start_bench: Starter, plugin_package: Path
+) -> None:
+    _write_shop(plugin_package)
+    (plugin_package / "till").mkdir()
+    (plugin_package / "till/__init__.py").write_text(TILL_INIT.lstrip())
+    (plugin_package / "till/view.py").write_text(
+        TILL_VIEW.replace("PACKAGE", plugin_package.name).lstrip()
+    )
+    (plugin_package / "till/notes.py").write_text('NOTE = "a"\n')
+    bench = await start_bench()
+    assert await bench.ask("total") == "total in EUR"
+
+    _edit(plugin_package / "shop/base.py", '"EUR"', '"CHF"')
+    _edit(plugin_package / "till/notes.py", '"a"', '"b"')
+    results = await bench.app.reloader.reload(["shop"])
+
+    assert [(r.name, r.ok) for r in results] == [("shop", True), ("till", True)]
+    assert await bench.ask("total") == "total in CHF"
+
+
 async def test_failed_partial_reload_puts_every_old_module_back(
     start_bench: Starter, plugin_package: Path
 ) -> None:
