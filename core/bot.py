@@ -12,6 +12,9 @@ from disnake.interactions import (
     ModalInteraction,
 )
 
+from core.compat.disnake import GatedIdentify, trace_requests
+from core.discord_budget import DiscordBudget
+
 if TYPE_CHECKING:
     from core.app import App
 
@@ -61,20 +64,50 @@ class _PipelineEvents:
         await self.app.pipeline.on_component(interaction)
 
 
-class DBSBMBot(_PipelineEvents, commands.InteractionBot):  # type: ignore[misc]
+class _SharedLimits(GatedIdentify):
+    """Discord's limits shared with the bot's other processes (:mod:`core.discord_budget`)
+    when ``[discord] shared_limits`` has a Redis; disnake's own, per process, otherwise."""
+
+    http: Any
+    session_start_limit: disnake.SessionStartLimit | None
+    budget: DiscordBudget | None = None
+
+    def share_limits(self, budget: DiscordBudget | None) -> None:
+        self.budget = budget
+        if budget is not None:
+            trace_requests(self.http, budget.trace_config())
+            self.identify_gate = self._identify_when_free
+
+    async def _identify_when_free(self, shard_id: int | None) -> bool:
+        assert self.budget is not None  # nosec B101 # the gate is set with the budget
+        limit = self.session_start_limit
+        concurrency = limit.max_concurrency if limit is not None else 1
+        return await self.budget.identify(self.http.token, shard_id, concurrency)
+
+    async def close(self) -> None:
+        await super().close()  # type: ignore[misc]
+        if self.budget is not None:
+            await self.budget.close()
+
+
+class DBSBMBot(_PipelineEvents, _SharedLimits, commands.InteractionBot):  # type: ignore[misc]
     """An interaction bot whose every interaction goes through :class:`core.pipeline.Pipeline`."""
 
     def __init__(self, app: App, **kwargs: Any):
         super().__init__(**bot_options(app, **kwargs))
         self.app = app
+        self.share_limits(DiscordBudget.from_settings(app.settings))
 
 
-class ShardedDBSBMBot(_PipelineEvents, commands.AutoShardedInteractionBot):  # type: ignore[misc]
+class ShardedDBSBMBot(  # type: ignore[misc]
+    _PipelineEvents, _SharedLimits, commands.AutoShardedInteractionBot
+):
     """The same bot running one or several shards in this process (``[discord] shard_ids``)."""
 
     def __init__(self, app: App, **kwargs: Any):
         super().__init__(**bot_options(app, **kwargs))
         self.app = app
+        self.share_limits(DiscordBudget.from_settings(app.settings))
 
 
 def make_bot(app: App, **kwargs: Any) -> DBSBMBot | ShardedDBSBMBot:

@@ -68,6 +68,10 @@ class DiscordSettings(Section):
     shard_count: int | None = Field(default=None, ge=1)
     shard_ids: list[int] | None = None
     guild_ready_timeout: float = Field(default=2.0, ge=0)
+    # with [cache] backend = "redis": Discord's REST limits and IDENTIFY spacing shared by every
+    # process of the bot through that Redis (core/discord_budget.py)
+    shared_limits: bool = True
+    identify_interval: float = Field(default=5.0, gt=0)  # Discord's; shorter only for tests
 
 
 class DatabaseSettings(Section):

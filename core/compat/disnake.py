@@ -6,14 +6,23 @@
   (to bound them by the interaction's deadline) through disnake's own dispatch to the option.
 - ``Interaction._state``, ``._session`` and the cached-property slots ``_cs_response`` and
   ``_cs_followup``: the responder replaces an interaction's ``response`` and ``followup``.
+- ``HTTPClient.request`` and ``HTTPClient.__session``: the aiohttp session disnake sends every
+  REST request with (made anew by ``static_login``, and by ``ws_connect`` once closed); the
+  shared Discord budget (:mod:`core.discord_budget`) adds its trace hooks to it.
+- ``Client._call_before_identify_hook``: what disnake's gateway awaits before each IDENTIFY
+  (it calls the public ``before_identify_hook``); the shared budget's IDENTIFY gate takes its
+  place.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 from disnake.ext import commands
+from disnake.http import HTTPClient
 from disnake.interactions import ApplicationCommandInteraction, Interaction
 
 PACKAGE = "disnake"
@@ -48,3 +57,38 @@ def replace_answer(inter: Interaction, response: Any, followup: Any) -> None:
     """Make ``response`` the interaction's ``response`` and ``followup`` its ``followup``."""
     inter._cs_response = response  # type: ignore[attr-defined]
     inter._cs_followup = followup  # type: ignore[attr-defined]
+
+
+def trace_requests(http: HTTPClient, config: aiohttp.TraceConfig) -> None:
+    """Add ``config`` to the session of every request ``http`` makes (disnake makes the session
+    in ``static_login``, just before its first request, and anew after it was closed)."""
+    request = http.request
+
+    @functools.wraps(request)
+    async def traced(*args: Any, **kwargs: Any) -> Any:
+        session: aiohttp.ClientSession = http._HTTPClient__session  # type: ignore[attr-defined]
+        if config not in session.trace_configs:
+            session.trace_configs.append(config)
+        return await request(*args, **kwargs)
+
+    http.request = traced  # type: ignore[method-assign]
+
+
+IdentifyGate = Callable[[int | None], Awaitable[bool]]
+"""Waits until a shard may IDENTIFY; False when it could not tell (disnake's hook then runs)."""
+
+
+class GatedIdentify:
+    """A disnake client mixin (before the client class): when ``identify_gate`` is set, it runs
+    before each IDENTIFY instead of ``before_identify_hook`` (disnake's 5 s wait before a
+    re-IDENTIFY), which still runs when the gate returns False."""
+
+    identify_gate: IdentifyGate | None = None
+
+    async def _call_before_identify_hook(
+        self, shard_id: int | None, *, initial: bool = False
+    ) -> None:
+        if self.identify_gate is None or not await self.identify_gate(shard_id):
+            await super()._call_before_identify_hook(  # type: ignore[misc]
+                shard_id, initial=initial
+            )

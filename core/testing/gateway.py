@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import secrets
+import time
 import zlib
 from collections import deque
 from collections.abc import Callable
@@ -79,7 +80,14 @@ class GatewaySession:
 
 
 class Gateway:
-    """The gateway side of the local Discord; ``handshakes`` logs each IDENTIFY and RESUME."""
+    """The gateway side of the local Discord; ``handshakes`` logs each IDENTIFY and RESUME.
+
+    ``max_concurrency`` is what ``GET /gateway/bot`` tells; with ``identify_interval`` set
+    (Discord's is 5 s; None, the default, does not check), an IDENTIFY sooner than that after
+    the previous one of its ``rate_limit_key`` (``shard_id % max_concurrency``) is answered as
+    Discord does, with op 9 INVALID SESSION (not resumable), and counted in
+    ``identify_refusals``; ``identifies`` holds the time (``time.monotonic()``) and shard of
+    every accepted one."""
 
     def __init__(self, world: World, token: str, url: Callable[[], str]) -> None:
         self._world = world
@@ -91,6 +99,10 @@ class Gateway:
         self.privileged_intents: int | None = PRIVILEGED
         #: "IDENTIFY" or "RESUME" for every session opened or resumed, in order.
         self.handshakes: list[str] = []
+        self.max_concurrency = 1
+        self.identify_interval: float | None = None
+        self.identifies: list[tuple[float, int]] = []
+        self.identify_refusals = 0
         self._changed = asyncio.Condition()
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
@@ -215,6 +227,10 @@ class Gateway:
         if allowed is not None and intents & PRIVILEGED & ~allowed:
             await connection.ws.close(code=4014, message=b"Disallowed intent(s).")
             return None
+        if self._too_soon(shard_id):
+            self.identify_refusals += 1
+            await connection.send({"op": 9, "d": False})
+            return None
         session = GatewaySession(secrets.token_hex(16), (shard_id, shard_count))
         session.connection = connection
         session.intents = None if allowed is None else intents
@@ -225,6 +241,18 @@ class Gateway:
             await self._send(session, "GUILD_CREATE", guild.to_wire())
         await self._handshake_done("IDENTIFY")
         return session
+
+    def _too_soon(self, shard_id: int) -> bool:
+        """Is an IDENTIFY of ``shard_id`` now too soon after the last of its rate_limit_key?
+        If not, it is recorded as accepted."""
+        now = time.monotonic()
+        key = shard_id % self.max_concurrency
+        if self.identify_interval is not None:
+            last = [t for t, s in self.identifies if s % self.max_concurrency == key]
+            if last and now - last[-1] < self.identify_interval:
+                return True
+        self.identifies.append((now, shard_id))
+        return False
 
     async def _resume(self, connection: _Connection, data: dict[str, Any]) -> GatewaySession | None:
         session = self.sessions.get(data.get("session_id", ""))

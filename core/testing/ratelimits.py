@@ -13,7 +13,13 @@ request over its bucket, or over the global 50 requests a second, gets 429 with 
 
 Discord does not document its per-route figures; :data:`ROUTE_LIMITS` holds the ones it answers
 with, and routes not listed there get :data:`DEFAULT_LIMIT`. ``LocalDiscord(rate_limits=False)``
-(or ``discord.rate_limits.enabled = False``) keeps the headers but never refuses.
+(or ``discord.rate_limits.enabled = False``) keeps the headers, of a bucket that never runs out
+(one request used, reset in a millisecond: a client that keeps to them is not slowed either),
+but never refuses.
+``discord.rate_limits.routes`` are the figures in force (a copy of :data:`ROUTE_LIMITS` a test
+may change), and ``discord.rate_limits.counted`` the arrival times of the requests the global
+limit counts (let through, or all of them while not enforced), which
+:meth:`RateLimiter.busiest_second` reads.
 """
 
 from __future__ import annotations
@@ -64,6 +70,8 @@ UNLIMITED = frozenset(
         ("POST", "/oauth2/token/revoke"),
     }
 )
+#: The ``X-RateLimit-Reset-After`` of every answer while limits are switched off.
+_UNLIMITED_RESET = 0.001
 #: Routes of interactions, outside the global limit.
 _INTERACTION_ROUTES = ("/interactions/", "/webhooks/")
 
@@ -89,6 +97,10 @@ class RateLimiter:
 
     def __init__(self, *, enabled: bool = True) -> None:
         self.enabled = enabled
+        #: The route figures in force (routes not listed get :data:`DEFAULT_LIMIT`).
+        self.routes = dict(ROUTE_LIMITS)
+        #: When (``time.monotonic()``) each request counted against the global limit arrived.
+        self.counted: list[float] = []
         self._windows: dict[tuple[str, str], _Window] = {}
         self._global = _Window(0, 0.0)
 
@@ -97,11 +109,13 @@ class RateLimiter:
         parameters ``params``."""
         if (method, template) in UNLIMITED:
             return Verdict({})
-        route = ROUTE_LIMITS.get((method, template), DEFAULT_LIMIT)
+        route = self.routes.get((method, template), DEFAULT_LIMIT)
         bucket = _bucket_hash(method, template)
-        if not self.enabled:
-            return Verdict(_headers(route, bucket, route.limit - 1, route.per))
         now = time.monotonic()
+        if not self.enabled:
+            if not template.startswith(_INTERACTION_ROUTES):
+                self.counted.append(now)
+            return Verdict(_headers(route, bucket, route.limit - 1, _UNLIMITED_RESET))
         if not template.startswith(_INTERACTION_ROUTES):
             glob = self._global
             if glob.resets <= now:
@@ -109,6 +123,7 @@ class RateLimiter:
             if glob.used >= GLOBAL_LIMIT:
                 return Verdict({}, too_many_requests(glob.resets - now, None))
             glob.used += 1
+            self.counted.append(now)
         key = (bucket, params.get(route.major, "") if route.major else "")
         window = self._windows.get(key)
         if window is None or window.resets <= now:
@@ -117,6 +132,15 @@ class RateLimiter:
             return Verdict({}, too_many_requests(window.resets - now, bucket, route.limit))
         window.used += 1
         return Verdict(_headers(route, bucket, route.limit - window.used, window.resets - now))
+
+    def busiest_second(self) -> int:
+        """The most requests counted against the global limit in any one second."""
+        times, most, start = self.counted, 0, 0
+        for end, now in enumerate(times):
+            while times[start] <= now - 1.0:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
 
 
 def _bucket_hash(method: str, template: str) -> str:

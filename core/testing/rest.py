@@ -193,7 +193,12 @@ class _Api:
         return json_reply({"url": self.d.gateway_url})
 
     async def gateway_bot(self, request: web.Request) -> web.Response:
-        limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+        limit = {
+            "total": 1000,
+            "remaining": 1000,
+            "reset_after": 0,
+            "max_concurrency": self.d.gateway.max_concurrency,
+        }
         return json_reply(
             {"url": self.d.gateway_url, "shards": self.d.shards, "session_start_limit": limit}
         )
