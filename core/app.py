@@ -16,6 +16,7 @@ from loguru import logger
 from core.bot import make_bot
 from core.cache import Cache
 from core.cluster import Cluster
+from core.cluster_reload import ClusterReload
 from core.compat import check_versions
 from core.database import AppSpec, Database
 from core.events import RateLimitDecision, RateLimitRequest
@@ -60,6 +61,9 @@ class App:
         self.web = WebServer(self)
         self.reloader = Reloader(self)
         self.cluster = Cluster(self)
+        self.cluster_reload = (
+            ClusterReload(self, self.reloader.run_round) if self.cluster.shared else None
+        )
         self.pm.register(RateLimitHooks(self.limiter), name="core.ratelimit")
         self.pm.register(self.cluster, name="core.cluster")
         self.pm.register(RecoveryHooks(), name="core.recovery")
@@ -149,6 +153,8 @@ class App:
         if self.settings.web.enabled:
             await self.web.start()
         await self.reloader.start()
+        if self.cluster_reload is not None:
+            await self.cluster_reload.start()
         await self.cluster.ready()
         self.started = True
 
@@ -158,6 +164,8 @@ class App:
         The web server stops first: no request arrives while plugins unload, and the security
         events of its closing rate-limit windows still reach the plugins' listeners (audit)."""
         await self.reloader.stop()
+        if self.cluster_reload is not None:
+            await self.cluster_reload.close()
         await self.cluster.close()
         await self.web.stop()
         for name in reversed(self.plugins.loaded()):

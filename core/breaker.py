@@ -34,9 +34,12 @@ def redis_down() -> tuple[type[BaseException], ...]:
     return (RedisConnectionError, RedisTimeoutError, OSError, asyncio.TimeoutError)
 
 
-def redis_client(url: str, *, decode_responses: bool = False) -> aioredis.Redis:
+def redis_client(
+    url: str, *, decode_responses: bool = False, read_timeout: float | None = REDIS_TIMEOUT
+) -> aioredis.Redis:
     """A Redis client for ``url`` with short timeouts and no retry backoff (the breaker, not
-    the client, decides what to do when Redis is away)."""
+    the client, decides what to do when Redis is away); ``read_timeout=None`` for a client that
+    waits on a subscription."""
     import redis.asyncio as aioredis
     from redis.asyncio.retry import Retry
     from redis.backoff import NoBackoff
@@ -44,7 +47,7 @@ def redis_client(url: str, *, decode_responses: bool = False) -> aioredis.Redis:
     return aioredis.Redis.from_url(
         url,
         socket_connect_timeout=REDIS_TIMEOUT,
-        socket_timeout=REDIS_TIMEOUT,
+        socket_timeout=read_timeout,
         retry=Retry(NoBackoff(), 1),
         decode_responses=decode_responses,
     )

@@ -66,6 +66,7 @@ from core.settings import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
     from core.app import App
+    from core.cluster_reload import Gate
     from core.database import AppSpec
 
 HISTORY = 100
@@ -87,6 +88,7 @@ class ReloadStage(StrEnum):
     MIGRATION = "migration"
     SETUP = "setup"
     CONFIG = "config.toml check"
+    CLUSTER = "cluster vote"
 
 
 class ReloadAction(StrEnum):
@@ -117,6 +119,8 @@ class ReloadResult:
     action: ReloadAction = ReloadAction.RELOADED
     migrations: tuple[str, ...] = ()
     stage: ReloadStage | None = None
+    process: str | None = None
+    """The cluster process that reports it (a cluster's reload, :mod:`core.cluster_reload`)."""
 
 
 class ReloadError(PluginError):
@@ -222,9 +226,12 @@ class Reloader:
         """The plugin's running version named by content: ``<version>+<12 hex digits>``, a
         digest of its package's and migrations' files by their paths inside those folders (the
         same files give the same name in every process and on every machine)."""
+        return self._named(name, self._fingerprints.get(name) or fingerprint(self._folders(name)))
+
+    def _named(self, name: str, prints: dict[str, str]) -> str:
+        """The name of the version of plugin ``name`` whose files are ``prints``."""
         record = self.app.plugins.records[name]
         folders = self._folders(name)
-        prints = self._fingerprints.get(name) or fingerprint(folders)
         digest = hashlib.sha256()
         for path, sha in sorted(prints.items()):
             file = Path(path)
@@ -261,10 +268,25 @@ class Reloader:
         disabled names give a failed result saying so. Never raises for plugin faults: the old
         version keeps serving and the result carries the reason.
         """
-        async with self._lock:
-            return await self._reload(self.changed() if names is None else list(names))
+        wanted = self.changed() if names is None else list(names)
+        rounds = self.app.cluster_reload
+        if rounds is not None and wanted:
+            try:
+                return await rounds.request(wanted, self._disk_versions(wanted))
+            except rounds.down as exc:
+                logger.warning("cluster: Redis does not answer ({}); reloading here alone", exc)
+        return await self.run_round(wanted, None)
 
-    async def _reload(self, names: list[str]) -> list[ReloadResult]:
+    async def run_round(self, names: list[str], gate: Gate | None) -> list[ReloadResult]:
+        """Reload ``names`` here; ``gate`` (a cluster's round) decides between the phases."""
+        async with self._lock:
+            return await self._reload(names, gate)
+
+    def _disk_versions(self, names: list[str]) -> dict[str, str]:
+        known = [n for n in names if n in self.app.plugins.records]
+        return {n: self._named(n, fingerprint(self._folders(n))) for n in known}
+
+    async def _reload(self, names: list[str], gate: Gate | None = None) -> list[ReloadResult]:
         results: list[ReloadResult] = []
         wanted: list[str] = []
         for name in dict.fromkeys(names):
@@ -284,7 +306,7 @@ class Reloader:
             else:
                 wanted.append(name)
         for unit in self._units(wanted):
-            results.extend(await self._reload_unit(unit))
+            results.extend(await self._reload_unit(unit, gate))
         return results
 
     def _units(self, names: list[str]) -> list[list[str]]:
@@ -304,7 +326,7 @@ class Reloader:
         ordered = [sorted(u, key=lambda n: (rank.get(n, -1), n)) for u in units]
         return sorted(ordered, key=lambda u: rank.get(u[0], -1))
 
-    async def _reload_unit(self, unit: list[str]) -> list[ReloadResult]:
+    async def _reload_unit(self, unit: list[str], gate: Gate | None) -> list[ReloadResult]:
         started = time.perf_counter()
         plugins = self.app.plugins
         old = {
@@ -327,7 +349,17 @@ class Reloader:
         except Exception as exc:
             for name in unit:
                 plugins.attach_modules(name, old[name].modules)
-            return await self._finish(unit, started, old, _failure(exc, ReloadStage.IMPORT))
+            failure = _failure(exc, ReloadStage.IMPORT)
+            if gate is not None:
+                await gate(unit, {}, failure[1])
+            return await self._finish(unit, started, old, failure)
+        if gate is not None:
+            refused = await gate(unit, {n: self._named(n, prints[n]) for n in unit}, None)
+            if refused is not None:
+                for name in unit:
+                    plugins.attach_modules(name, old[name].modules)
+                failure = (ReloadStage.CLUSTER, f"{ReloadStage.CLUSTER}: {refused}")
+                return await self._finish(unit, started, old, failure)
         before = self._payloads(unit)
         applied: dict[str, list[str]] = {}
         async with self.app.pipeline.paused(set(unit)):
@@ -678,7 +710,7 @@ class Reloader:
         while pending:
             progress = False
             for name in list(pending):
-                batch = await self._reload_unit([name])
+                batch = await self._reload_unit([name], None)
                 if batch[0].stage is not ReloadStage.DEPENDENCIES:
                     pending.remove(name)
                     results.extend(batch)

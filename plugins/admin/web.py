@@ -69,6 +69,9 @@ class ReloadOutcome(BaseModel):
     migrations: list[str]
     stage: str | None = Field(description="the step that failed")
     error: str | None
+    process: str | None = Field(
+        default=None, description="the cluster process that reports it (with several processes)"
+    )
 
 
 class ReloadReport(BaseModel):
@@ -126,6 +129,7 @@ def outcome_of(result: ReloadResult) -> ReloadOutcome:
         migrations=list(result.migrations),
         stage=str(result.stage) if result.stage else None,
         error=result.error,
+        process=result.process,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,9 +34,16 @@ class BotProcess:
 
 @asynccontextmanager
 async def bot_process(
-    discord: LocalDiscord, data_dir: Path, settings: dict[str, Any], plugins: list[str]
+    discord: LocalDiscord,
+    data_dir: Path,
+    settings: dict[str, Any],
+    plugins: list[str],
+    *,
+    local: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> AsyncIterator[BotProcess]:
-    """A bot process, ready; stopped cleanly (end of its input) on exit unless killed."""
+    """A bot process, ready; stopped cleanly (end of its input) on exit unless killed.
+    ``local``: its package of local plugins; ``env``: more environment variables."""
     endpoint = dataclasses.asdict(DiscordEndpoint.of(discord))
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -44,7 +52,9 @@ async def bot_process(
         json.dumps(settings),
         str(data_dir),
         ",".join(plugins),
+        *([str(local)] if local is not None else []),
         stdin=asyncio.subprocess.PIPE,
+        env={**os.environ, **(env or {})},
         stdout=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None and process.stdin is not None

@@ -25,13 +25,14 @@ def plugin_names(text: str) -> list[str]:
 
 def result_line(result: ReloadResult) -> str:
     """One line of the reply: ✅ with what was done and how long it took, or ❌ with the stage
-    that failed, how long it took and why."""
+    that failed, how long it took and why (in a cluster, each process's line names it)."""
     took = f"{result.duration * 1000:.0f} ms"
+    name = f"**{result.name}**" + (f" on {result.process}" if result.process else "")
     if not result.ok:
         where = f"failed at {result.stage} after {took}; " if result.stage else ""
-        return f"{FAIL} **{result.name}**: {result.error} ({where}the running version stays)"
+        return f"{FAIL} {name}: {result.error} ({where}the running version stays)"
     synced = ", commands re-synced" if result.commands_changed else ""
-    return f"{OK} **{result.name}** {result.action} in {took}{synced}"
+    return f"{OK} {name} {result.action} in {took}{synced}"
 
 
 async def reload_plugins(

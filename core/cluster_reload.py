@@ -1,0 +1,235 @@
+"""Reloads that every process of a cluster takes together, or none does.
+
+With Redis (``[cache] backend = "redis"``), a reload asked of any process — ``/reload``, the
+dashboard's button, or its file watcher seeing a plugin's files change — becomes a **round**
+announced on the Redis channel ``<[cluster] key>:reload``. Every live process (those the
+cluster view shows ready, :mod:`core.cluster`) runs phase 1 of the reload (import and validate
+the new version, :mod:`core.reloader`) and votes: prepared, with the version it would run, or
+failed, with why. The first process to see every vote in favour — the same version everywhere —
+writes the decision "swap"; the first to see a vote against, or to wait longer than
+``ROUND_TIMEOUT`` for a missing one, writes "keep" with the reason. The decision is written once
+(``SET NX``), so every process takes the same one: all swap, or all keep the old version. Each
+then reports its result, and the process that asked collects them all for its reply.
+
+A round's id is a digest of what it reloads and the versions on disk, so the watchers of every
+process that sees the same saved files join one round instead of starting several.
+
+Left to the processes themselves: a failure in phase 2 (a plugin's ``setup`` failing in one
+process only) rolls back that process alone, and its result says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+
+from core.breaker import redis_client, redis_down
+from core.cluster import ProcessState
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+    from core.app import App
+    from core.reloader import ReloadResult
+
+ROUND_TIMEOUT = 10.0
+"""Seconds a process waits for the others' votes, and the asker for their results."""
+POLL = 0.02
+"""Seconds between two looks at a round's votes while waiting."""
+KEEP = "keep"
+SWAP = "swap"
+ROUND_TTL = 3600
+"""Seconds a round's votes, decision and results stay in Redis (for the logs' sake)."""
+
+Runner = Callable[[list[str], "Gate"], Awaitable[list["ReloadResult"]]]
+Gate = Callable[[list[str], dict[str, str], str | None], Awaitable[str | None]]
+"""Called by the reloader between its phases with the unit, the versions it prepared and phase
+1's failure (``None``: prepared); answers ``None`` to swap, or why not."""
+
+
+class ClusterReload:
+    """This process's part in the cluster's reload rounds (see the module docstring)."""
+
+    def __init__(self, app: App, run: Runner) -> None:
+        self.app = app
+        url = app.settings.cache.redis_url
+        self.redis: aioredis.Redis = redis_client(url)
+        self._subscriber: aioredis.Redis = redis_client(url, read_timeout=None)
+        self.down = redis_down()
+        self.run = run
+        self.key = app.settings.cluster.key
+        self.channel = f"{self.key}:reload"
+        self._seen: set[str] = set()
+        self._rounds: set[asyncio.Task[None]] = set()
+        self._listener: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+
+    async def start(self) -> None:
+        self._listener = asyncio.create_task(self._listen(), name="cluster:reload")
+        await self._subscribed.wait()
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
+        await self.redis.aclose()
+        await self._subscriber.aclose()
+
+    # --- asking -----------------------------------------------------------------------
+
+    async def request(self, names: list[str], versions: dict[str, str]) -> list[ReloadResult]:
+        """Announce a round reloading ``names`` (at ``versions``, what this process's files
+        give) and return every process's results."""
+        from core.reloader import ReloadAction, ReloadResult, ReloadStage
+
+        digest = hashlib.sha256(json.dumps([names, versions], sort_keys=True).encode())
+        round_id = f"{digest.hexdigest()[:16]}-{int(time.time() // ROUND_TIMEOUT)}"
+        voters = await self._voters()
+        await self.redis.publish(
+            self.channel, json.dumps({"round": round_id, "plugins": names, "voters": voters})
+        )
+        found = await self._results(round_id, voters)
+        out: list[ReloadResult] = []
+        for process in voters:
+            rows = found.get(process)
+            if rows is None:
+                out.extend(
+                    ReloadResult(
+                        n, False, 0.0, "no result from this process in time", process=process
+                    )
+                    for n in names
+                )
+                continue
+            for row in rows:
+                stage, action = row.pop("stage"), ReloadAction(row.pop("action"))
+                migrations = tuple(row.pop("migrations"))
+                out.append(
+                    ReloadResult(
+                        **row,
+                        action=action,
+                        migrations=migrations,
+                        stage=ReloadStage(stage) if stage else None,
+                        process=process,
+                    )
+                )
+        return out
+
+    async def _voters(self) -> list[str]:
+        view = await self.app.cluster.view()
+        return [p.id for p in view.processes if view.state_of(p) is ProcessState.READY]
+
+    async def _results(self, round_id: str, voters: list[str]) -> dict[str, list[dict[str, Any]]]:
+        key = f"{self.key}:round:{round_id}:results"
+        deadline = time.monotonic() + 3 * ROUND_TIMEOUT
+        while True:
+            raw = await self.redis.hgetall(key)
+            found = {_text(k): json.loads(v) for k, v in raw.items()}
+            if set(voters) <= set(found) or time.monotonic() > deadline:
+                return found
+            await asyncio.sleep(POLL)
+
+    # --- taking part ------------------------------------------------------------------
+
+    async def _listen(self) -> None:
+        """Take part in every round announced, resubscribing after Redis comes back."""
+        while True:
+            try:
+                pubsub = self._subscriber.pubsub()
+                await pubsub.subscribe(self.channel)
+                self._subscribed.set()
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        self._announced(json.loads(message["data"]))
+            except self.down as exc:
+                logger.warning("cluster: reload rounds not heard, Redis does not answer: {}", exc)
+                self._subscribed.set()  # start() must not wait for Redis
+                await asyncio.sleep(1.0)
+
+    def _announced(self, body: dict[str, Any]) -> None:
+        if body["round"] in self._seen:
+            return
+        self._seen.add(body["round"])
+        task = asyncio.create_task(self._take_part(body), name=f"cluster:round {body['round']}")
+        self._rounds.add(task)
+        task.add_done_callback(self._rounds.discard)
+
+    async def _take_part(self, body: dict[str, Any]) -> None:
+        round_id, voters = body["round"], body["voters"]
+        me = self.app.cluster.id
+        if me not in voters:  # not ready when the round began: it loads what is on disk
+            return
+        try:
+            results = await self.run(body["plugins"], self._gate(round_id, voters))
+        except Exception:
+            logger.opt(exception=True).error("cluster: round {} failed here", round_id)
+            results = []
+        rows = [_row(r) for r in results]
+        key = f"{self.key}:round:{round_id}:results"
+        await self.redis.hset(key, me, json.dumps(rows))
+        await self.redis.expire(key, ROUND_TTL)
+
+    def _gate(self, round_id: str, voters: list[str]) -> Gate:
+        async def gate(
+            unit: list[str], versions: dict[str, str], failure: str | None
+        ) -> str | None:
+            base = f"{self.key}:round:{round_id}:{','.join(unit)}"
+            vote = {"ok": failure is None, "error": failure, "versions": versions}
+            await self.redis.hset(f"{base}:votes", self.app.cluster.id, json.dumps(vote))
+            await self.redis.expire(f"{base}:votes", ROUND_TTL)
+            decision = await self._decide(base, voters)
+            return None if decision == SWAP else decision.removeprefix(f"{KEEP}: ")
+
+        return gate
+
+    async def _decide(self, base: str, voters: list[str]) -> str:
+        """The round's decision for one unit, once every process takes the same one."""
+        deadline = time.monotonic() + ROUND_TIMEOUT
+        while True:
+            decided = await self.redis.get(f"{base}:decision")
+            if decided is not None:
+                return _text(decided)
+            raw = await self.redis.hgetall(f"{base}:votes")
+            votes = {_text(k): json.loads(v) for k, v in raw.items()}
+            verdict = _verdict(votes, voters, time.monotonic() > deadline)
+            if verdict is not None:
+                await self.redis.set(f"{base}:decision", verdict, nx=True, ex=ROUND_TTL)
+            else:
+                await asyncio.sleep(POLL)
+
+
+def _verdict(votes: dict[str, dict[str, Any]], voters: list[str], late: bool) -> str | None:
+    """``swap``, ``keep: <why>``, or ``None`` while the votes so far decide nothing."""
+    against = [(p, v["error"]) for p, v in sorted(votes.items()) if not v["ok"]]
+    if against:
+        process, error = against[0]
+        return f"{KEEP}: process {process} could not prepare it: {error}"
+    if set(voters) <= set(votes):
+        versions = {json.dumps(v["versions"], sort_keys=True) for v in votes.values()}
+        if len(versions) > 1:
+            return f"{KEEP}: the processes' files differ ({len(versions)} versions)"
+        return SWAP
+    if late:
+        missing = ", ".join(sorted(set(voters) - set(votes)))
+        return f"{KEEP}: no vote in {ROUND_TIMEOUT:g}s from {missing}"
+    return None
+
+
+def _row(result: ReloadResult) -> dict[str, Any]:
+    """A result as JSON, as the asking process reads it back (without ``process``)."""
+    row = asdict(result)
+    del row["process"]
+    row["stage"] = str(result.stage) if result.stage else None
+    row["action"] = str(result.action)
+    row["migrations"] = list(result.migrations)
+    return row
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
