@@ -38,7 +38,7 @@ from disnake.http import Route
 from loguru import logger
 from yarl import URL
 
-from core.breaker import REDIS_TIMEOUT, CircuitBreaker, Clock, redis_down
+from core.breaker import CircuitBreaker, Clock, redis_client, redis_down
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -182,17 +182,7 @@ class DiscordBudget:
         ``[discord] shared_limits`` is on; None (disnake's own limits) otherwise."""
         if settings.cache.backend != "redis" or not settings.discord.shared_limits:
             return None
-        import redis.asyncio as aioredis
-        from redis.asyncio.retry import Retry
-        from redis.backoff import NoBackoff
-
-        client = aioredis.Redis.from_url(
-            settings.cache.redis_url,
-            socket_connect_timeout=REDIS_TIMEOUT,
-            socket_timeout=REDIS_TIMEOUT,
-            retry=Retry(NoBackoff(), 1),
-            decode_responses=True,
-        )
+        client = redis_client(settings.cache.redis_url, decode_responses=True)
         return cls(client, identify_interval=settings.discord.identify_interval)
 
     @property
