@@ -136,6 +136,19 @@ async def test_shards_of_three_processes_identify_one_per_interval_and_key(
         assert abs(first[1] - first[0]) < interval
 
 
+async def test_without_the_shared_budget_identifies_at_once_are_refused(tmp_path: Path) -> None:
+    """The yardstick: three processes on their own limits identify at once, and the local
+    Discord refuses those too soon with op 9 (disnake identifies again until one passes)."""
+    async with LocalDiscord() as discord:
+        discord.gateway.identify_interval = 0.2
+        async with processes(discord, tmp_path, PROCESSES, lambda _: {}) as apps:
+            assert all(app.bot.budget is None for app in apps)
+    assert discord.gateway.identify_refusals > 0
+    times = [t for t, _ in discord.gateway.identifies]
+    assert len(times) == PROCESSES
+    assert all(b - a >= 0.2 for a, b in itertools.pairwise(times))
+
+
 async def test_a_process_keeps_to_its_own_limits_when_redis_goes_down_mid_burst(
     tmp_path: Path, redis_url: str, redis_proxy: FaultProxy
 ) -> None:
@@ -151,14 +164,15 @@ async def test_a_process_keeps_to_its_own_limits_when_redis_goes_down_mid_burst(
         ):
             discord.rate_limits.routes[SEND] = RouteLimit(5, 0.5, "channel_id")
             tasks = [asyncio.ensure_future(c) for c in _requests(app, channels)]
-            done = 0
-            for finished in asyncio.as_completed(tasks):
+            for done, finished in enumerate(asyncio.as_completed(tasks), 1):
                 await finished
-                done += 1
                 if done == 10:
                     redis_proxy.cut()
                     break
-            results = await asyncio.gather(*tasks, return_exceptions=True)
+            pending = sum(not task.done() for task in tasks)
+            async with asyncio.timeout(30):  # a budget waiting on the dead Redis would hang
+                results = await asyncio.gather(*tasks, return_exceptions=True)
+            assert pending > 0
             assert [r for r in results if isinstance(r, BaseException)] == []
             assert app.bot.budget is not None and app.bot.budget.degraded
             assert len(discord.requests) >= MESSAGES + GETS
