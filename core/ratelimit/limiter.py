@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
-from core.breaker import REDIS_TIMEOUT, CircuitBreaker, Clock, redis_down
+from core.breaker import CircuitBreaker, Clock, redis_client, redis_down
 from core.events import HealthResult, RateLimitDecision, RateLimitRequest
 from core.ratelimit.limits import BlockPolicy, Bucket, Limit, LimitError, Verdict, parse_limit
 from core.ratelimit.stores import MemoryStore, RedisStore
@@ -76,18 +76,8 @@ class RateLimiter:
         self._redis: RedisStore | None = None
         self._down: tuple[type[BaseException], ...] = ()
         if settings.backend == "redis":
-            import redis.asyncio as aioredis
-            from redis.asyncio.retry import Retry
-            from redis.backoff import NoBackoff
-
             self._down = redis_down()
-            self._client = aioredis.Redis.from_url(
-                settings.redis_url,
-                socket_connect_timeout=REDIS_TIMEOUT,
-                socket_timeout=REDIS_TIMEOUT,
-                retry=Retry(NoBackoff(), 1),
-                decode_responses=True,
-            )
+            self._client = redis_client(settings.redis_url, decode_responses=True)
             self._redis = RedisStore(self._client, prefix)
         self._breaker = CircuitBreaker(1, PROBE_INTERVAL, clock)
         self._last_error = ""
