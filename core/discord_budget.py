@@ -171,7 +171,10 @@ class DiscordBudget:
         self._acquire = client.register_script(_ACQUIRE)
         self._learn = client.register_script(_LEARN)
         self._identify = client.register_script(_IDENTIFY)
-        self._down = redis_down()
+        from redis.exceptions import RedisError
+
+        # a refused script too: a request to Discord must never fail for the budget's sake
+        self._down: tuple[type[BaseException], ...] = (*redis_down(), RedisError)
         self._breaker = CircuitBreaker(1, PROBE_INTERVAL, clock)
         self._slots = (f"{secrets.token_hex(6)}:{n}" for n in itertools.count())
         self._bots: dict[str, str] = {}
