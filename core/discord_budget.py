@@ -165,14 +165,14 @@ class DiscordBudget:
         identify_interval: float = IDENTIFY_INTERVAL,
         clock: Clock = time.monotonic,
     ) -> None:
+        from redis.exceptions import RedisError
+
         self._client = client
         self._prefix = prefix
         self._identify_ms = round((identify_interval + IDENTIFY_MARGIN) * 1000)
         self._acquire = client.register_script(_ACQUIRE)
         self._learn = client.register_script(_LEARN)
         self._identify = client.register_script(_IDENTIFY)
-        from redis.exceptions import RedisError
-
         # a refused script too: a request to Discord must never fail for the budget's sake
         self._down: tuple[type[BaseException], ...] = (*redis_down(), RedisError)
         self._breaker = CircuitBreaker(1, PROBE_INTERVAL, clock)
@@ -226,7 +226,12 @@ class DiscordBudget:
 
     # the trace hooks
 
-    async def _on_start(self, _session: Any, ctx: SimpleNamespace, params: Any) -> None:
+    async def _on_start(
+        self,
+        _session: aiohttp.ClientSession,
+        ctx: SimpleNamespace,
+        params: aiohttp.TraceRequestStartParams,
+    ) -> None:
         ctx.budget = None
         request = self._request(params.method, params.url, params.headers)
         if request is None:
@@ -245,11 +250,21 @@ class DiscordBudget:
                 return
             await asyncio.sleep(wait / 1000)
 
-    async def _on_end(self, _session: Any, ctx: SimpleNamespace, params: Any) -> None:
+    async def _on_end(
+        self,
+        _session: aiohttp.ClientSession,
+        ctx: SimpleNamespace,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
         if ctx.budget is not None:
             await self._learned(ctx.budget, params.response.status, params.response.headers)
 
-    async def _on_exception(self, _session: Any, ctx: SimpleNamespace, _params: Any) -> None:
+    async def _on_exception(
+        self,
+        _session: aiohttp.ClientSession,
+        ctx: SimpleNamespace,
+        _params: aiohttp.TraceRequestExceptionParams,
+    ) -> None:
         if ctx.budget is not None:
             await self._learned(ctx.budget, 0, {})
 
