@@ -1,21 +1,26 @@
-"""A reload across the cluster: two bot processes (this one's App on shard 0, a bot process on
-shard 1) run one plugin from the same files, each serving one server. A change reloaded from
-either process swaps in both (the same command answers the new text in both servers); a change
-that one process cannot prepare swaps in neither, and the reload's results say which process
-refused it and why (``DBSBM_TEST_REDIS_URL``)."""
+"""Three bot processes with four shards — this one's App (shard 0) and two bot processes (shards
+1-2 and 3) — on one local Discord, one PostgreSQL and one Redis, running one plugin from the same
+files; a server on each shard. A change swaps in every process (the same command answers the new
+text in every server); a change that one process cannot prepare swaps in none, and the results
+say which process refused it and why; a process killed while commands run leaves the others
+serving their servers and is shown down (``DBSBM_TEST_REDIS_URL``, ``DBSBM_TEST_POSTGRES_URL``)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cluster_support import bot_process
+from cluster_support import BotProcess, bot_process
+from db_backends import fresh_database  # type: ignore[import-not-found]
 
 from core.app import App
 from core.reloader import ReloadStage
@@ -29,6 +34,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 GREET = """
+import asyncio
 import os
 
 from disnake.ext import commands
@@ -72,81 +78,130 @@ def package(tmp_path: Path) -> Iterator[Path]:
         del sys.modules[key]
 
 
-def two_shard_world() -> World:
-    """A server on each of two shards (Discord's ``(guild_id >> 22) % 2``)."""
+SHARDS = 4
+DOWN_AFTER = 2.0
+"""Seconds of silence after which the test's processes are shown down."""
+PROCESSES = ([0], [1, 2], [3])
+"""The shards of each process: this one's App first, then the bot processes."""
+
+
+def world_of_shards() -> World:
+    """A server on each shard (Discord's ``(guild_id >> 22) % shard_count``)."""
     world = World()
-    for shard in (0, 1):
-        guild = world.add_guild(f"Shard {shard}", id=(2_000_000 + shard) << 22)
+    for shard in range(SHARDS):
+        guild = world.add_guild(f"Shard {shard}", id=(2_000_000 * SHARDS + shard) << 22)
         guild.add_channel("general")
     return world
 
 
+@dataclass
+class Cluster:
+    discord: LocalDiscord
+    app: App
+    processes: list[BotProcess]
+
+
 @pytest.fixture
-async def cluster(tmp_path: Path, package: Path) -> AsyncIterator[tuple[LocalDiscord, App]]:
+async def cluster(tmp_path: Path, package: Path) -> AsyncIterator[Cluster]:
     assert REDIS
     key = f"test:cluster:{uuid.uuid4().hex}"
 
-    def settings(shard: int) -> dict[str, Any]:
+    def settings(shards: list[int]) -> dict[str, Any]:
         return {
             "cache": {"backend": "redis", "redis_url": REDIS},
-            "discord": {"shard_count": 2, "shard_ids": [shard]},
-            "cluster": {"key": key},
+            "discord": {"shard_count": SHARDS, "shard_ids": shards, "identify_interval": 0.2},
+            "cluster": {"key": key, "heartbeat": 0.2, "down_after": DOWN_AFTER},
         }
 
-    async with LocalDiscord(two_shard_world()) as discord:
-        async with run_app(
-            discord,
-            tmp_path / "shard0",
-            plugins=["greet"],
-            settings=settings(0),
-            local_plugins=package,
-        ) as app:
-            async with bot_process(
+    async with (
+        fresh_database("postgres", tmp_path) as database,
+        LocalDiscord(world_of_shards()) as discord,
+        AsyncExitStack() as stack,
+    ):
+        app = await stack.enter_async_context(
+            run_app(
                 discord,
-                tmp_path / "shard1",
-                settings(1),
+                tmp_path / "p0",
+                plugins=["greet"],
+                settings=settings(PROCESSES[0]),
+                database_url=database,
+                local_plugins=package,
+            )
+        )
+        processes = []
+        for n, shards in enumerate(PROCESSES[1:], start=1):
+            started = bot_process(
+                discord,
+                tmp_path / f"p{n}",
+                {**settings(shards), "database": {"url": database}},
                 ["greet"],
                 local=package,
-                env={"GREET_REFUSES": "hello v3"},
-            ):
-                yield discord, app
+                env={"GREET_REFUSES": "hello v3"} if n == 1 else {},
+            )
+            processes.append(await stack.enter_async_context(started))
+        yield Cluster(discord, app, processes)
+
+
+async def greet(discord: LocalDiscord, shard: int) -> str:
+    owner = discord.member("Owner", guild=f"Shard {shard}")
+    reply = await (await owner.slash("greet")).wait_reply()
+    assert reply.message is not None
+    return reply.message.content
 
 
 async def greetings(discord: LocalDiscord) -> list[str]:
     """What ``/greet`` answers in the server of each shard."""
-    out = []
-    for shard in (0, 1):
-        owner = discord.member("Owner", guild=f"Shard {shard}")
-        reply = await (await owner.slash("greet")).wait_reply()
-        assert reply.message is not None
-        out.append(reply.message.content)
-    return out
+    return [await greet(discord, shard) for shard in range(SHARDS)]
 
 
 async def test_a_change_swaps_in_every_process_and_a_refused_one_in_none(
-    cluster: tuple[LocalDiscord, App], package: Path
+    cluster: Cluster, package: Path
 ) -> None:
-    discord, app = cluster
-    assert await greetings(discord) == ["hello v1", "hello v1"]
+    discord, app = cluster.discord, cluster.app
+    assert await greetings(discord) == ["hello v1"] * SHARDS
 
     write_greet(package, "hello v2")
     results = await app.reloader.reload(["greet"])
-    assert [(r.name, r.ok) for r in results] == [("greet", True), ("greet", True)], results
-    assert len({r.process for r in results}) == 2
-    assert await greetings(discord) == ["hello v2", "hello v2"]
-    view = await app.cluster.view()
-    assert len(view.versions()["greet"]) == 1  # one version, named alike in both
+    assert [(r.name, r.ok) for r in results] == [("greet", True)] * len(PROCESSES), results
+    assert {r.process for r in results} == {app.cluster.id, *(p.id for p in cluster.processes)}
+    assert await greetings(discord) == ["hello v2"] * SHARDS
+    assert len((await app.cluster.view()).versions()["greet"]) == 1  # named alike everywhere
 
-    write_greet(package, "hello v3")  # the bot process refuses it at import
-    results = await app.reloader.reload(None)  # what the watcher asks: every changed plugin
-    here = next(r for r in results if r.process == app.cluster.id)
-    there = next(r for r in results if r.process != app.cluster.id)
-    assert not here.ok and here.stage is ReloadStage.CLUSTER
-    assert here.error is not None and "could not prepare it" in here.error
-    assert "this process refuses hello v3" in here.error
-    assert not there.ok and there.stage is ReloadStage.IMPORT
-    assert await greetings(discord) == ["hello v2", "hello v2"]  # the old version everywhere
+    write_greet(package, "hello v3")  # the first bot process refuses it at import
+    results = await app.reloader.reload(None)  # what a watcher asks: every changed plugin
+    by_process = {r.process: r for r in results}
+    refusing = by_process[cluster.processes[0].id]
+    assert not refusing.ok and refusing.stage is ReloadStage.IMPORT
+    for process in (app.cluster.id, cluster.processes[1].id):
+        kept = by_process[process]
+        assert not kept.ok and kept.stage is ReloadStage.CLUSTER
+        assert kept.error is not None and "could not prepare it" in kept.error
+        assert "this process refuses hello v3" in kept.error
+    assert await greetings(discord) == ["hello v2"] * SHARDS  # the old version everywhere
 
     write_greet(package, "hello v4")
     assert all(r.ok for r in await app.reloader.reload(["greet"]))
-    assert await greetings(discord) == ["hello v4", "hello v4"]
+    assert await greetings(discord) == ["hello v4"] * SHARDS
+
+
+async def test_a_process_killed_mid_load_leaves_the_others_serving_and_is_shown_down(
+    cluster: Cluster,
+) -> None:
+    discord, app = cluster.discord, cluster.app
+    doomed = cluster.processes[1]  # shard 3
+    owners = [discord.member("Owner", guild=f"Shard {s}") for s in range(SHARDS)]
+    asked = [await owner.slash("greet") for owner in owners for _ in range(3)]
+    doomed.kill()
+    asked += [await owner.slash("greet") for owner in owners[:3] for _ in range(3)]
+    for response in asked[: 3 * SHARDS - 3] + asked[3 * SHARDS :]:  # shards 0-2: all answered
+        reply = await response.wait_reply()
+        assert reply.message is not None and reply.message.content == "hello v1"
+    await doomed.process.wait()
+    await asyncio.sleep(DOWN_AFTER + 0.5)  # what shows it down is its heartbeat's age
+    view = await app.cluster.view()
+    assert view.down == {doomed.id}
+    assert {p.id for p in view.processes} - view.down == {
+        app.cluster.id,
+        cluster.processes[0].id,
+    }
+    assert [await greet(discord, s) for s in range(3)] == ["hello v1"] * 3

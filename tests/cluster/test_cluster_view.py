@@ -38,7 +38,7 @@ def fields(message: Any) -> dict[str, str]:
 def cluster_settings(key: str, shard: int, redis_url: str) -> dict[str, Any]:
     return {
         "cache": {"backend": "redis", "redis_url": redis_url},
-        "discord": {"shard_count": 2, "shard_ids": [shard]},
+        "discord": {"shard_count": 2, "shard_ids": [shard], "identify_interval": 0.2},
         "cluster": {"key": key},
     }
 
