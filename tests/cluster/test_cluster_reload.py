@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cluster_support import BotProcess, bot_process
 from db_backends import fresh_database  # type: ignore[import-not-found]
 
 from core.app import App
 from core.reloader import ReloadStage
 from core.testing.harness import run_app
+from core.testing.processes import BotProcess, bot_process
 from core.testing.server import LocalDiscord
 from core.testing.state import World
 

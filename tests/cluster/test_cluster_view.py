@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
-from cluster_support import BotProcess, bot_process
 
 from core.app import App
 from core.cluster import ProcessInfo, ProcessState
 from core.health import detailed
 from core.testing.backends import FaultProxy
 from core.testing.harness import run_app
+from core.testing.processes import BotProcess, bot_process
 from core.testing.server import LocalDiscord
 
 REDIS = os.environ.get("DBSBM_TEST_REDIS_URL")

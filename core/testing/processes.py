@@ -1,5 +1,13 @@
-"""Bot processes of one cluster for the tests: :func:`bot_process` runs
-``bot_process.py`` against a local Discord of the test's process."""
+"""Bot processes of one cluster, for tests and benchmarks: :func:`bot_process` starts one
+against a local Discord running in the caller's process, the way deployed processes share one
+Discord.
+
+A bot process runs ``python -m core.testing.processes ENDPOINT_JSON SETTINGS_JSON DATA_DIR
+PLUGINS [LOCAL]``: an App with ``PLUGINS`` (comma-separated) and ``SETTINGS_JSON`` on the local
+Discord of ``ENDPOINT_JSON``; it prints ``CLUSTER {"id": <its cluster id>}`` once ready and stops
+cleanly at the end of its input (or dies when killed). ``LOCAL``: its package of local plugins
+(default: the repository's ``plugins``).
+"""
 
 from __future__ import annotations
 
@@ -13,10 +21,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from loguru import logger
+
+from core.loop import run
 from core.testing.client import DiscordEndpoint
+from core.testing.harness import run_app
 from core.testing.server import LocalDiscord
 
-SCRIPT = Path(__file__).with_name("bot_process.py")
+PREFIX = "CLUSTER "
+
 READY_TIMEOUT = 60.0
 """Seconds a bot process may take to start (imports, migrations, the gateway)."""
 
@@ -47,7 +60,8 @@ async def bot_process(
     endpoint = dataclasses.asdict(DiscordEndpoint.of(discord))
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        str(SCRIPT),
+        "-m",
+        "core.testing.processes",
         json.dumps(endpoint),
         json.dumps(settings),
         str(data_dir),
@@ -57,7 +71,7 @@ async def bot_process(
         env={**os.environ, **(env or {})},
         stdout=asyncio.subprocess.PIPE,
     )
-    assert process.stdout is not None and process.stdin is not None
+    assert process.stdout is not None and process.stdin is not None  # nosec B101 # pipes requested
     try:
         async with asyncio.timeout(READY_TIMEOUT):
             while True:
@@ -66,8 +80,8 @@ async def bot_process(
                     raise RuntimeError(
                         f"the bot process ended before it was ready ({process.returncode})"
                     )
-                if line.startswith("CLUSTER "):
-                    ready = json.loads(line.removeprefix("CLUSTER "))
+                if line.startswith(PREFIX):
+                    ready = json.loads(line.removeprefix(PREFIX))
                     break
         yield BotProcess(ready["id"], process)
     finally:
@@ -79,3 +93,36 @@ async def bot_process(
             except TimeoutError:
                 process.kill()
                 await process.wait()
+
+
+async def serve(
+    endpoint: str, settings: str, data_dir: str, plugins: str, local: Path | bool
+) -> None:
+    """Run the bot process's App until its input ends."""
+    logger.remove()
+    logger.add(sys.stderr, level="WARNING")
+    async with run_app(
+        DiscordEndpoint(**json.loads(endpoint)),
+        Path(data_dir),
+        plugins=[p for p in plugins.split(",") if p],
+        settings=json.loads(settings),
+        local_plugins=local,
+    ) as app:
+        print(PREFIX + json.dumps({"id": app.cluster.id}), flush=True)
+        while await asyncio.to_thread(sys.stdin.readline):
+            pass
+
+
+def main() -> None:
+    """The bot process (see the module docstring)."""
+    endpoint, settings, data_dir, plugins = sys.argv[1:5]
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    local: Path | bool = True
+    if len(sys.argv) > 5:
+        local = Path(sys.argv[5])
+        sys.path.insert(0, str(local.parent))
+    run(serve(endpoint, settings, data_dir, plugins, local))
+
+
+if __name__ == "__main__":
+    main()
