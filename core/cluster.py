@@ -5,9 +5,9 @@ cluster. Each writes a heartbeat every ``[cluster] heartbeat`` seconds into one 
 (``[cluster] key``): its id, host and pid, its shards, the version and content hash of each
 plugin it runs, its state and the time. A process whose heartbeat is older than
 ``[cluster] down_after`` seconds is shown down (it stopped without saying so: killed, its
-machine gone, cut off from Redis); one that stops cleanly says so in its last heartbeat. With
-the memory backend the cluster is this process alone. ``/status``, ``/plugins`` and
-``/health/detailed`` show the view.
+machine gone, cut off from Redis), and is forgotten after ``[cluster] forget_after``; one that
+stops cleanly says so in its last heartbeat. With the memory backend the cluster is this
+process alone. ``/status``, ``/plugins`` and ``/health/detailed`` show the view.
 
 Redis being away never stops the bot: a failed heartbeat is logged once per outage and retried,
 and the view then holds this process alone, marked as such.
@@ -114,9 +114,6 @@ class ClusterView:
 class Cluster:
     """This process's heartbeat and its view of the others (see the module docstring)."""
 
-    FORGET_AFTER = 86_400.0
-    """Seconds after which a process's last heartbeat is dropped from the hash altogether."""
-
     def __init__(self, app: App, *, clock: Clock = time.time) -> None:
         self.app = app
         self.settings = app.settings.cluster
@@ -208,7 +205,7 @@ class Cluster:
         forgotten = []
         for key, value in raw.items():
             process = ProcessInfo.from_json(value)
-            if now - process.heartbeat > self.FORGET_AFTER:
+            if now - process.heartbeat > self.settings.forget_after:
                 forgotten.append(key)
             else:
                 processes.append(process)

@@ -170,6 +170,7 @@ class ClusterReload:
         except Exception:
             logger.opt(exception=True).error("cluster: round {} failed here", round_id)
             results = []
+        await self.app.cluster.beat()  # the view shows the version it runs now
         rows = [_row(r) for r in results]
         key = f"{self.key}:round:{round_id}:results"
         await self.redis.hset(key, me, json.dumps(rows))

@@ -134,6 +134,9 @@ class ClusterSettings(Section):
     """Seconds between a process's heartbeats."""
     down_after: float = Field(default=15.0, gt=0)
     """Seconds without a heartbeat after which a process is shown down."""
+    forget_after: float = Field(default=600.0, gt=0)
+    """Seconds without a heartbeat after which a process is no longer shown at all (one that
+    was scaled away or moved, rather than one that failed)."""
 
     @model_validator(mode="after")
     def _down_after_beats(self) -> ClusterSettings:
@@ -141,6 +144,11 @@ class ClusterSettings(Section):
             raise ValueError(
                 f"down_after ({self.down_after:g}s) must be longer than heartbeat "
                 f"({self.heartbeat:g}s), or live processes are shown down"
+            )
+        if self.forget_after <= self.down_after:
+            raise ValueError(
+                f"forget_after ({self.forget_after:g}s) must be longer than down_after "
+                f"({self.down_after:g}s), or a failed process is never shown down"
             )
         return self
 

@@ -27,11 +27,51 @@ from core.loop import run
 from core.testing.client import DiscordEndpoint
 from core.testing.harness import run_app
 from core.testing.server import LocalDiscord
+from core.testing.state import World
 
 PREFIX = "CLUSTER "
 
+GREET = """
+import os
+
+from disnake.ext import commands
+
+from core.plugin import Plugin
+
+GREETING = "{greeting}"
+if os.environ.get("GREET_REFUSES") == GREETING:
+    raise RuntimeError("this process refuses " + GREETING)
+
+
+async def setup(ctx):
+    @commands.slash_command(name="greet", description="Answer with the greeting")
+    async def greet(inter):
+        await inter.response.send_message(GREETING)
+
+    ctx.add_command(greet)
+
+
+plugin = Plugin(name="greet", version="1.0.0", description="Greets.")
+"""
 READY_TIMEOUT = 60.0
 """Seconds a bot process may take to start (imports, migrations, the gateway)."""
+
+
+def write_greet(package: Path, greeting: str) -> None:
+    """A plugin ``greet`` in ``package`` whose ``/greet`` answers ``greeting`` (a process whose
+    ``GREET_REFUSES`` names that greeting fails to import it: a change one process refuses)."""
+    (package / "greet").mkdir(exist_ok=True)
+    (package / "greet" / "__init__.py").write_text(GREET.format(greeting=greeting).lstrip())
+
+
+def world_of_shards(shards: int) -> World:
+    """A server ``Shard <n>`` with a #general on each of ``shards`` shards (Discord sends a
+    server's events to shard ``(guild_id >> 22) % shard_count``)."""
+    world = World()
+    for shard in range(shards):
+        guild = world.add_guild(f"Shard {shard}", id=(2_000_000 * shards + shard) << 22)
+        guild.add_channel("general")
+    return world
 
 
 @dataclasses.dataclass

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -58,6 +60,9 @@ def bob(local_discord: LocalDiscord) -> Actor:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The bots of a test run are a cluster of their own: a test bot on a shared Redis never
+    # sees (or is seen by) another run's processes, nor the deployed bot's.
+    os.environ.setdefault("DBSBM_CLUSTER__KEY", f"dbsbm-test:{secrets.token_hex(6)}")
     config.addinivalue_line(
         "markers",
         "dbsbm(plugins=None, settings=None, database_url=None, local_plugins=True): "

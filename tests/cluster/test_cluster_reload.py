@@ -24,43 +24,13 @@ from db_backends import fresh_database  # type: ignore[import-not-found]
 from core.app import App
 from core.reloader import ReloadStage
 from core.testing.harness import run_app
-from core.testing.processes import BotProcess, bot_process
+from core.testing.processes import BotProcess, bot_process, world_of_shards, write_greet
 from core.testing.server import LocalDiscord
-from core.testing.state import World
 
 REDIS = os.environ.get("DBSBM_TEST_REDIS_URL")
 pytestmark = pytest.mark.skipif(
     not REDIS and not os.environ.get("CI"), reason="set DBSBM_TEST_REDIS_URL"
 )
-
-GREET = """
-import asyncio
-import os
-
-from disnake.ext import commands
-
-from core.plugin import Plugin
-
-GREETING = "{greeting}"
-if os.environ.get("GREET_REFUSES") == GREETING:
-    raise RuntimeError("this process refuses " + GREETING)
-
-
-async def setup(ctx):
-    @commands.slash_command(name="greet", description="Answer with the greeting")
-    async def greet(inter):
-        await inter.response.send_message(GREETING)
-
-    ctx.add_command(greet)
-
-
-plugin = Plugin(name="greet", version="1.0.0", description="Greets.")
-"""
-
-
-def write_greet(package: Path, greeting: str) -> None:
-    (package / "greet").mkdir(exist_ok=True)
-    (package / "greet" / "__init__.py").write_text(GREET.format(greeting=greeting).lstrip())
 
 
 @pytest.fixture
@@ -85,15 +55,6 @@ PROCESSES = ([0], [1, 2], [3])
 """The shards of each process: this one's App first, then the bot processes."""
 
 
-def world_of_shards() -> World:
-    """A server on each shard (Discord's ``(guild_id >> 22) % shard_count``)."""
-    world = World()
-    for shard in range(SHARDS):
-        guild = world.add_guild(f"Shard {shard}", id=(2_000_000 * SHARDS + shard) << 22)
-        guild.add_channel("general")
-    return world
-
-
 @dataclass
 class Cluster:
     discord: LocalDiscord
@@ -115,7 +76,7 @@ async def cluster(tmp_path: Path, package: Path) -> AsyncIterator[Cluster]:
 
     async with (
         fresh_database("postgres", tmp_path) as database,
-        LocalDiscord(world_of_shards()) as discord,
+        LocalDiscord(world_of_shards(SHARDS)) as discord,
         AsyncExitStack() as stack,
     ):
         app = await stack.enter_async_context(
