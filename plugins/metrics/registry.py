@@ -8,7 +8,8 @@ is the shard itself.
 Event-driven metrics (commands, errors, picks, reloads, query timings) are updated by
 :class:`plugins.metrics.listeners.Listeners`; state read at scrape time (cache hit counts, gateway
 latency, guilds, plugins) comes from :class:`AppCollector`, and whether the database, the cache
-and the gateway are up from :meth:`Metrics.check_components` (the ``/metrics`` route awaits it).
+and the gateway are up, and the cluster's processes, from :meth:`Metrics.check_components` (the
+``/metrics`` route awaits it).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
+from core.cluster import ProcessState
 from core.health import gateway_health, shard_latencies, status_of, timed
 
 if TYPE_CHECKING:
@@ -153,6 +155,20 @@ class Metrics:
             ["component", "shard"],
             registry=r,
         )
+        self.cluster_processes = Gauge(
+            "dbsbm_cluster_processes",
+            "The processes of the bot's cluster by state (ready, starting, stopped, down), as "
+            "this process sees them (core.cluster).",
+            ["state", "shard"],
+            registry=r,
+        )
+        self.cluster_versions = Gauge(
+            "dbsbm_cluster_plugin_versions",
+            "How many versions of a plugin the cluster's ready processes run (more than 1: "
+            "a split cluster).",
+            ["plugin", "shard"],
+            registry=r,
+        )
         r.register(AppCollector(app, self.shard))
         ProcessCollector(registry=r)
 
@@ -175,7 +191,8 @@ class Metrics:
     async def check_components(self) -> None:
         """Set ``dbsbm_component_up`` from the health checks of :mod:`core.health`: the
         database's ``SELECT 1``, the cache (down while Redis fails or its breaker is open) and
-        the gateway. Each check is bounded by :data:`core.health.CHECK_TIMEOUT`."""
+        the gateway, each bounded by :data:`core.health.CHECK_TIMEOUT`; and the cluster's
+        processes and plugin versions from :meth:`core.cluster.Cluster.view`."""
         app = self.app
         checked = await asyncio.gather(
             timed("database", app.db.ping), timed("cache", app.cache.health)
@@ -183,6 +200,13 @@ class Metrics:
         for result in (*checked, gateway_health(app.bot)):
             up = status_of(result) != "unhealthy"
             self.component_up.labels(result.component, self.shard).set(up)
+        view = await app.cluster.view()
+        states = [view.state_of(p) for p in view.processes]
+        for state in ProcessState:
+            self.cluster_processes.labels(str(state), self.shard).set(states.count(state))
+        self.cluster_versions.clear()
+        for plugin, versions in view.versions().items():
+            self.cluster_versions.labels(plugin, self.shard).set(len(versions))
 
     def exposition(self) -> bytes:
         """The registry in the Prometheus text format."""

@@ -1,4 +1,5 @@
-"""``dbsbm_component_up``: the database, cache and gateway health checks, run at each scrape."""
+"""``dbsbm_component_up``: the database, cache and gateway health checks, run at each scrape;
+``dbsbm_cluster_processes`` and ``dbsbm_cluster_plugin_versions``: the cluster's view."""
 
 from __future__ import annotations
 
@@ -23,6 +24,17 @@ async def test_all_up_then_the_database_down(local_discord: LocalDiscord, tmp_pa
         down = await scrape(app)
     assert [up(healthy, c) for c in ("database", "cache", "gateway")] == [1, 1, 1]
     assert [up(down, c) for c in ("database", "cache", "gateway")] == [0, 1, 1]
+
+
+async def test_the_cluster_of_one_process(local_discord: LocalDiscord, tmp_path: Path) -> None:
+    async with running_app(local_discord, tmp_path, ("metrics",)) as app:
+        scraped = await scrape(app)
+    processes = {
+        state: scraped.value("dbsbm_cluster_processes", state=state, shard="0")
+        for state in ("ready", "starting", "stopped", "down")
+    }
+    assert processes == {"ready": 1, "starting": 0, "stopped": 0, "down": 0}
+    assert scraped.value("dbsbm_cluster_plugin_versions", plugin="metrics", shard="0") == 1
 
 
 async def test_gateway_not_connected(local_discord: LocalDiscord, tmp_path: Path) -> None:
