@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
-import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ from core.reloader import ReloadStage
 from core.testing.harness import run_app
 from core.testing.processes import BotProcess, bot_process, world_of_shards, write_greet
 from core.testing.server import LocalDiscord
+from tests.reload.conftest import plugin_package  # noqa: F401  (the fixture)
 
 REDIS = os.environ.get("DBSBM_TEST_REDIS_URL")
 pytestmark = pytest.mark.skipif(
@@ -34,18 +33,10 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def package(tmp_path: Path) -> Iterator[Path]:
-    """A package of local plugins shared by both processes, importable here."""
-    root = tmp_path / "src"
-    found = root / f"clustertest_{secrets.token_hex(4)}"
-    found.mkdir(parents=True)
-    (found / "__init__.py").write_text("")
-    write_greet(found, "hello v1")
-    sys.path.insert(0, str(root))
-    yield found
-    sys.path.remove(str(root))
-    for key in [k for k in sys.modules if k.split(".")[0] == found.name]:
-        del sys.modules[key]
+def package(plugin_package: Path) -> Path:  # noqa: F811  (the fixture imported above)
+    """A package of local plugins shared by every process, with ``greet`` at its first version."""
+    write_greet(plugin_package, "hello v1")
+    return plugin_package
 
 
 SHARDS = 4

@@ -19,6 +19,7 @@ import redis.asyncio as aioredis
 
 from core.app import App
 from core.cluster import ProcessInfo, ProcessState
+from core.events import HealthResult
 from core.health import detailed
 from core.testing.backends import FaultProxy
 from core.testing.harness import run_app
@@ -71,6 +72,11 @@ async def cluster(tmp_path: Path, key: str) -> AsyncIterator[tuple[LocalDiscord,
                 yield discord, app, process
 
 
+async def cluster_health(app: App) -> HealthResult:
+    """The ``cluster`` component of ``app``'s ``/health/detailed``."""
+    return {c.component: c for c in (await detailed(app)).components}["cluster"]
+
+
 def ghost(view_of: App, **changes: Any) -> ProcessInfo:
     """A process like ``view_of`` as another machine's would be."""
     base = view_of.cluster.me()
@@ -97,7 +103,7 @@ async def test_each_process_shows_both_with_shards_versions_and_state(
     assert len(lines) == 2 and all(line.startswith("✅ ") for line in lines)
     assert "shards 0 of 2 · ready" in lines[0] and "shards 1 of 2 · ready" in lines[1]
     assert sum("(this one)" in line for line in lines) == 1
-    health = {c.component: c for c in (await detailed(first)).components}["cluster"]
+    health = await cluster_health(first)
     assert health.healthy and health.detail == "2 process(es) up"
 
 
@@ -110,7 +116,7 @@ async def test_a_silent_process_is_down_and_a_stopped_one_is_not(
     view = await first.cluster.view()
     assert view.down == {silent.id}
     assert view.state_of(next(p for p in view.processes if p.id == silent.id)) == "down"
-    health = {c.component: c for c in (await detailed(first)).components}["cluster"]
+    health = await cluster_health(first)
     assert not health.healthy and health.detail == "1 process(es) down"
     reply = await (await discord.member("Owner").slash("status")).wait_reply()
     assert reply.message is not None
@@ -121,7 +127,7 @@ async def test_a_silent_process_is_down_and_a_stopped_one_is_not(
     await redis.hset(key, silent.id, stopped.to_json())
     view = await first.cluster.view()
     assert not view.down  # it said it stopped: no outage
-    health = {c.component: c for c in (await detailed(first)).components}["cluster"]
+    health = await cluster_health(first)
     assert health.healthy and health.detail == "2 process(es) up, 1 stopped"
 
 
@@ -132,7 +138,7 @@ async def test_processes_on_different_versions_of_a_plugin_are_reported(
     ours = first.cluster.me().plugins["admin"]
     other = ghost(first, plugins={"admin": "0.1.0+000000000000"})
     await redis.hset(key, other.id, other.to_json())
-    health = {c.component: c for c in (await detailed(first)).components}["cluster"]
+    health = await cluster_health(first)
     assert not health.healthy and health.detail == "versions differ: admin"
     reply = await (await discord.member("Owner").slash("plugins")).wait_reply()
     assert reply.message is not None
