@@ -393,20 +393,8 @@ class Reads:
 
 
 def record_out(record: records.Record) -> RecordOut:
-    return RecordOut(
-        won=record.won,
-        lost=record.lost,
-        push=record.push,
-        void=record.void,
-        units=record.units,
-        risked=record.risked,
-        win_rate=record.win_rate,
-        roi=record.roi,
-        average_odds=record.average_odds,
-        streak=record.streak,
-        best_win=record.best_win,
-        best_win_pick=record.best_win_pick,
-    )
+    """The API's view of a record (its fields and rates, read off the record)."""
+    return RecordOut.model_validate(record, from_attributes=True)
 
 
 def pick_out(pick: Pick, legs: Sequence[Leg], name: str) -> PickOut:
