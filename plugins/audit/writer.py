@@ -142,38 +142,52 @@ class AuditWriter:
     # --- one transaction ----------------------------------------------------------------
 
     async def _write(self, batch: list[Record]) -> None:
+        """One transaction for the whole batch, in a handful of statements whatever the number
+        of chains: on SQLite every statement waits its turn on the event loop while the
+        transaction holds the one connection the commands need too."""
         async with in_transaction() as conn:
-            ordered = sorted(batch, key=lambda r: r.chain)
-            for chain, records in groupby(ordered, key=lambda r: r.chain):
-                await self._append(conn, chain, list(records))
+            await self._append(conn, batch)
             await self._sessions(conn, [r for r in batch if r.category == Category.COMMAND])
 
     @staticmethod
-    async def _append(conn: BaseDBAsyncClient, chain: str, records: list[Record]) -> None:
-        head = await AuditChain.filter(chain=chain).using_db(conn).select_for_update().first()
-        if head is None:
-            head = await AuditChain.create(
-                chain=chain,
-                head_seq=0,
-                head_hash=GENESIS,
-                base_seq=0,
-                base_hash=GENESIS,
-                using_db=conn,
-            )
-        seq, prev = head.head_seq, head.head_hash
+    async def _append(conn: BaseDBAsyncClient, batch: list[Record]) -> None:
+        """Link the batch's records onto their chains: one query reads (and locks, in chain
+        order) the heads, one insert adds the entries, one update moves the heads."""
+        ordered = sorted(batch, key=lambda r: r.chain)
+        names = sorted({r.chain for r in ordered})
+        heads: dict[str, AuditChain] = {}
+        for start in range(0, len(names), SQL_CHUNK):
+            query = AuditChain.filter(chain__in=names[start : start + SQL_CHUNK])
+            for head in await query.using_db(conn).select_for_update().order_by("chain"):
+                heads[head.chain] = head
         rows = []
-        for record in records:
-            seq += 1
-            values = link(record, chain, seq, prev)
-            prev = values["hash"]
-            rows.append(values)
+        for chain, records in groupby(ordered, key=lambda r: r.chain):
+            if chain in heads:
+                head = heads[chain]
+            else:
+                head = heads[chain] = await AuditChain.create(
+                    chain=chain,
+                    head_seq=0,
+                    head_hash=GENESIS,
+                    base_seq=0,
+                    base_hash=GENESIS,
+                    using_db=conn,
+                )
+            seq, prev = head.head_seq, head.head_hash
+            for record in records:
+                seq += 1
+                values = link(record, chain, seq, prev)
+                prev = values["hash"]
+                rows.append(values)
+            head.head_seq, head.head_hash = seq, prev
         # the executor's prepared INSERT with plain values: building model instances for
         # bulk_create costs more than everything else in a flush (all columns are DB-native)
         executor = conn.executor_class(model=AuditEntry, db=conn)
         columns = executor.regular_columns
         await conn.execute_many(executor.insert_query, [[r[c] for c in columns] for r in rows])
-        head.head_seq, head.head_hash = seq, prev
-        await head.save(using_db=conn, update_fields=["head_seq", "head_hash"])
+        await AuditChain.bulk_update(
+            list(heads.values()), ["head_seq", "head_hash"], batch_size=SQL_CHUNK, using_db=conn
+        )
 
     async def _sessions(self, conn: BaseDBAsyncClient, records: list[Record]) -> None:
         """Extend each member's latest session, or start a new one after the idle gap.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from prometheus_client import Histogram
+
 from core.events import ActionEvent, CommandEvent, Outcome, SecurityEvent
 from core.hookspecs import hookimpl
 from plugins.metrics.registry import Metrics, ReloadOutcome
@@ -15,6 +17,9 @@ class Listeners:
         self.metrics = metrics
         self.placed = frozenset(settings.placed_actions)
         self.graded = frozenset(settings.graded_actions)
+        self._query_latency: dict[str, Histogram] = {}
+        """The query-latency child per operation (several queries per command: the label
+        lookup each time costs more than the observation)."""
 
     def _command(self, event: CommandEvent) -> None:
         m, info = self.metrics, event.info
@@ -61,4 +66,9 @@ class Listeners:
 
     def query(self, operation: str, seconds: float) -> None:
         """Observer for :func:`plugins.metrics.querytiming.observe_queries`."""
-        self.metrics.query_latency.labels(operation, self.metrics.shard).observe(seconds)
+        child = self._query_latency.get(operation)
+        if child is None:
+            child = self._query_latency[operation] = self.metrics.query_latency.labels(
+                operation, self.metrics.shard
+            )
+        child.observe(seconds)
