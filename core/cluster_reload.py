@@ -24,6 +24,7 @@ import asyncio
 import hashlib
 import json
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
@@ -40,7 +41,10 @@ if TYPE_CHECKING:
     from core.reloader import ReloadResult
 
 ROUND_TIMEOUT = 10.0
-"""Seconds a process waits for the others' votes, and the asker for their results."""
+"""Seconds a process waits for the others' votes; the asker waits three times as long for
+their results (a swap may apply migrations)."""
+SEEN = 1024
+"""Rounds remembered, so that a round announced twice is taken part in once."""
 POLL = 0.02
 """Seconds between two looks at a round's votes while waiting."""
 KEEP = "keep"
@@ -66,7 +70,7 @@ class ClusterReload:
         self.run = run
         self.key = app.settings.cluster.key
         self.channel = f"{self.key}:reload"
-        self._seen: set[str] = set()
+        self._seen: deque[str] = deque(maxlen=SEEN)
         self._rounds: set[asyncio.Task[None]] = set()
         self._listener: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
@@ -155,7 +159,7 @@ class ClusterReload:
     def _announced(self, body: dict[str, Any]) -> None:
         if body["round"] in self._seen:
             return
-        self._seen.add(body["round"])
+        self._seen.append(body["round"])
         task = asyncio.create_task(self._take_part(body), name=f"cluster:round {body['round']}")
         self._rounds.add(task)
         task.add_done_callback(self._rounds.discard)
