@@ -31,6 +31,7 @@ from loguru import logger
 from core.breaker import redis_client, redis_down
 from core.events import HealthResult
 from core.hookspecs import hookimpl
+from core.plugin_manager import PluginState
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -141,7 +142,7 @@ class Cluster:
         plugins = {
             name: self.app.reloader.version(name)
             for name, record in sorted(self.app.plugins.records.items())
-            if record.state == "loaded"
+            if record.state is PluginState.LOADED
         }
         return ProcessInfo(
             id=self.id,
@@ -222,7 +223,10 @@ class Cluster:
     async def _beat_forever(self) -> None:
         while True:
             await asyncio.sleep(self.settings.heartbeat)
-            await self.beat()
+            try:
+                await self.beat()
+            except Exception:  # a refused command: the next beat tries again
+                logger.opt(exception=True).error("cluster: heartbeat failed")
 
     @hookimpl
     async def dbsbm_health_check(self) -> HealthResult:
