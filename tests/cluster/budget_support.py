@@ -1,32 +1,19 @@
 """The shared-limits tests' bot processes: :func:`processes` runs several processes of one bot
 in the test's process (each an App with its own disnake client, cache and Discord budget)
-against one local Discord; :func:`redis_url` is the test Redis (skipped without
-``DBSBM_TEST_REDIS_URL``, failing under ``CI=true``)."""
+against one local Discord."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from core.app import App
 from core.testing import LocalDiscord
 from core.testing.client import bot_kwargs, connect_bot
 from core.testing.harness import test_settings
-
-
-def redis_url() -> str:
-    url = os.environ.get("DBSBM_TEST_REDIS_URL")
-    if not url:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("DBSBM_TEST_REDIS_URL is not set; Redis tests must run under CI")
-        pytest.skip("DBSBM_TEST_REDIS_URL is not set")
-    return url
 
 
 @contextlib.asynccontextmanager

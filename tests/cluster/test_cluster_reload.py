@@ -8,7 +8,6 @@ serving their servers and is shown down (``DBSBM_TEST_REDIS_URL``, ``DBSBM_TEST_
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -25,11 +24,6 @@ from core.testing.harness import run_app
 from core.testing.processes import BotProcess, bot_process, world_of_shards, write_greet
 from core.testing.server import LocalDiscord
 from tests.reload.conftest import plugin_package  # noqa: F401  (the fixture)
-
-REDIS = os.environ.get("DBSBM_TEST_REDIS_URL")
-pytestmark = pytest.mark.skipif(
-    not REDIS and not os.environ.get("CI"), reason="set DBSBM_TEST_REDIS_URL"
-)
 
 
 @pytest.fixture
@@ -54,13 +48,12 @@ class Cluster:
 
 
 @pytest.fixture
-async def cluster(tmp_path: Path, package: Path) -> AsyncIterator[Cluster]:
-    assert REDIS
+async def cluster(tmp_path: Path, package: Path, redis_url: str) -> AsyncIterator[Cluster]:
     key = f"test:cluster:{uuid.uuid4().hex}"
 
     def settings(shards: list[int]) -> dict[str, Any]:
         return {
-            "cache": {"backend": "redis", "redis_url": REDIS},
+            "cache": {"backend": "redis", "redis_url": redis_url},
             "discord": {"shard_count": SHARDS, "shard_ids": shards, "identify_interval": 0.2},
             "cluster": {"key": key, "heartbeat": 0.2, "down_after": DOWN_AFTER},
         }

@@ -7,7 +7,6 @@ is shown stopped, and processes running different versions of a plugin are repor
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -25,11 +24,6 @@ from core.testing.backends import FaultProxy
 from core.testing.harness import run_app
 from core.testing.processes import BotProcess, bot_process
 from core.testing.server import LocalDiscord
-
-REDIS = os.environ.get("DBSBM_TEST_REDIS_URL")
-pytestmark = pytest.mark.skipif(
-    not REDIS and not os.environ.get("CI"), reason="set DBSBM_TEST_REDIS_URL"
-)
 
 
 def fields(message: Any) -> dict[str, str]:
@@ -50,24 +44,24 @@ def key() -> str:
 
 
 @pytest.fixture
-async def redis(key: str) -> AsyncIterator[aioredis.Redis]:
-    assert REDIS, "DBSBM_TEST_REDIS_URL"
-    client = aioredis.Redis.from_url(REDIS)
+async def redis(key: str, redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(redis_url)
     yield client
     await client.delete(key)
     await client.aclose()
 
 
 @pytest.fixture
-async def cluster(tmp_path: Path, key: str) -> AsyncIterator[tuple[LocalDiscord, App, BotProcess]]:
+async def cluster(
+    tmp_path: Path, key: str, redis_url: str
+) -> AsyncIterator[tuple[LocalDiscord, App, BotProcess]]:
     """Two processes: shard 0 (this one's App) and shard 1 (a bot process) of a bot of two."""
-    assert REDIS
     async with LocalDiscord() as discord:
-        settings = cluster_settings(key, 0, REDIS)
+        settings = cluster_settings(key, 0, redis_url)
         async with run_app(
             discord, tmp_path / "shard0", plugins=["admin"], settings=settings
         ) as app:
-            other = cluster_settings(key, 1, REDIS)
+            other = cluster_settings(key, 1, redis_url)
             async with bot_process(discord, tmp_path / "shard1", other, ["admin"]) as process:
                 yield discord, app, process
 
@@ -147,11 +141,10 @@ async def test_processes_on_different_versions_of_a_plugin_are_reported(
 
 
 async def test_without_redis_the_view_is_this_process_alone_and_the_bot_serves(
-    tmp_path: Path, key: str
+    tmp_path: Path, key: str, redis_url: str
 ) -> None:
-    assert REDIS
-    async with FaultProxy.for_url(REDIS) as proxy, LocalDiscord() as discord:
-        settings = cluster_settings(key, 0, proxy.url(REDIS))
+    async with FaultProxy.for_url(redis_url) as proxy, LocalDiscord() as discord:
+        settings = cluster_settings(key, 0, proxy.url(redis_url))
         settings["discord"] = {}
         async with run_app(discord, tmp_path, plugins=["admin"], settings=settings) as app:
             assert len((await app.cluster.view()).processes) == 1

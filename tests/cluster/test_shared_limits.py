@@ -12,7 +12,7 @@ from typing import Any
 
 import disnake
 import pytest
-from budget_support import processes, redis_url
+from budget_support import processes
 from loguru import logger
 
 from core.app import App
@@ -28,11 +28,6 @@ MESSAGES = 40
 """Messages each process sends: five in each channel, fifteen a channel in all."""
 GETS = 20
 SEND = ("POST", "/channels/{channel_id}/messages")
-
-
-@pytest.fixture(name="redis_url")
-def _redis_url() -> str:
-    return redis_url()
 
 
 @pytest.fixture

@@ -4,12 +4,8 @@ settings class, setup, teardown, cli and hooks by their usual names; explicit fi
 from __future__ import annotations
 
 import importlib
-import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from core.conventions import completed, settings_class
 from core.plugin import Plugin
@@ -41,17 +37,6 @@ PACKAGE = {
             pass
     """,
 }
-
-
-@pytest.fixture
-def importable(tmp_path: Path) -> Iterator[Path]:
-    """A folder on ``sys.path`` for the test's modules, taken off (with them) afterwards."""
-    before = set(sys.modules)
-    sys.path.insert(0, str(tmp_path))
-    yield tmp_path
-    sys.path.remove(str(tmp_path))
-    for name in set(sys.modules) - before:
-        del sys.modules[name]
 
 
 def write_package(root: Path, name: str, files: dict[str, str]) -> None:

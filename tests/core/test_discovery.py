@@ -3,9 +3,7 @@ declaration read from the source text or, when that is not literal, from the imp
 
 from __future__ import annotations
 
-import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,17 +18,6 @@ from core.discovery import (
     refuse_unknown,
 )
 from core.settings import ConfigError
-
-
-@pytest.fixture
-def importable(tmp_path: Path) -> Iterator[Path]:
-    """A folder on ``sys.path`` for the test's modules, taken off (with them) afterwards."""
-    before = set(sys.modules)
-    sys.path.insert(0, str(tmp_path))
-    yield tmp_path
-    sys.path.remove(str(tmp_path))
-    for name in set(sys.modules) - before:
-        del sys.modules[name]
 
 
 def write(path: Path, text: str) -> Path:
