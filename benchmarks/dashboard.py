@@ -1,7 +1,7 @@
 """Benchmark of the dashboard's pages and ``/api/v1`` reads on a large guild.
 
     uv run python benchmarks/dashboard.py [--postgres URL] [--members 10000] [--picks 100000]
-                                          [--requests 200]
+                                          [--requests 200] [--after-grade 10]
 
 A fresh PostgreSQL database (``--postgres`` or ``DBSBM_TEST_POSTGRES_URL``) gets ``--picks`` graded
 and open picks of ``--members`` members of one guild on 500 games (bulk inserts: the seed is not
@@ -181,10 +181,12 @@ async def measure(args: argparse.Namespace, url: str) -> None:
                 seeded = time.perf_counter()
                 values = {"guild_id": guild.id, **await seed(guild.id, users, args.picks)}
                 print(f"seeded {args.picks} picks in {time.perf_counter() - seeded:.1f} s")
-                await run_rounds(app, discord, values, args.requests)
+                await run_rounds(app, discord, values, args.requests, args.after_grade)
 
 
-async def run_rounds(app: Any, discord: LocalDiscord, values: dict[str, int], rounds: int) -> None:
+async def run_rounds(
+    app: Any, discord: LocalDiscord, values: dict[str, int], rounds: int, after_grade: int
+) -> None:
     front = app.plugins.services.get("dashboard.front")
     owner = discord.owner
     guild = discord.guild
@@ -237,7 +239,7 @@ async def run_rounds(app: Any, discord: LocalDiscord, values: dict[str, int], ro
             await sample({name: [] for name, _ in routes}, cold=False)
         for _ in range(rounds):
             await sample(cached, cold=False)
-        for _ in range(rounds):
+        for _ in range(after_grade):
             await sample(dropped, cold=True)
     print("served as members see it most of the time (the core cache filled):")
     report(cached, with_targets=True)
@@ -267,6 +269,9 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--picks", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--after-grade", type=int, default=10, help="rounds with the caches dropped (default 10)"
+    )
     args = parser.parse_args()
     if not args.postgres:
         parser.error("give --postgres URL (or set DBSBM_TEST_POSTGRES_URL)")
