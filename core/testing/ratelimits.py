@@ -12,10 +12,10 @@ request over its bucket, or over the global 50 requests a second, gets 429 with 
   endpoints (the callback and the interaction's webhook) do not count against the global limit.
 
 Discord does not document its per-route figures; :data:`ROUTE_LIMITS` holds the ones it answers
-with, and routes not listed there get :data:`DEFAULT_LIMIT`. ``LocalDiscord(rate_limits=False)``
-(or ``discord.rate_limits.enabled = False``) keeps the headers, of a bucket that never runs out
-(one request used, reset in a millisecond: a client that keeps to them is not slowed either),
-but never refuses.
+with, and routes not listed there get :data:`DEFAULT_LIMIT` per their major parameter.
+``LocalDiscord(rate_limits=False)`` (or ``discord.rate_limits.enabled = False``) keeps the
+headers, of a bucket that never runs out (one request used, reset in a millisecond: a client
+that keeps to them is not slowed either), but never refuses.
 ``discord.rate_limits.routes`` are the figures in force (a copy of :data:`ROUTE_LIMITS` a test
 may change), and ``discord.rate_limits.counted`` the arrival times of the requests the global
 limit counts (let through, or all of them while not enforced), which
@@ -47,6 +47,17 @@ class RouteLimit:
 #: Requests per second a bot may make across routes (interaction endpoints excepted).
 GLOBAL_LIMIT = 50
 DEFAULT_LIMIT = RouteLimit(50, 1.0)
+MAJOR_PARAMETERS = ("channel_id", "guild_id", "token")
+"""Discord's major parameters: a route's bucket is counted per channel, guild or webhook."""
+
+
+def default_limit(template: str) -> RouteLimit:
+    """:data:`DEFAULT_LIMIT`, counted per the route's major parameter (an interaction's
+    webhook per its token, as Discord does), for a route without figures of its own."""
+    major = next((m for m in MAJOR_PARAMETERS if "{" + m + "}" in template), None)
+    return RouteLimit(DEFAULT_LIMIT.limit, DEFAULT_LIMIT.per, major)
+
+
 #: The routes (method and path under ``/api/v10``) with their own figures.
 ROUTE_LIMITS: dict[tuple[str, str], RouteLimit] = {
     ("POST", "/channels/{channel_id}/messages"): RouteLimit(5, 5.0, "channel_id"),
@@ -109,7 +120,7 @@ class RateLimiter:
         parameters ``params``."""
         if (method, template) in UNLIMITED:
             return Verdict({})
-        route = self.routes.get((method, template), DEFAULT_LIMIT)
+        route = self.routes.get((method, template)) or default_limit(template)
         bucket = _bucket_hash(method, template)
         now = time.monotonic()
         if not self.enabled:

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from core.testing.messages import number_components
-from core.testing.ratelimits import GLOBAL_LIMIT
+from core.testing.ratelimits import GLOBAL_LIMIT, RateLimiter, RouteLimit
 from core.testing.server import LocalDiscord
 from core.testing.tokens import bot_token
 
@@ -131,6 +131,25 @@ async def test_five_messages_a_channel_then_429_with_the_bucket_scope_user(
     assert 0 < float(limited["X-RateLimit-Reset-After"]) <= 5 and int(limited["Retry-After"]) >= 1
     assert other.status == 200 and other.headers["X-RateLimit-Remaining"] == "4"  # per channel
     assert limited["X-RateLimit-Bucket"] == other.headers["X-RateLimit-Bucket"]  # one route
+
+
+def test_a_route_without_figures_is_counted_per_major_parameter() -> None:
+    """Editing one interaction's original response fills that interaction's bucket only (an
+    interaction's webhook is counted per token, as on Discord); a channel route fills one
+    channel's bucket."""
+    limiter = RateLimiter()
+    edit = "/webhooks/{application_id}/{token}/messages/{message_id}"
+
+    def took(template: str, **params: str) -> bool:
+        return limiter.take("PATCH", template, params).refusal is None
+
+    first = [took(edit, application_id="1", token="a", message_id="@original") for _ in range(51)]
+    assert first == [True] * 50 + [False]
+    assert took(edit, application_id="1", token="b", message_id="@original")
+    pins = "/channels/{channel_id}/pins/{message_id}"
+    limiter.routes[("PATCH", pins)] = RouteLimit(3, 60.0, "channel_id")  # past the global 50
+    assert [took(pins, channel_id="1", message_id="9") for _ in range(4)] == [True] * 3 + [False]
+    assert took(pins, channel_id="2", message_id="9")
 
 
 async def test_the_global_limit_refuses_past_fifty_a_second(
