@@ -78,7 +78,9 @@ async def connect_bot(
     on exit, when the bot is closed.
     """
     endpoint = DiscordEndpoint.of(discord)
-    previous_base = Route.BASE
+    if not _connected:
+        _connected.append(Route.BASE)  # disnake's own address, put back when the last one ends
+    _connected.append(endpoint.api_base)
     Route.BASE = endpoint.api_base
     bot.before_identify_hook = _identify_now  # type: ignore[method-assign]
     try:
@@ -88,7 +90,14 @@ async def connect_bot(
             await _wait_for_command_sync(bot)
             yield bot
     finally:
-        Route.BASE = previous_base
+        _connected.remove(endpoint.api_base)
+        if len(_connected) == 1:
+            Route.BASE = _connected.pop()
+
+
+_connected: list[str] = []
+"""disnake's address before the first of the bots connected now, then each one's local
+Discord: bots connected at once and ended in any order leave disnake's address as it was."""
 
 
 async def _wait_for_command_sync(bot: disnake.Client) -> None:
