@@ -66,6 +66,13 @@ async def cluster(
                 yield discord, app, process
 
 
+async def status_cluster_lines(discord: LocalDiscord) -> list[str]:
+    """The lines of the Cluster field of ``/status`` as the owner sees it."""
+    reply = await (await discord.member("Owner").slash("status")).wait_reply()
+    assert reply.message is not None
+    return fields(reply.message)["Cluster"].splitlines()
+
+
 async def cluster_health(app: App) -> HealthResult:
     """The ``cluster`` component of ``app``'s ``/health/detailed``."""
     return {c.component: c for c in (await detailed(app)).components}["cluster"]
@@ -91,9 +98,7 @@ async def test_each_process_shows_both_with_shards_versions_and_state(
     ]
     (version,) = view.versions()["admin"]  # the same files: the same version in both
     assert version.startswith("0.1.0+") and len(version) == len("0.1.0+") + 12
-    reply = await (await discord.member("Owner").slash("status")).wait_reply()
-    assert reply.message is not None
-    lines = fields(reply.message)["Cluster"].splitlines()
+    lines = await status_cluster_lines(discord)
     assert len(lines) == 2 and all(line.startswith("✅ ") for line in lines)
     assert "shards 0 of 2 · ready" in lines[0] and "shards 1 of 2 · ready" in lines[1]
     assert sum("(this one)" in line for line in lines) == 1
@@ -112,9 +117,7 @@ async def test_a_silent_process_is_down_and_a_stopped_one_is_not(
     assert view.state_of(next(p for p in view.processes if p.id == silent.id)) == "down"
     health = await cluster_health(first)
     assert health.healthy and health.detail == "1 process(es) down"  # this one still serves
-    reply = await (await discord.member("Owner").slash("status")).wait_reply()
-    assert reply.message is not None
-    down = [line for line in fields(reply.message)["Cluster"].splitlines() if "other-host" in line]
+    down = [line for line in await status_cluster_lines(discord) if "other-host" in line]
     assert len(down) == 1 and down[0].startswith("❌ other-host:4242") and "· down ·" in down[0]
 
     stopped = dataclasses.replace(silent, state=ProcessState.STOPPED)
