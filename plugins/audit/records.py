@@ -50,8 +50,11 @@ def to_micros(seconds: float) -> int:
 
 def truncate(text: str, limit: int) -> str:
     """``text`` without control/format characters, cut to ``limit`` characters (``…`` at a cut)."""
+    text = str(text)
+    if text.isprintable():  # no character of Cc, Cf or Cs: nothing to take out
+        return text if len(text) <= limit else text[: limit - 1] + "…"
     clean = "".join(
-        c for c in str(text) if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf", "Cs")
+        c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf", "Cs")
     )
     return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 
