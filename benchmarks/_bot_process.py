@@ -58,6 +58,8 @@ MEASURED = 2
 """The ``cpu`` line that starts the measured load (the first comes when the bot is ready)."""
 PREFIX = "BENCH "
 """Marks this process's protocol lines on stdout (anything else there is ignored)."""
+SETTINGS_ENV = "DBSBM_BENCH_SETTINGS"
+"""Environment variable: JSON of more settings for the framework (e.g. a cluster's shard)."""
 
 
 def bare_bot(endpoint: DiscordEndpoint) -> commands.InteractionBot:
@@ -131,6 +133,7 @@ async def framework(
         "web": {"enabled": False},
         "ratelimit": {"default": "1000000/60s", "commands": {}},
         "logging": {"level": "WARNING"},
+        **json.loads(os.environ.get(SETTINGS_ENV) or "{}"),
     }
     async with run_app(
         endpoint, data_dir, plugins=["betting", *plugins], settings=settings, database_url=url
@@ -146,11 +149,13 @@ BOTS: dict[str, Runner] = {ORDINARY: bare, "bare-fast": bare, "framework": frame
 async def bot_session(
     kind: str, endpoint: DiscordEndpoint, url: str, data_dir: Path, plugins: list[str]
 ) -> AsyncIterator[int]:
-    """Run the ``kind`` bot until exit; yields the id of the game to bet on, once it is ready."""
+    """Run the ``kind`` bot until exit; yields the id of the game to bet on, once it is ready
+    (the processes of a cluster, started one after the other, find the first one's game)."""
     async with BOTS[kind](endpoint, url, data_dir, plugins):
-        game = await Game.create(
-            source="bench", external_id="1", league="NFL", home="Chiefs", away="Bills",
-            starts_at=datetime.now(UTC) + timedelta(days=1),
+        game, _ = await Game.get_or_create(
+            source="bench", external_id="1",
+            defaults={"league": "NFL", "home": "Chiefs", "away": "Bills",
+                      "starts_at": datetime.now(UTC) + timedelta(days=1)},
         )  # fmt: skip
         yield game.id
 

@@ -39,6 +39,14 @@ start per 10,000 distinct members served ("MiB/10k"), and the framework's overhe
 ``--knee`` instead climbs the ``--rate`` ladder for each bot on PostgreSQL (SQLite without
 ``--postgres``) and prints the knee: the highest offered rate it held (every pick placed, at
 least 98% of the offered rate, p99 under 100 ms), stopping at the first rate it did not hold.
+
+``--processes 1,2`` compares the framework run as a cluster of that many bot processes instead
+of the two bots (PostgreSQL and Redis, ``--redis`` or ``DBSBM_TEST_REDIS_URL``): one database,
+``[cache] backend = "redis"``, shard count = processes, each process its own shard; the guilds'
+ids spread them over the shards as Discord does (``(guild_id >> 22) % shard_count``). One
+process is measured the same way (Redis cache, one shard), so the process count is the only
+difference. CPU per pick and memory are the sums over the processes; with ``--knee`` it prints
+each count's knee and the ratio of the knees.
 """
 
 from __future__ import annotations
@@ -56,16 +64,17 @@ import tempfile
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from loguru import logger  # noqa: E402
 
-from benchmarks._bot_process import PREFIX, bot_session, reading  # noqa: E402
+from benchmarks._bot_process import PREFIX, SETTINGS_ENV, bot_session, reading  # noqa: E402
 from core.testing import BotDidNotAnswer, LocalDiscord  # noqa: E402
 from core.testing.client import DiscordEndpoint  # noqa: E402
 from core.testing.driver import Actor  # noqa: E402
@@ -78,10 +87,14 @@ BOT_READY_TIMEOUT = 120.0
 
 
 def make_world(members: int) -> World:
+    """``GUILDS`` guilds of ``members`` in all; consecutive guilds sit on consecutive shards of
+    any shard count (their ids' timestamps are; the base is new each run, so a Redis cache
+    shared across runs never sees a previous run's guilds)."""
     world = World()
     per_guild = -(-members // GUILDS)
+    base = 1_000_000 + secrets.randbelow(1_000_000) * 60  # a multiple of every count up to 6
     for g in range(GUILDS):
-        guild = world.add_guild(f"Guild {g}")
+        guild = world.add_guild(f"Guild {g}", id=(base + g) << 22)
         guild.add_channel("general")
         for m in range(per_guild):
             guild.add_member(f"m{g}-{m}")
@@ -167,14 +180,21 @@ class Bot:
 
 @asynccontextmanager
 async def bot_process(
-    kind: str, endpoint: DiscordEndpoint, url: str, data_dir: Path, plugins: list[str]
+    kind: str,
+    endpoint: DiscordEndpoint,
+    url: str,
+    data_dir: Path,
+    plugins: list[str],
+    settings: dict[str, Any] | None = None,
 ) -> AsyncIterator[Bot]:
     """The ``kind`` bot in its own process (``benchmarks/_bot_process.py``), connected to the
-    local Discord over loopback; yields once its commands are synced."""
+    local Discord over loopback; yields once its commands are synced. ``settings``: more
+    settings for the framework (see ``SETTINGS_ENV``)."""
+    env = {**os.environ, SETTINGS_ENV: json.dumps(settings or {})}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, str(BOT_PROCESS), kind, url, str(data_dir), ",".join(plugins),
         json.dumps(dataclasses.asdict(endpoint)),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
     )  # fmt: skip
     assert proc.stdin is not None and proc.stdout is not None
     stdin, stdout = proc.stdin, proc.stdout
@@ -218,14 +238,59 @@ async def bot_in_process(
         yield Bot(game, read)
 
 
-async def measure(kind: str, url: str, args: argparse.Namespace) -> dict[str, float | None]:
-    start_bot = bot_in_process if args.in_process else bot_process
+@asynccontextmanager
+async def cluster(
+    processes: int,
+    endpoint: DiscordEndpoint,
+    url: str,
+    data_dir: Path,
+    plugins: list[str],
+    redis: str,
+) -> AsyncIterator[Bot]:
+    """The framework as ``processes`` bot processes of one cluster, one shard each, started one
+    after the other (the first migrates the database); reads the sum of their CPU and memory."""
+    key = f"dbsbm-bench-{secrets.token_hex(4)}"
+    async with AsyncExitStack() as stack:
+        bots = []
+        for shard in range(processes):
+            settings = {
+                "cache": {"backend": "redis", "redis_url": redis},
+                "discord": {"shard_count": processes, "shard_ids": [shard]},
+                "cluster": {"key": key},
+            }
+            own = data_dir / f"process-{shard}"
+            own.mkdir()
+            bots.append(
+                await stack.enter_async_context(
+                    bot_process("framework", endpoint, url, own, plugins, settings)
+                )
+            )
+
+        async def read() -> dict[str, float]:
+            readings = [await bot.reading() for bot in bots]
+            return {"cpu": sum(r["cpu"] for r in readings), "rss": sum(r["rss"] for r in readings)}
+
+        yield Bot(bots[0].game, read)
+
+
+def start(
+    kind: str, args: argparse.Namespace, endpoint: DiscordEndpoint, url: str, data_dir: Path
+) -> AbstractAsyncContextManager[Bot]:
+    """The bot ``kind`` names: ``bare``, ``bare-fast``, ``framework``, or ``framework*N`` (a
+    cluster of N processes)."""
     plugins = [name for name in args.plugins.split(",") if name]
+    if "*" in kind:
+        return cluster(int(kind.split("*")[1]), endpoint, url, data_dir, plugins, args.redis)
+    start_bot = bot_in_process if args.in_process else bot_process
+    return start_bot(kind, endpoint, url, data_dir, plugins)
+
+
+async def measure(kind: str, url: str, args: argparse.Namespace) -> dict[str, float | None]:
     with tempfile.TemporaryDirectory() as tmp:
         url = url.replace("{tmp}", tmp)
         async with (
             LocalDiscord(make_world(args.members), spec=False) as discord,
-            start_bot(kind, DiscordEndpoint.of(discord), url, Path(tmp), plugins) as bot,
+            start(kind, args, DiscordEndpoint.of(discord), url, Path(tmp)) as bot,
         ):
             discord.world.find_command(discord.world.guild("Guild 0").id, "bet")  # synced
             members = actors(discord, args.members)
@@ -270,7 +335,7 @@ def run_one(name: str, kind: str, rate: float, args: argparse.Namespace) -> dict
     """One measurement in its own process; prints its row and returns it."""
     common = [
         *("--picks", str(args.picks), "--members", str(args.members), "--rate", f"{rate:g}"),
-        *("--with", args.plugins, "--postgres", args.postgres),
+        *("--with", args.plugins, "--postgres", args.postgres, "--redis", args.redis),
         *(["--in-process"] if args.in_process else []),
     ]
     argv = [sys.executable, __file__, *common, "--child", name, kind]
@@ -297,9 +362,12 @@ def held(result: dict[str, float], rate: float) -> bool:
     )
 
 
-def bots(args: argparse.Namespace) -> tuple[str, str]:
+def bots(args: argparse.Namespace) -> tuple[str, ...]:
     """The baseline bot (as installed the ordinary way, or with the framework's speed-ups under
-    ``--bare-speedups``), then the framework."""
+    ``--bare-speedups``), then the framework; with ``--processes``, the framework as clusters of
+    each count."""
+    if args.processes:
+        return tuple(f"framework*{count}" for count in args.processes.split(","))
     return ("bare-fast" if args.bare_speedups else "bare", "framework")
 
 
@@ -314,15 +382,21 @@ def run_knee(name: str, rates: list[float], args: argparse.Namespace) -> None:
             knees[kind] = rate
     for kind, knee in knees.items():
         print(f"knee {name} {kind}: {knee:g} picks/s (p99 < {P99_TARGET_MS:g} ms)", flush=True)
+    if args.processes and len(knees) > 1:
+        first, *others = knees.items()
+        for kind, knee in others:
+            ratio = f"{knee / first[1]:.2f}" if first[1] else "-"
+            print(f"knee ratio {kind} / {first[0]}: {ratio}", flush=True)
 
 
 def run_pair(name: str, rate: float, args: argparse.Namespace) -> None:
     """Bare then framework on database ``name`` at ``rate``, each in its own process; print both
     rows and the framework's overhead."""
-    results = {kind: run_one(name, kind, rate, args) for kind in bots(args)}
-    fw, base = results["framework"], results[bots(args)[0]]
+    kinds = bots(args)
+    results = {kind: run_one(name, kind, rate, args) for kind in kinds}
+    fw, base = results[kinds[-1]], results[kinds[0]]
     print(
-        f"{rate:7g} {name:9} overhead   p50 {fw['p50'] / base['p50'] - 1:+.0%}  "
+        f"{rate:7g} {name:9} {kinds[-1]} / {kinds[0]}:  p50 {fw['p50'] / base['p50'] - 1:+.0%}  "
         f"p95 {fw['p95'] / base['p95'] - 1:+.0%}  p99 {fw['p99'] / base['p99'] - 1:+.0%}  "
         f"CPU/pick {fw['cpu_us'] / base['cpu_us'] - 1:+.0%}",
         flush=True,
@@ -356,6 +430,13 @@ def main() -> None:
     parser.add_argument(
         "--knee", action="store_true", help="find each bot's knee over the --rate ladder"
     )
+    parser.add_argument("--redis", default=os.environ.get("DBSBM_TEST_REDIS_URL", ""))
+    parser.add_argument(
+        "--processes",
+        default="",
+        help="compare the framework as clusters of these many processes, comma-separated "
+        "(PostgreSQL and Redis; e.g. 1,2)",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     rates = [float(rate) for rate in args.rate.split(",")]
@@ -365,7 +446,16 @@ def main() -> None:
         args.rate = rates[0]
         asyncio.run(child(args))
         return
+    if args.processes and not (args.postgres and args.redis):
+        sys.exit(
+            "--processes needs PostgreSQL (--postgres) and Redis (--redis): one database "
+            "and one cache for every process"
+        )
+    if args.processes and args.in_process:
+        sys.exit("--processes runs each bot process on its own: not with --in-process")
     databases = ["sqlite", *(["postgres"] if args.postgres else [])]
+    if args.processes:
+        databases = ["postgres"]
     mode = "in the load generator's process" if args.in_process else "in its own process"
     print(
         f"{args.picks} picks per run, {args.members} members in {GUILDS} guilds; bot {mode};"
