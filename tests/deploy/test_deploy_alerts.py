@@ -36,7 +36,18 @@ OUTCOMES = {
 # a series selector: a metric name, then optionally {label matchers}
 _SELECTOR = re.compile(r"\b([a-z_][a-z0-9_]*)\s*(?:\{([^}]*)\})?")
 _MATCHER = re.compile(r'([a-z_]+)\s*(=~|!~|!=|=)\s*"([^"]*)"')
-_FUNCTIONS = {"sum", "rate", "increase", "histogram_quantile", "by", "unless", "offset", "or"}
+_FUNCTIONS = {
+    "sum",
+    "max",
+    "absent",
+    "rate",
+    "increase",
+    "histogram_quantile",
+    "by",
+    "unless",
+    "offset",
+    "or",
+}
 
 
 def rules() -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,7 +73,35 @@ def test_consistency_checks_catch_broken_references(
     broken["services"]["prometheus"]["volumes"].append("undeclared:/y")
     errors = "\n".join(validate.consistency_errors(broken))
     assert "'cache', which is not a service" in errors
-    assert "only runs with the profiles ['postgres']" in errors
+    assert "only runs with the profiles ['postgres', 'sharded']" in errors
     assert "'redis' to be healthy, which has no healthcheck" in errors
     assert "./deploy/missing.yml does not exist" in errors
     assert "'undeclared' is not declared" in errors
+
+
+def test_sharded_profile_runs_one_bot_as_two_processes(doc: dict[str, Any]) -> None:
+    """``COMPOSE_PROFILES=sharded``: migrations once, then two shard processes of one bot, each
+    its own host port, both behind the alias Prometheus looks up."""
+    services = doc["services"]
+    sharded = {name for name, s in services.items() if "sharded" in s.get("profiles", [])}
+    assert sharded == {"migrate", "bot-shard-0", "bot-shard-1", "postgres"}
+    assert services["migrate"]["command"] == ["migrate"] and services["migrate"]["ports"] == []
+    shards, ports = [], []
+    for name in ("bot-shard-0", "bot-shard-1"):
+        service = services[name]
+        env = service["environment"]
+        assert env["DBSBM_DISCORD__SHARD_COUNT"] == "2"
+        assert env["DBSBM_DATABASE__MIGRATE_ON_START"] == "false"
+        assert env["DBSBM_CACHE__BACKEND"] == "redis"  # one cluster: shared limits and view
+        assert env["DBSBM_DATABASE__URL"].startswith("postgres://")
+        assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert "bot" in service["networks"]["default"]["aliases"]
+        shards.append(env["DBSBM_DISCORD__SHARD_IDS"])
+        ports.extend(service["ports"])
+    assert shards == ["[0]", "[1]"]
+    assert len(set(ports)) == 2 and all(p.endswith(":8080") for p in ports), ports
+    prometheus = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text("utf-8"))
+    job = next(j for j in prometheus["scrape_configs"] if j["job_name"] == "dbsbm")
+    assert job["dns_sd_configs"] == [
+        {"names": ["bot"], "type": "A", "port": 8080, "refresh_interval": "30s"}
+    ]
