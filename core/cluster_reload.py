@@ -12,7 +12,12 @@ writes the decision "swap"; the first to see a vote against, or to wait longer t
 then reports its result, and the process that asked collects them all for its reply.
 
 A round's id is a digest of what it reloads and the versions on disk, so the watchers of every
-process that sees the same saved files join one round instead of starting several.
+process that sees the same saved files join one round instead of starting several; an ask of
+the same after that round has ended (every result collected) starts a new one.
+
+``config.toml`` edits are rounds too (unit :data:`core.reloader.CONFIG`): every process
+validates its own file and votes with a digest of its text, so the files must be the same for a
+swap; then every process applies it.
 
 Left to the processes themselves: a failure in phase 2 (a plugin's ``setup`` failing in one
 process only) rolls back that process alone, and its result says so.
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import time
 from collections import deque
@@ -94,12 +100,18 @@ class ClusterReload:
         from core.reloader import ReloadAction, ReloadResult, ReloadStage
 
         digest = hashlib.sha256(json.dumps([names, versions], sort_keys=True).encode())
-        round_id = f"{digest.hexdigest()[:16]}-{int(time.time() // ROUND_TIMEOUT)}"
+        base = f"{digest.hexdigest()[:16]}-{int(time.time() // ROUND_TIMEOUT)}"
+        round_id = base
+        for again in itertools.count(1):  # a round that ended is not joined: ask anew
+            if not await self.redis.exists(f"{self.key}:round:{round_id}:done"):
+                break
+            round_id = f"{base}.{again}"
         voters = await self._voters()
         await self.redis.publish(
             self.channel, json.dumps({"round": round_id, "plugins": names, "voters": voters})
         )
         found = await self._results(round_id, voters)
+        await self.redis.set(f"{self.key}:round:{round_id}:done", 1, ex=ROUND_TTL)
         out: list[ReloadResult] = []
         for process in voters:
             rows = found.get(process)

@@ -74,6 +74,9 @@ lifecycle = logger.bind(lifecycle=True)
 """The logger of what happens to plugins (loaded, reloaded, unloaded, failed, rejected edits):
 the sandbox shows these records as notices, in the log's own words."""
 _SKIP_DIRS = {"__pycache__", ".git", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+CONFIG = "config"
+"""The unit of a round that applies ``config.toml`` (every other unit is plugin names), and the
+name of its result."""
 
 
 class ReloadStage(StrEnum):
@@ -278,8 +281,11 @@ class Reloader:
         return await self.run_round(wanted, None)
 
     async def run_round(self, names: list[str], gate: Gate | None) -> list[ReloadResult]:
-        """Reload ``names`` here; ``gate`` (a cluster's round) decides between the phases."""
+        """Reload ``names`` here (``[CONFIG]``: apply ``config.toml``); ``gate`` (a cluster's
+        round) decides between the phases."""
         async with self._lock:
+            if names == [CONFIG]:
+                return await self._apply_config(gate)
             return await self._reload(names, gate)
 
     def _disk_versions(self, names: list[str]) -> dict[str, str]:
@@ -599,27 +605,41 @@ class Reloader:
         """Re-read ``config.toml``: enable, disable and reconfigure plugins without a restart.
 
         An invalid edit is rejected as a whole (logged, and returned as a failed result named
-        ``config``); the running configuration stays.
+        ``config``); the running configuration stays. In a cluster the edit is a round
+        (:mod:`core.cluster_reload`, unit :data:`CONFIG`): every process validates its file and
+        votes, and all apply it or none does (the files must be the same everywhere).
         """
-        async with self._lock:
-            self._config_text = self._read_config()
+        rounds = self.app.cluster_reload
+        if rounds is not None:
             try:
-                new = self._check_config(load_settings(self.app.config_file))
-            except ConfigError as exc:
-                lifecycle.error(
-                    "config.toml edit rejected, the running configuration stays: {}", exc
-                )
-                return [
-                    ReloadResult(
-                        "config",
-                        False,
-                        0.0,
-                        str(exc),
-                        action=ReloadAction.REJECTED,
-                        stage=ReloadStage.CONFIG,
-                    )
-                ]
-            return await self._apply_plugins(new)
+                return await rounds.request([CONFIG], {CONFIG: _text_version(self._read_config())})
+            except rounds.down as exc:
+                logger.warning("cluster: Redis does not answer ({}); applying here alone", exc)
+        return await self.run_round([CONFIG], None)
+
+    async def _apply_config(self, gate: Gate | None) -> list[ReloadResult]:
+        self._config_text = self._read_config()
+        new: Settings | None = None
+        failure: str | None = None
+        stage = ReloadStage.CONFIG
+        try:
+            new = self._check_config(load_settings(self.app.config_file))
+        except ConfigError as exc:
+            failure = str(exc)
+        if gate is not None:
+            refused = await gate([CONFIG], {CONFIG: _text_version(self._config_text)}, failure)
+            if refused is not None and failure is None:
+                failure, stage = f"{ReloadStage.CLUSTER}: {refused}", ReloadStage.CLUSTER
+        if new is None or failure is not None:
+            lifecycle.error(
+                "config.toml edit rejected, the running configuration stays: {}", failure
+            )
+            return [
+                ReloadResult(CONFIG, False, 0.0, failure, action=ReloadAction.REJECTED, stage=stage)
+            ]
+        self._warn_restart_sections(new)
+        self._file_settings = new
+        return await self._apply_plugins(new)
 
     def _check_config(self, new: Settings) -> Settings:
         """Validate the plugin sections of ``new`` against the installed plugins."""
@@ -629,6 +649,10 @@ class Reloader:
             plugin = plugins.records[name].plugin
             if plugin is not None and new.plugin_enabled(name, default=True):
                 plugins.validate_settings(plugin, new.plugin_section(name))
+        return new
+
+    def _warn_restart_sections(self, new: Settings) -> None:
+        """Log every section besides ``[plugins]`` that changed: those need a restart."""
         before = self._file_settings
         if before is not None:  # compared with the file: the App may run with overrides
             for section in type(before).model_fields:
@@ -636,8 +660,6 @@ class Reloader:
                     lifecycle.warning(
                         "config.toml: [{}] changed; it takes effect after a restart", section
                     )
-        self._file_settings = new
-        return new
 
     async def _apply_plugins(self, new: Settings) -> list[ReloadResult]:
         plugins = self.app.plugins
@@ -833,3 +855,8 @@ def _drop_stale_bytecode(before: dict[str, str], now: dict[str, str]) -> None:
     for path, digest in now.items():
         if path.endswith(".py") and before.get(path) != digest:
             Path(importlib.util.cache_from_source(path)).unlink(missing_ok=True)
+
+
+def _text_version(text: str | None) -> str:
+    """The name of a file's text in a cluster's round: the same text, the same name."""
+    return hashlib.sha256((text or "").encode()).hexdigest()[:12]

@@ -19,7 +19,7 @@ import pytest
 from db_backends import fresh_database  # type: ignore[import-not-found]
 
 from core.app import App
-from core.reloader import ReloadStage
+from core.reloader import CONFIG, ReloadAction, ReloadStage
 from core.testing.harness import run_app
 from core.testing.processes import BotProcess, bot_process, world_of_shards, write_greet
 from core.testing.server import LocalDiscord
@@ -127,6 +127,58 @@ async def test_a_change_swaps_in_every_process_and_a_refused_one_in_none(
     write_greet(package, "hello v4")
     assert all(r.ok for r in await app.reloader.reload(["greet"]))
     assert await greetings(discord) == ["hello v4"] * SHARDS
+
+
+def write_configs(tmp_path: Path, text: str, *, first_bot_process: str | None = None) -> None:
+    """The same ``config.toml`` in every process's data folder (the first bot process's own
+    text instead, when given)."""
+    for n in range(len(PROCESSES)):
+        own = first_bot_process if n == 1 and first_bot_process is not None else text
+        (tmp_path / f"p{n}").mkdir(exist_ok=True)
+        (tmp_path / f"p{n}" / "config.toml").write_text(own)
+
+
+async def test_a_config_edit_applies_in_every_process_and_a_refused_one_in_none(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    discord, app = cluster.discord, cluster.app
+    everyone = {app.cluster.id, *(p.id for p in cluster.processes)}
+
+    async def loaded_greet() -> set[str]:
+        """The processes whose heartbeat says they run ``greet``."""
+        return {p.id for p in (await app.cluster.view()).processes if "greet" in p.plugins}
+
+    assert await loaded_greet() == everyone
+    write_configs(tmp_path, "[plugins.greet]\nenabled = false\n")
+    results = await app.reloader.apply_config()
+    assert {r.process for r in results} == everyone, results
+    assert all(r.ok and r.action is ReloadAction.UNLOADED for r in results), results
+    assert await loaded_greet() == set()
+
+    on = "[plugins.greet]\nenabled = true\n"
+    write_configs(tmp_path, on, first_bot_process=on + "[plugins.nosuch]\n")
+    results = await app.reloader.apply_config()
+    by_process = {r.process: r for r in results}
+    assert set(by_process) == everyone and not any(r.ok for r in results), results
+    refusing = by_process[cluster.processes[0].id]
+    assert refusing.name == CONFIG and refusing.stage is ReloadStage.CONFIG
+    assert refusing.error is not None and "nosuch" in refusing.error
+    for process in everyone - {refusing.process}:
+        kept = by_process[process]
+        assert kept.action is ReloadAction.REJECTED and kept.stage is ReloadStage.CLUSTER
+        assert kept.error is not None and "could not prepare it" in kept.error
+    assert await loaded_greet() == set()  # disabled everywhere still
+
+    write_configs(tmp_path, on, first_bot_process=on + "# another file\n")
+    results = await app.reloader.apply_config()
+    assert all(not r.ok and r.stage is ReloadStage.CLUSTER for r in results), results
+    assert all("files differ" in (r.error or "") for r in results), results
+
+    write_configs(tmp_path, on)
+    results = await app.reloader.apply_config()
+    assert all(r.ok and r.action is ReloadAction.LOADED for r in results), results
+    assert await loaded_greet() == everyone
+    assert await greetings(discord) == ["hello v1"] * SHARDS
 
 
 async def test_a_process_killed_mid_load_leaves_the_others_serving_and_is_shown_down(
