@@ -132,6 +132,9 @@ class App:
         plugins, start the web; then this process is ready in the cluster's view."""
         check_versions()
         await self.cluster.start()
+        if self.cluster_reload is not None:
+            self.plugins.scan()
+            await self.cluster_reload.load_cluster_versions()
         prepared = self.prepare_enabled()
         specs = self.app_specs(prepared)
         await self.db.connect(specs)
@@ -155,6 +158,7 @@ class App:
         await self.reloader.start()
         if self.cluster_reload is not None:
             await self.cluster_reload.start()
+            await self.cluster_reload.keep_code(self.plugins.loaded())
         await self.cluster.ready()
         self.started = True
 

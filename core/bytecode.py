@@ -14,9 +14,11 @@ from __future__ import annotations
 import hashlib
 import importlib.abc
 import importlib.machinery
+import importlib.util
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from types import CodeType, ModuleType
 from typing import Any
 
@@ -34,9 +36,10 @@ class CodeCache:
         return len(self._codes)
 
     @contextmanager
-    def importing(self, package: str) -> Iterator[None]:
-        """Within the block, ``package`` and its submodules import through the cache."""
-        finder = _Finder(package, self._codes)
+    def importing(self, package: str, folder: Path | None = None) -> Iterator[None]:
+        """Within the block, ``package`` and its submodules import through the cache; from
+        ``folder`` when given (its submodules then follow the package's ``__path__``)."""
+        finder = _Finder(package, self._codes, folder)
         sys.meta_path.insert(0, finder)
         try:
             yield
@@ -45,15 +48,24 @@ class CodeCache:
 
 
 class _Finder(importlib.abc.MetaPathFinder):
-    def __init__(self, package: str, codes: Codes) -> None:
+    def __init__(self, package: str, codes: Codes, folder: Path | None) -> None:
         self._package = package
         self._codes = codes
+        self._folder = folder
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
         if fullname != self._package and not fullname.startswith(f"{self._package}."):
             return None
+        if fullname == self._package and self._folder is not None:
+            init = str(self._folder / "__init__.py")
+            return importlib.util.spec_from_file_location(
+                fullname,
+                init,
+                loader=_CachedLoader(fullname, init, self._codes),
+                submodule_search_locations=[str(self._folder)],
+            )
         spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
         if spec is not None and type(spec.loader) is importlib.machinery.SourceFileLoader:
             spec.loader = _CachedLoader(fullname, spec.loader.path, self._codes)

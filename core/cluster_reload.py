@@ -19,6 +19,10 @@ the same after that round has ended (every result collected) starts a new one.
 validates its own file and votes with a digest of its text, so the files must be the same for a
 swap; then every process applies it.
 
+A process that starts while the cluster runs a version its own files do not give (a change the
+cluster refused, a machine deployed later) loads the cluster's version from the copy of its files
+every process keeps in Redis (:mod:`core.cluster_code`).
+
 Left to the processes themselves: a failure in phase 2 (a plugin's ``setup`` failing in one
 process only) rolls back that process alone, and its result says so.
 """
@@ -29,16 +33,21 @@ import asyncio
 import hashlib
 import itertools
 import json
+import os
+import shutil
+import tempfile
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
 from core.breaker import redis_client, redis_down
 from core.cluster import ProcessState
+from core.cluster_code import CodeShelf, copy_folders
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -80,6 +89,7 @@ class ClusterReload:
         self._rounds: set[asyncio.Task[None]] = set()
         self._listener: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
+        self.shelf = CodeShelf(self.redis, self.key)
 
     async def start(self) -> None:
         self._listener = asyncio.create_task(self._listen(), name="cluster:reload")
@@ -91,6 +101,78 @@ class ClusterReload:
             await asyncio.gather(self._listener, return_exceptions=True)
         await self.redis.aclose()
         await self._subscriber.aclose()
+
+    # --- the versions' files -------------------------------------------------------------
+
+    async def load_cluster_versions(self) -> None:
+        """Before this process loads its plugins: pin each local plugin of which the ready
+        processes run one version that this process's files do not give to the cluster's copy
+        of that version (:meth:`core.plugin_manager.PluginManager.pin`)."""
+        plugins = self.app.plugins
+        running = (await self.app.cluster.view()).versions()
+        names = [n for n in plugins.enabled_names() if plugins.records[n].source.origin == "local"]
+        here = self.app.reloader.disk_versions(names)
+        failures: tuple[type[BaseException], ...] = (ValueError, *self.down)  # corrupt, or down
+        for name in names:
+            (version, *others) = running.get(name) or {here[name]}
+            if others or _digest(version) == _digest(here[name]):
+                continue
+            try:
+                copy = await self._copy(name, version)
+            except failures as exc:
+                logger.warning("cluster: plugin {} {}: files not fetched: {}", name, version, exc)
+                copy = None
+            if copy is None:
+                logger.warning(
+                    "cluster: plugin {}: the cluster runs {}, this process loads {} (its files)",
+                    name,
+                    version,
+                    here[name],
+                )
+                continue
+            plugins.pin(name, copy)
+            logger.info(
+                "cluster: plugin {} loads {}, the version the cluster runs, from {} "
+                "(this process's files give {})",
+                name,
+                version,
+                copy,
+                here[name],
+            )
+
+    async def _copy(self, name: str, version: str) -> Path | None:
+        """The folder of ``name`` at ``version`` fetched from Redis and checked, or ``None``."""
+        root = self.app.settings.data_dir / "cluster-code"
+        root.mkdir(parents=True, exist_ok=True)
+        unpacked = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
+        try:
+            if not await self.shelf.fetch(name, version, copy_folders(unpacked, name)):
+                return None
+            found = self.app.reloader.version_in(name, copy_folders(unpacked, name))
+            if _digest(found) != _digest(version):
+                logger.error("cluster: the files kept for {} {} give {}", name, version, found)
+                return None
+            for older in root.glob(f"{name}-*"):  # nothing runs from them before the load
+                shutil.rmtree(older, ignore_errors=True)
+            copy = root / f"{name}-{_digest(version)}"
+            os.replace(unpacked, copy)
+            return copy
+        finally:
+            shutil.rmtree(unpacked, ignore_errors=True)
+
+    async def keep_code(self, names: list[str]) -> None:
+        """Keep the files of the running version of each loaded plugin of ``names`` in Redis
+        (for the processes that start later); a failure is logged, nothing more."""
+        reloader = self.app.reloader
+        failures: tuple[type[BaseException], ...] = (ValueError, *self.down)  # too big, or down
+        for name in names:
+            if not self.app.plugins.is_loaded(name):
+                continue
+            version = reloader.version(name)
+            try:
+                await self.shelf.keep(name, version, reloader.running_folders(name))
+            except failures as exc:
+                logger.warning("cluster: plugin {} {}: files not kept: {}", name, version, exc)
 
     # --- asking -----------------------------------------------------------------------
 
@@ -187,6 +269,7 @@ class ClusterReload:
             logger.opt(exception=True).error("cluster: round {} failed here", round_id)
             results = []
         await self.app.cluster.beat()  # the view shows the version it runs now
+        await self.keep_code([r.name for r in results if r.ok])
         rows = [_row(r) for r in results]
         key = f"{self.key}:round:{round_id}:results"
         await self.redis.hset(key, me, json.dumps(rows))
@@ -246,6 +329,11 @@ def _row(result: ReloadResult) -> dict[str, Any]:
     row["action"] = str(result.action)
     row["migrations"] = list(result.migrations)
     return row
+
+
+def _digest(version: str) -> str:
+    """The content part of a version's name (``<declared>+<digest>``)."""
+    return version.rpartition("+")[2]
 
 
 def _text(value: bytes | str) -> str:

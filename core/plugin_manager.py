@@ -69,10 +69,18 @@ class Prepared:
     plugin: Plugin
     module: ModuleType
     settings: BaseModel | None
+    copy: Path | None = None
+    """The folder of the cluster's copy of this version it was read from, holding ``<name>/``
+    and ``migrations/<name>/`` (:mod:`core.cluster_code`); ``None``: the plugin's own files."""
 
     @property
     def migrations(self) -> Path:
-        """The folder holding ``<name>/`` migrations for this plugin."""
+        """The folder holding ``<name>/`` migrations for this version."""
+        return self.own_migrations if self.copy is None else self.copy / "migrations"
+
+    @property
+    def own_migrations(self) -> Path:
+        """The plugin's own folder holding ``<name>/`` migrations (the copy's aside)."""
         if self.plugin.migrations is not None:
             return self.plugin.migrations
         if self.source.origin == "local":
@@ -96,6 +104,9 @@ class PluginRecord:
     """Wall-clock time (``time.time()``) of the last successful load or reload."""
     last_reload: dict[str, Any] | None = None
     commands: list[str] = field(default_factory=list)
+    copy: Path | None = None
+    """The cluster's copy of a version its next :meth:`PluginManager.prepare` reads instead of
+    the plugin's own files (:meth:`PluginManager.pin`)."""
 
 
 class PluginManager:
@@ -179,9 +190,9 @@ class PluginManager:
         record = self.records.get(name)
         if record is None:
             raise PluginError(f"unknown plugin {name!r}")
-        source = record.source
+        source, copy, record.copy = record.source, record.copy, None
         try:
-            with self.codes.importing(source.module):
+            with self.codes.importing(source.module, None if copy is None else copy / name):
                 module = importlib.import_module(source.module)
                 declared = getattr(module, source.attr, None)
                 plugin = completed(declared) if isinstance(declared, Plugin) else None
@@ -199,7 +210,21 @@ class PluginManager:
             validated_hooks(plugin.hooks, name)
         except PluginValidationError as exc:
             raise HookValidationError(name, str(exc)) from None
-        return Prepared(source, plugin, module, self.validate_settings(plugin))
+        return Prepared(source, plugin, module, self.validate_settings(plugin), copy)
+
+    def pin(self, name: str, copy: Path) -> None:
+        """Read the cluster's copy at ``copy`` at the next :meth:`prepare` of ``name`` (once:
+        the prepares after it read the plugin's own files again)."""
+        self.records[name].copy = copy
+
+    def own_migrations(self, name: str) -> Path | None:
+        """The plugin's own ``<name>/`` migrations folder: its prepared version's (the copy's
+        aside), else a local plugin's default; ``None`` for an installed plugin not prepared
+        yet (its migrations sit in its package)."""
+        record = self.records[name]
+        if record.prepared is not None:
+            return record.prepared.own_migrations / name
+        return REPO_MIGRATIONS / name if record.source.origin == "local" else None
 
     def validate_settings(
         self, plugin: Plugin, section: dict[str, Any] | None = None

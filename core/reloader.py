@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from core.cluster_code import copy_folders
 from core.compat import disnake as compat_disnake
 from core.compat.tortoise import reused_field_comments
 from core.hooks import emit
@@ -178,7 +179,7 @@ class Reloader:
         """Remember what is loaded now; start watching when ``[reload] watch`` is on."""
         for name, record in self.app.plugins.records.items():
             if record.state is not PluginState.DISABLED:
-                self._fingerprints[name] = fingerprint(self._folders(name))
+                self._fingerprints[name] = self._running_prints(name)
         self._config_text = self._read_config()
         try:
             self._file_settings = load_settings(self.app.config_file)
@@ -231,10 +232,38 @@ class Reloader:
         same files give the same name in every process and on every machine)."""
         return self._named(name, self._fingerprints.get(name) or fingerprint(self._folders(name)))
 
-    def _named(self, name: str, prints: dict[str, str]) -> str:
-        """The name of the version of plugin ``name`` whose files are ``prints``."""
+    def running_folders(self, name: str) -> list[Path]:
+        """The folders of the running version's files: the plugin's own, or the cluster's copy
+        it was loaded from (:mod:`core.cluster_code`)."""
+        prepared = self.app.plugins.records[name].prepared
+        if prepared is None or prepared.copy is None:
+            return self._folders(name)
+        return copy_folders(prepared.copy, name)
+
+    def _running_prints(self, name: str) -> dict[str, str]:
+        """The running version's fingerprint, by the paths of the plugin's own folders (a copy's
+        files under the names they have there, so that comparing with the folders tells what a
+        reload changes)."""
+        own, running = self._folders(name), self.running_folders(name)
+        prints = fingerprint(running)
+        if own == running:
+            return prints
+        out = {}
+        for path, sha in prints.items():
+            i = next(i for i, f in enumerate(running) if Path(path).is_relative_to(f))
+            out[str(own[i] / Path(path).relative_to(running[i]))] = sha
+        return out
+
+    def version_in(self, name: str, folders: list[Path]) -> str:
+        """The name of the version of plugin ``name`` whose files are in ``folders`` (in the
+        order of :meth:`_folders`)."""
+        return self._named(name, fingerprint(folders), folders)
+
+    def _named(self, name: str, prints: dict[str, str], folders: list[Path] | None = None) -> str:
+        """The name of the version of plugin ``name`` whose files are ``prints`` (found in
+        ``folders``; default the plugin's own)."""
         record = self.app.plugins.records[name]
-        folders = self._folders(name)
+        folders = self._folders(name) if folders is None else folders
         digest = hashlib.sha256()
         for path, sha in sorted(prints.items()):
             file = Path(path)
@@ -246,7 +275,7 @@ class Reloader:
         return f"{declared}+{digest.hexdigest()[:12]}"
 
     def _folders(self, name: str) -> list[Path]:
-        """The plugin's package folder and its migrations folder (both watched)."""
+        """The plugin's own package folder and migrations folder (both watched)."""
         record = self.app.plugins.records[name]
         folders = []
         folder = record.source.folder
@@ -256,10 +285,9 @@ class Reloader:
                 folder = Path(next(iter(spec.submodule_search_locations)))
         if folder is not None:
             folders.append(folder)
-        if record.prepared is not None:
-            migrations = record.prepared.migrations / name
-            if folder is None or not migrations.is_relative_to(folder):
-                folders.append(migrations)
+        migrations = self.app.plugins.own_migrations(name)
+        if migrations is not None and (folder is None or not migrations.is_relative_to(folder)):
+            folders.append(migrations)
         return folders
 
     # --- reloading -------------------------------------------------------------------------
@@ -275,7 +303,7 @@ class Reloader:
         rounds = self.app.cluster_reload
         if rounds is not None and wanted:
             try:
-                return await rounds.request(wanted, self._disk_versions(wanted))
+                return await rounds.request(wanted, self.disk_versions(wanted))
             except rounds.down as exc:
                 logger.warning("cluster: Redis does not answer ({}); reloading here alone", exc)
         return await self.run_round(wanted, None)
@@ -288,7 +316,8 @@ class Reloader:
                 return await self._apply_config(gate)
             return await self._reload(names, gate)
 
-    def _disk_versions(self, names: list[str]) -> dict[str, str]:
+    def disk_versions(self, names: list[str]) -> dict[str, str]:
+        """The versions the plugins' own files give (of ``names``, those known)."""
         known = [n for n in names if n in self.app.plugins.records]
         return {n: self._named(n, fingerprint(self._folders(n))) for n in known}
 

@@ -84,6 +84,13 @@ class BotProcess:
         """Kill it outright, as a crash or an OOM killer would: no goodbye to Redis."""
         self.process.kill()
 
+    async def stop(self) -> None:
+        """Stop it cleanly (the end of its input), as a restart does: its last heartbeat says
+        it stopped."""
+        assert self.process.stdin is not None  # nosec B101 # bot_process requests the pipe
+        self.process.stdin.close()
+        await self.process.wait()
+
 
 @asynccontextmanager
 async def bot_process(

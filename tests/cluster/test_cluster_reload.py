@@ -8,9 +8,10 @@ serving their servers and is shown down (``DBSBM_TEST_REDIS_URL``, ``DBSBM_TEST_
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 from db_backends import fresh_database  # type: ignore[import-not-found]
 
 from core.app import App
+from core.cluster import ProcessState
 from core.reloader import CONFIG, ReloadAction, ReloadStage
 from core.testing.harness import run_app
 from core.testing.processes import BotProcess, bot_process, world_of_shards, write_greet
@@ -45,6 +47,8 @@ class Cluster:
     discord: LocalDiscord
     app: App
     processes: list[BotProcess]
+    later: Callable[[list[int]], AbstractAsyncContextManager[BotProcess]]
+    """Start another bot process with these shards (its own data folder)."""
 
 
 @pytest.fixture
@@ -73,9 +77,11 @@ async def cluster(tmp_path: Path, package: Path, redis_url: str) -> AsyncIterato
                 local_plugins=package,
             )
         )
-        processes = []
-        for n, shards in enumerate(PROCESSES[1:], start=1):
-            started = bot_process(
+        started = itertools.count(1)
+
+        def process(shards: list[int]) -> AbstractAsyncContextManager[BotProcess]:
+            n = next(started)
+            return bot_process(
                 discord,
                 tmp_path / f"p{n}",
                 {**settings(shards), "database": {"url": database}},
@@ -83,8 +89,9 @@ async def cluster(tmp_path: Path, package: Path, redis_url: str) -> AsyncIterato
                 local=package,
                 env={"GREET_REFUSES": "hello v3"} if n == 1 else {},
             )
-            processes.append(await stack.enter_async_context(started))
-        yield Cluster(discord, app, processes)
+
+        processes = [await stack.enter_async_context(process(shards)) for shards in PROCESSES[1:]]
+        yield Cluster(discord, app, processes, process)
 
 
 async def greet(discord: LocalDiscord, shard: int) -> str:
@@ -127,6 +134,33 @@ async def test_a_change_swaps_in_every_process_and_a_refused_one_in_none(
     write_greet(package, "hello v4")
     assert all(r.ok for r in await app.reloader.reload(["greet"]))
     assert await greetings(discord) == ["hello v4"] * SHARDS
+
+
+async def test_a_process_started_later_loads_the_version_the_cluster_runs(
+    cluster: Cluster, package: Path
+) -> None:
+    discord, app = cluster.discord, cluster.app
+    write_greet(package, "hello v2")
+    assert all(r.ok for r in await app.reloader.reload(["greet"]))
+    running = app.reloader.version("greet")
+    write_greet(package, "hello v3")  # the first bot process refuses it: the cluster keeps v2
+    assert not any(r.ok for r in await app.reloader.reload(["greet"]))
+    assert app.reloader.disk_versions(["greet"])["greet"] != running
+
+    restarted = cluster.processes[1]  # shard 3, restarted where the files give v3
+    await restarted.stop()
+    async with cluster.later([3]) as later:
+        assert await greetings(discord) == ["hello v2"] * SHARDS
+        view = await app.cluster.view()
+        ready = {p.id: p for p in view.processes if view.state_of(p) is ProcessState.READY}
+        assert ready.keys() == {app.cluster.id, cluster.processes[0].id, later.id}
+        assert {p.plugins["greet"] for p in ready.values()} == {running}
+
+        write_greet(package, "hello v4")  # its next reload reads the plugin's own files
+        results = await app.reloader.reload(["greet"])
+        assert [r.ok for r in results] == [True] * len(PROCESSES), results
+        assert later.id in {r.process for r in results}
+        assert await greetings(discord) == ["hello v4"] * SHARDS
 
 
 def write_configs(tmp_path: Path, text: str, *, first_bot_process: str | None = None) -> None:
