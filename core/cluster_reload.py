@@ -23,8 +23,11 @@ A process that starts while the cluster runs a version its own files do not give
 cluster refused, a machine deployed later) loads the cluster's version from the copy of its files
 every process keeps in Redis (:mod:`core.cluster_code`).
 
-Left to the processes themselves: a failure in phase 2 (a plugin's ``setup`` failing in one
-process only) rolls back that process alone, and its result says so.
+Phase 2 ends with a second vote: a process whose swap failed (a plugin's ``setup`` failing
+there only) rolls back and votes against, and then every process rolls back to the old version
+(the schema stays migrated: a migration another process committed is not undone). A process
+silent after voting for the swap does not hold the others: after ``ROUND_TIMEOUT`` they keep the
+new version. A ``config.toml`` round applies the plugin changes in each process on its own.
 """
 
 from __future__ import annotations
@@ -39,9 +42,9 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from loguru import logger
 
@@ -68,9 +71,20 @@ ROUND_TTL = 3600
 """Seconds a round's votes, decision and results stay in Redis (for the logs' sake)."""
 
 Runner = Callable[[list[str], "Gate"], Awaitable[list["ReloadResult"]]]
-Gate = Callable[[list[str], dict[str, str], str | None], Awaitable[str | None]]
-"""Called by the reloader between its phases with the unit, the versions it prepared and phase
-1's failure (``None``: prepared); answers ``None`` to swap, or why not."""
+
+
+class Gate(Protocol):
+    """A round's decisions, asked by the reloader after each of its phases for one unit."""
+
+    async def prepared(
+        self, unit: list[str], versions: dict[str, str], failure: str | None
+    ) -> str | None:
+        """After phase 1, with the versions prepared, or why not (``failure``): ``None`` to
+        swap, or why every process keeps the old version."""
+
+    async def swapped(self, unit: list[str], failure: str | None) -> str | None:
+        """After phase 2, with why this process could not swap (it rolled back), or ``None``:
+        ``None`` to keep the new version, or why every process rolls back."""
 
 
 class ClusterReload:
@@ -276,20 +290,15 @@ class ClusterReload:
         await self.redis.expire(key, ROUND_TTL)
 
     def _gate(self, round_id: str, voters: list[str]) -> Gate:
-        async def gate(
-            unit: list[str], versions: dict[str, str], failure: str | None
-        ) -> str | None:
-            base = f"{self.key}:round:{round_id}:{','.join(unit)}"
-            vote = {"ok": failure is None, "error": failure, "versions": versions}
-            await self.redis.hset(f"{base}:votes", self.app.cluster.id, json.dumps(vote))
-            await self.redis.expire(f"{base}:votes", ROUND_TTL)
-            decision = await self._decide(base, voters)
-            return None if decision == SWAP else decision.removeprefix(f"{KEEP}: ")
+        return _RoundGate(self, f"{self.key}:round:{round_id}", voters)
 
-        return gate
-
-    async def _decide(self, base: str, voters: list[str]) -> str:
-        """The round's decision for one unit, once every process takes the same one."""
+    async def decide(
+        self, base: str, vote: dict[str, Any], voters: list[str], verdict: Verdict
+    ) -> str:
+        """Vote ``vote`` at ``base`` and return the decision, once every process takes the same
+        one (written once, by the first process whose ``verdict`` of the votes decides)."""
+        await self.redis.hset(f"{base}:votes", self.app.cluster.id, json.dumps(vote))
+        await self.redis.expire(f"{base}:votes", ROUND_TTL)
         deadline = time.monotonic() + ROUND_TIMEOUT
         while True:
             decided = await self.redis.get(f"{base}:decision")
@@ -297,19 +306,57 @@ class ClusterReload:
                 return _text(decided)
             raw = await self.redis.hgetall(f"{base}:votes")
             votes = {_text(k): json.loads(v) for k, v in raw.items()}
-            verdict = _verdict(votes, voters, time.monotonic() > deadline)
-            if verdict is not None:
-                await self.redis.set(f"{base}:decision", verdict, nx=True, ex=ROUND_TTL)
+            found = verdict(votes, voters, time.monotonic() > deadline)
+            if found is not None:
+                await self.redis.set(f"{base}:decision", found, nx=True, ex=ROUND_TTL)
             else:
                 await asyncio.sleep(POLL)
 
 
+Verdict = Callable[[dict[str, dict[str, Any]], list[str], bool], str | None]
+"""The votes so far, the voters, whether the wait is over -> the decision, or ``None``."""
+
+
+@dataclass(frozen=True)
+class _RoundGate:
+    """One process's votes in one round (see :class:`Gate`)."""
+
+    rounds: ClusterReload
+    base: str
+    voters: list[str]
+
+    async def prepared(
+        self, unit: list[str], versions: dict[str, str], failure: str | None
+    ) -> str | None:
+        vote = {"ok": failure is None, "error": failure, "versions": versions}
+        base = f"{self.base}:{','.join(unit)}"
+        return _refusal(await self.rounds.decide(base, vote, self.voters, _verdict))
+
+    async def swapped(self, unit: list[str], failure: str | None) -> str | None:
+        vote = {"ok": failure is None, "error": failure}
+        base = f"{self.base}:{','.join(unit)}:swapped"
+        return _refusal(await self.rounds.decide(base, vote, self.voters, _swap_verdict))
+
+
+def _refusal(decision: str) -> str | None:
+    return None if decision == SWAP else decision.removeprefix(f"{KEEP}: ")
+
+
+def _against(votes: dict[str, dict[str, Any]], could_not: str) -> str | None:
+    """``keep: <why>`` for the first process (by id) that voted against, or ``None``."""
+    against = sorted((p, v["error"]) for p, v in votes.items() if not v["ok"])
+    if not against:
+        return None
+    process, error = against[0]
+    return f"{KEEP}: process {process} could not {could_not}: {error}"
+
+
 def _verdict(votes: dict[str, dict[str, Any]], voters: list[str], late: bool) -> str | None:
-    """``swap``, ``keep: <why>``, or ``None`` while the votes so far decide nothing."""
-    against = [(p, v["error"]) for p, v in sorted(votes.items()) if not v["ok"]]
-    if against:
-        process, error = against[0]
-        return f"{KEEP}: process {process} could not prepare it: {error}"
+    """After phase 1: ``swap``, ``keep: <why>``, or ``None`` while the votes so far decide
+    nothing."""
+    refused = _against(votes, "prepare it")
+    if refused is not None:
+        return refused
     if set(voters) <= set(votes):
         versions = {json.dumps(v["versions"], sort_keys=True) for v in votes.values()}
         if len(versions) > 1:
@@ -319,6 +366,16 @@ def _verdict(votes: dict[str, dict[str, Any]], voters: list[str], late: bool) ->
         missing = ", ".join(sorted(set(voters) - set(votes)))
         return f"{KEEP}: no vote in {ROUND_TIMEOUT:g}s from {missing}"
     return None
+
+
+def _swap_verdict(votes: dict[str, dict[str, Any]], voters: list[str], late: bool) -> str | None:
+    """After phase 2: ``keep: <why>`` (every process rolls back) when one could not swap;
+    ``swap`` once all did, or when the wait is over (a process silent since its vote in favour
+    stopped or lags: it shows in the cluster view)."""
+    refused = _against(votes, "swap to it")
+    if refused is not None:
+        return refused
+    return SWAP if late or set(voters) <= set(votes) else None
 
 
 def _row(result: ReloadResult) -> dict[str, Any]:

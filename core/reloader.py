@@ -386,10 +386,10 @@ class Reloader:
                 plugins.attach_modules(name, old[name].modules)
             failure = _failure(exc, ReloadStage.IMPORT)
             if gate is not None:
-                await gate(unit, {}, failure[1])
+                await gate.prepared(unit, {}, failure[1])
             return await self._finish(unit, started, old, failure)
         if gate is not None:
-            refused = await gate(unit, {n: self._named(n, prints[n]) for n in unit}, None)
+            refused = await gate.prepared(unit, {n: self._named(n, prints[n]) for n in unit}, None)
             if refused is not None:
                 for name in unit:
                     plugins.attach_modules(name, old[name].modules)
@@ -397,6 +397,7 @@ class Reloader:
                 return await self._finish(unit, started, old, failure)
         before = self._payloads(unit)
         applied: dict[str, list[str]] = {}
+        swap_failure: tuple[ReloadStage, str] | None = None
         async with self.app.pipeline.paused(set(unit)):
             for name in reversed(unit):
                 if old[name].prepared is not None:
@@ -406,7 +407,17 @@ class Reloader:
                 await self._activate(unit, new, prints, first, applied, kept)
             except Exception as exc:
                 await self._restore(unit, old, kept)
-                return await self._finish(unit, started, old, _failure(exc, ReloadStage.SETUP))
+                swap_failure = _failure(exc, ReloadStage.SETUP)
+        if gate is not None:  # the others' swaps, voted on with the new version serving
+            refused = await gate.swapped(unit, swap_failure[1] if swap_failure else None)
+            if refused is not None and swap_failure is None:
+                async with self.app.pipeline.paused(set(unit)):
+                    for name in reversed(unit):
+                        await plugins.unload(name)
+                    await self._restore(unit, old, kept)
+                swap_failure = (ReloadStage.CLUSTER, f"{ReloadStage.CLUSTER}: {refused}")
+        if swap_failure is not None:
+            return await self._finish(unit, started, old, swap_failure)
         for name in unit:
             self._fingerprints[name] = prints[name]
             self._held.discard(name)
@@ -656,7 +667,8 @@ class Reloader:
         except ConfigError as exc:
             failure = str(exc)
         if gate is not None:
-            refused = await gate([CONFIG], {CONFIG: _text_version(self._config_text)}, failure)
+            version = {CONFIG: _text_version(self._config_text)}
+            refused = await gate.prepared([CONFIG], version, failure)
             if refused is not None and failure is None:
                 failure, stage = f"{ReloadStage.CLUSTER}: {refused}", ReloadStage.CLUSTER
         if new is None or failure is not None:

@@ -44,6 +44,9 @@ if os.environ.get("GREET_REFUSES") == GREETING:
 
 
 async def setup(ctx):
+    if os.environ.get("GREET_SETUP_FAILS") == GREETING:
+        raise RuntimeError("this process cannot set up " + GREETING)
+
     @commands.slash_command(name="greet", description="Answer with the greeting")
     async def greet(inter):
         await inter.response.send_message(GREETING)
@@ -59,7 +62,9 @@ READY_TIMEOUT = 60.0
 
 def write_greet(package: Path, greeting: str) -> None:
     """A plugin ``greet`` in ``package`` whose ``/greet`` answers ``greeting`` (a process whose
-    ``GREET_REFUSES`` names that greeting fails to import it: a change one process refuses)."""
+    ``GREET_REFUSES`` names that greeting fails to import it: a change one process refuses; one
+    whose ``GREET_SETUP_FAILS`` names it fails in its setup: a change one process cannot swap
+    to)."""
     (package / "greet").mkdir(exist_ok=True)
     (package / "greet" / "__init__.py").write_text(GREET.format(greeting=greeting).lstrip())
 

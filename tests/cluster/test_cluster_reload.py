@@ -2,8 +2,10 @@
 1-2 and 3) — on one local Discord, one PostgreSQL and one Redis, running one plugin from the same
 files; a server on each shard. A change swaps in every process (the same command answers the new
 text in every server); a change that one process cannot prepare swaps in none, and the results
-say which process refused it and why; a process killed while commands run leaves the others
-serving their servers and is shown down (``DBSBM_TEST_REDIS_URL``, ``DBSBM_TEST_POSTGRES_URL``)."""
+say which process refused it and why; a change one process cannot set up is rolled back in all;
+a process started later runs the cluster's version; a process killed while commands run leaves
+the others serving their servers and is shown down (``DBSBM_TEST_REDIS_URL``,
+``DBSBM_TEST_POSTGRES_URL``)."""
 
 from __future__ import annotations
 
@@ -40,6 +42,8 @@ DOWN_AFTER = 2.0
 """Seconds of silence after which the test's processes are shown down."""
 PROCESSES = ([0], [1, 2], [3])
 """The shards of each process: this one's App first, then the bot processes."""
+FAULTS = {1: {"GREET_REFUSES": "hello v3"}, 2: {"GREET_SETUP_FAILS": "hello v5"}}
+"""The first bot process cannot import ``hello v3``, the second cannot set up ``hello v5``."""
 
 
 @dataclass
@@ -87,7 +91,7 @@ async def cluster(tmp_path: Path, package: Path, redis_url: str) -> AsyncIterato
                 {**settings(shards), "database": {"url": database}},
                 ["greet"],
                 local=package,
-                env={"GREET_REFUSES": "hello v3"} if n == 1 else {},
+                env=FAULTS.get(n, {}),
             )
 
         processes = [await stack.enter_async_context(process(shards)) for shards in PROCESSES[1:]]
@@ -134,6 +138,29 @@ async def test_a_change_swaps_in_every_process_and_a_refused_one_in_none(
     write_greet(package, "hello v4")
     assert all(r.ok for r in await app.reloader.reload(["greet"]))
     assert await greetings(discord) == ["hello v4"] * SHARDS
+
+
+async def test_a_change_one_process_cannot_set_up_is_rolled_back_in_every_process(
+    cluster: Cluster, package: Path
+) -> None:
+    discord, app = cluster.discord, cluster.app
+    write_greet(package, "hello v5")  # the second bot process's setup fails
+    results = await app.reloader.reload(["greet"])
+    by_process = {r.process: r for r in results}
+    failing = by_process[cluster.processes[1].id]
+    assert not failing.ok and failing.stage is ReloadStage.SETUP, failing
+    assert failing.error is not None and "cannot set up hello v5" in failing.error
+    for process in (app.cluster.id, cluster.processes[0].id):
+        rolled_back = by_process[process]
+        assert not rolled_back.ok and rolled_back.stage is ReloadStage.CLUSTER, rolled_back
+        assert rolled_back.error is not None and "could not swap to it" in rolled_back.error
+        assert "cannot set up hello v5" in rolled_back.error
+    assert await greetings(discord) == ["hello v1"] * SHARDS  # the old version everywhere
+    assert len((await app.cluster.view()).versions()["greet"]) == 1
+
+    write_greet(package, "hello v6")
+    assert all(r.ok for r in await app.reloader.reload(["greet"]))
+    assert await greetings(discord) == ["hello v6"] * SHARDS
 
 
 async def test_a_process_started_later_loads_the_version_the_cluster_runs(
