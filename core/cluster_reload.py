@@ -63,7 +63,7 @@ ROUND_TIMEOUT = 10.0
 their results (a swap may apply migrations)."""
 SEEN = 1024
 """Rounds remembered, so that a round announced twice is taken part in once."""
-POLL = 0.02
+POLL = 0.005
 """Seconds between two looks at a round's votes while waiting."""
 KEEP = "keep"
 SWAP = "swap"
