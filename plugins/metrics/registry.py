@@ -169,6 +169,19 @@ class Metrics:
             ["plugin", "shard"],
             registry=r,
         )
+        self.cluster_heartbeats = Gauge(
+            "dbsbm_cluster_process_heartbeat_age_seconds",
+            "Seconds since each process of the cluster last wrote its heartbeat, with its "
+            "shards and state, as this process sees them.",
+            ["process", "shards", "state", "shard"],
+            registry=r,
+        )
+        self.cluster_plugins = Gauge(
+            "dbsbm_cluster_process_plugin_info",
+            "1 for each plugin version each ready or starting process of the cluster runs.",
+            ["process", "plugin", "version", "shard"],
+            registry=r,
+        )
         r.register(AppCollector(app, self.shard))
         ProcessCollector(registry=r)
 
@@ -207,6 +220,16 @@ class Metrics:
         self.cluster_versions.clear()
         for plugin, versions in view.versions().items():
             self.cluster_versions.labels(plugin, self.shard).set(len(versions))
+        self.cluster_heartbeats.clear()
+        self.cluster_plugins.clear()
+        for process in view.processes:
+            state = view.state_of(process)
+            shards = ",".join(map(str, process.shards))
+            age = max(0.0, view.at - process.heartbeat)
+            self.cluster_heartbeats.labels(process.id, shards, str(state), self.shard).set(age)
+            if state in (ProcessState.READY, ProcessState.STARTING):
+                for plugin, version in process.plugins.items():
+                    self.cluster_plugins.labels(process.id, plugin, version, self.shard).set(1)
 
     def exposition(self) -> bytes:
         """The registry in the Prometheus text format."""

@@ -1,5 +1,6 @@
 """``dbsbm_component_up``: the database, cache and gateway health checks, run at each scrape;
-``dbsbm_cluster_processes`` and ``dbsbm_cluster_plugin_versions``: the cluster's view."""
+``dbsbm_cluster_processes``, ``dbsbm_cluster_plugin_versions`` and each process's heartbeat and
+plugin versions: the cluster's view."""
 
 from __future__ import annotations
 
@@ -35,6 +36,17 @@ async def test_the_cluster_of_one_process(local_discord: LocalDiscord, tmp_path:
     }
     assert processes == {"ready": 1, "starting": 0, "stopped": 0, "down": 0}
     assert scraped.value("dbsbm_cluster_plugin_versions", plugin="metrics", shard="0") == 1
+    (beat,) = [
+        s for s in scraped.samples if s.name == "dbsbm_cluster_process_heartbeat_age_seconds"
+    ]
+    assert beat.labels["process"] == app.cluster.id and beat.labels["state"] == "ready"
+    assert 0 <= beat.value < 60  # written at start, every [cluster] heartbeat seconds
+    (info,) = [s for s in scraped.samples if s.name == "dbsbm_cluster_process_plugin_info"]
+    assert info.value == 1 and info.labels["process"] == app.cluster.id
+    assert (info.labels["plugin"], info.labels["version"]) == (
+        "metrics",
+        app.reloader.version("metrics"),
+    )
 
 
 async def test_gateway_not_connected(local_discord: LocalDiscord, tmp_path: Path) -> None:
