@@ -11,7 +11,8 @@ memory); it stops at end of input.
 
 The benchmark reads it when the bot is ready, after the warm-up and after the measured load.
 With ``DBSBM_BENCH_PROFILE=<file>`` in its environment, it profiles itself (cProfile) between
-the second and the third ``cpu`` line (the measured load) and writes the stats to that file.
+the second and the third ``cpu`` line (the measured load) and writes the stats to that file
+(``{kind}`` in its name: the bot's kind, so that each bot of a run keeps its own).
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ async def serve(kind: str, url: str, data_dir: Path, plugins: list[str], endpoin
         kind, DiscordEndpoint(**json.loads(endpoint)), url, data_dir, plugins
     ) as game:
         _say({"game": game})
-        profile_to = os.environ.get("DBSBM_BENCH_PROFILE", "")
+        profile_to = os.environ.get("DBSBM_BENCH_PROFILE", "").replace("{kind}", kind)
         profiler = cProfile.Profile() if profile_to else None
         readings = 0
         while line := await asyncio.to_thread(sys.stdin.readline):
