@@ -23,7 +23,7 @@ from db_backends import fresh_database  # type: ignore[import-not-found]
 
 from core.app import App
 from core.cluster import ProcessState
-from core.reloader import CONFIG, ReloadAction, ReloadStage
+from core.reloader import CONFIG, ReloadAction, ReloadResult, ReloadStage
 from core.testing.harness import run_app
 from core.testing.processes import BotProcess, bot_process, world_of_shards, write_greet
 from core.testing.server import LocalDiscord
@@ -110,6 +110,25 @@ async def greetings(discord: LocalDiscord) -> list[str]:
     return [await greet(discord, shard) for shard in range(SHARDS)]
 
 
+def refused_by(
+    cluster: Cluster,
+    results: list[ReloadResult],
+    bot_process: int,
+    stage: ReloadStage,
+    why: str,
+    could_not: str,
+) -> None:
+    """Every process's result is a failure: bot process ``bot_process``'s at ``stage`` saying
+    ``why``, the others' at the cluster vote, naming it (``could not ...``) and ``why``."""
+    by_process = {r.process: r for r in results}
+    assert by_process.keys() == {cluster.app.cluster.id, *(p.id for p in cluster.processes)}
+    own = by_process.pop(cluster.processes[bot_process].id)
+    assert not own.ok and own.stage is stage and own.error is not None and why in own.error, own
+    for other in by_process.values():
+        assert not other.ok and other.stage is ReloadStage.CLUSTER, other
+        assert other.error is not None and could_not in other.error and why in other.error
+
+
 async def test_a_change_swaps_in_every_process_and_a_refused_one_in_none(
     cluster: Cluster, package: Path
 ) -> None:
@@ -125,14 +144,7 @@ async def test_a_change_swaps_in_every_process_and_a_refused_one_in_none(
 
     write_greet(package, "hello v3")  # the first bot process refuses it at import
     results = await app.reloader.reload(None)  # what a watcher asks: every changed plugin
-    by_process = {r.process: r for r in results}
-    refusing = by_process[cluster.processes[0].id]
-    assert not refusing.ok and refusing.stage is ReloadStage.IMPORT
-    for process in (app.cluster.id, cluster.processes[1].id):
-        kept = by_process[process]
-        assert not kept.ok and kept.stage is ReloadStage.CLUSTER
-        assert kept.error is not None and "could not prepare it" in kept.error
-        assert "this process refuses hello v3" in kept.error
+    refused_by(cluster, results, 0, ReloadStage.IMPORT, "refuses hello v3", "could not prepare it")
     assert await greetings(discord) == ["hello v2"] * SHARDS  # the old version everywhere
 
     write_greet(package, "hello v4")
@@ -146,15 +158,7 @@ async def test_a_change_one_process_cannot_set_up_is_rolled_back_in_every_proces
     discord, app = cluster.discord, cluster.app
     write_greet(package, "hello v5")  # the second bot process's setup fails
     results = await app.reloader.reload(["greet"])
-    by_process = {r.process: r for r in results}
-    failing = by_process[cluster.processes[1].id]
-    assert not failing.ok and failing.stage is ReloadStage.SETUP, failing
-    assert failing.error is not None and "cannot set up hello v5" in failing.error
-    for process in (app.cluster.id, cluster.processes[0].id):
-        rolled_back = by_process[process]
-        assert not rolled_back.ok and rolled_back.stage is ReloadStage.CLUSTER, rolled_back
-        assert rolled_back.error is not None and "could not swap to it" in rolled_back.error
-        assert "cannot set up hello v5" in rolled_back.error
+    refused_by(cluster, results, 1, ReloadStage.SETUP, "cannot set up hello v5", "could not swap")
     assert await greetings(discord) == ["hello v1"] * SHARDS  # the old version everywhere
     assert len((await app.cluster.view()).versions()["greet"]) == 1
 
