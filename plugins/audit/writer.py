@@ -80,23 +80,27 @@ class AuditWriter:
         await self._empty.wait()
 
     async def flush(self) -> int:
-        """Write every queued record now, in batches; return how many were written.
+        """Write the records queued when it starts, in batches; return how many were written.
 
-        Raises the database's error when a write fails; the unwritten records stay queued.
+        Records queued meanwhile wait for the next flush: under a steady stream a flush that
+        took whatever had arrived would go on writing batches of a few records back to back,
+        a transaction for every pick or two holding the database's connections. Raises the
+        database's error when a write fails; the unwritten records stay queued.
         """
         total = 0
         async with self._lock:
-            while self._queue:
-                batch = [
-                    self._queue[i] for i in range(min(self.settings.batch_size, len(self._queue)))
-                ]
+            due = len(self._queue)
+            while total < due:
+                size = min(self.settings.batch_size, due - total)
+                batch = [self._queue[i] for i in range(size)]
                 await self._write(batch)
                 for _ in batch:
                     self._queue.popleft()
-                total += len(batch)
-                self.written += len(batch)
-            self._pending.clear()
-            self._empty.set()
+                total += size
+                self.written += size
+            if not self._queue:
+                self._pending.clear()
+                self._empty.set()
         if self._unreported and self.on_overflow is not None:
             count, self._unreported = self._unreported, 0
             await self.on_overflow(count)
@@ -128,9 +132,11 @@ class AuditWriter:
                 delay = self.settings.retry_delay
 
     async def close(self) -> None:
-        """The final flush on unload or shutdown; entries that cannot be written are logged."""
+        """The final flushes on unload or shutdown (until the queue is empty); entries that
+        cannot be written are logged."""
         try:
-            await self.flush()
+            while self._queue:
+                await self.flush()
         except Exception as exc:
             logger.error(
                 "audit: {} entries could not be written before shutdown ({}: {})",

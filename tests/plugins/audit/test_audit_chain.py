@@ -160,3 +160,39 @@ async def test_background_task_retries_until_the_database_is_back(audit_db: Data
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_records_queued_during_a_flush_wait_for_the_next_one(audit_db: Database) -> None:
+    w = writer(queue_size=1_000_000, batch_size=7)
+    now = time.time()
+    for i in range(10):
+        w.submit(command(now + i))
+    flushed = asyncio.Event()
+    produced = 0
+
+    async def stream() -> None:  # a record every time the loop turns, as picks arrive
+        nonlocal produced
+        while not flushed.is_set() and produced < 5000:
+            w.submit(command(now + 100 + produced))
+            produced += 1
+            await asyncio.sleep(0)
+
+    producer = asyncio.create_task(stream())
+    try:
+        assert await w.flush() == 10  # two batches: 7 and 3, nothing of what came meanwhile
+    finally:
+        flushed.set()
+        await producer
+    assert produced > 0 and w.pending == produced
+    assert await AuditEntry.all().count() == 10
+    assert await w.flush() == produced
+    assert w.pending == 0 and await AuditEntry.all().count() == 10 + produced
+    await w.wait_empty()  # nothing left: returns at once
+
+
+async def test_close_writes_everything_queued(audit_db: Database) -> None:
+    w = writer(batch_size=3)
+    for i in range(8):
+        w.submit(command(time.time() + i))
+    await w.close()
+    assert w.pending == 0 and await AuditEntry.all().count() == 8
