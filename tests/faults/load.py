@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
@@ -28,7 +30,9 @@ from core.testing.driver import Actor
 from core.testing.harness import run_app
 from core.testing.interactions import BotDidNotAnswer
 from core.testing.server import LocalDiscord
-from plugins.betting.models import Game, Pick
+
+if TYPE_CHECKING:
+    from plugins.betting.models import Game
 
 ERROR_WITHIN = 3.0
 """A member whose pick was not stored hears so, with an error id, within this many seconds."""
@@ -36,6 +40,13 @@ FINISH_WITHIN = 60.0
 """How long a deferred answer may take to arrive (a 30 s stall holds every pick that long)."""
 
 Fault = Callable[[], contextlib.AbstractAsyncContextManager[None]]
+
+
+def betting_models() -> ModuleType:
+    """``plugins.betting.models`` as the running App registered it: a test before may have
+    reloaded the plugin, and the classes imported with this module would then be that test's
+    (their queries built for its database)."""
+    return importlib.import_module("plugins.betting.models")
 
 
 @dataclass
@@ -265,7 +276,7 @@ class PickLoad:
                 admin = discord.member("Alice")
                 reply = await (await admin.slash("setup", picks_channel="picks")).wait_reply()
                 assert reply.message is not None and "saved" in reply.message.content
-                game = await Game.create(
+                game = await betting_models().Game.create(
                     source="api-sports",
                     external_id="load-game",
                     league="NFL",
@@ -352,7 +363,8 @@ class PickLoad:
         await faulting
         await asyncio.gather(*tasks)
         ids = [s.interaction_id for s in tally.sends if s.interaction_id]
-        rows = await Pick.filter(interaction_id__in=ids).values_list("interaction_id", flat=True)
+        picks = betting_models().Pick.filter(interaction_id__in=ids)
+        rows = await picks.values_list("interaction_id", flat=True)
         tally.stored = Counter(int(r) for r in rows)
         tally.late_callbacks = sum(
             len(r.late_callbacks) for r in self.discord.interactions.values()
