@@ -110,6 +110,16 @@ async def greetings(discord: LocalDiscord) -> list[str]:
     return [await greet(discord, shard) for shard in range(SHARDS)]
 
 
+async def swaps_everywhere(cluster: Cluster, package: Path, greeting: str) -> list[ReloadResult]:
+    """Save ``greeting`` and reload it: every process swaps (its results), every server of
+    every shard answers it."""
+    write_greet(package, greeting)
+    results = await cluster.app.reloader.reload(["greet"])
+    assert [(r.name, r.ok) for r in results] == [("greet", True)] * len(PROCESSES), results
+    assert await greetings(cluster.discord) == [greeting] * SHARDS
+    return results
+
+
 def refused_by(
     cluster: Cluster,
     results: list[ReloadResult],
@@ -135,11 +145,8 @@ async def test_a_change_swaps_in_every_process_and_a_refused_one_in_none(
     discord, app = cluster.discord, cluster.app
     assert await greetings(discord) == ["hello v1"] * SHARDS
 
-    write_greet(package, "hello v2")
-    results = await app.reloader.reload(["greet"])
-    assert [(r.name, r.ok) for r in results] == [("greet", True)] * len(PROCESSES), results
+    results = await swaps_everywhere(cluster, package, "hello v2")
     assert {r.process for r in results} == {app.cluster.id, *(p.id for p in cluster.processes)}
-    assert await greetings(discord) == ["hello v2"] * SHARDS
     assert len((await app.cluster.view()).versions()["greet"]) == 1  # named alike everywhere
 
     write_greet(package, "hello v3")  # the first bot process refuses it at import
@@ -147,9 +154,7 @@ async def test_a_change_swaps_in_every_process_and_a_refused_one_in_none(
     refused_by(cluster, results, 0, ReloadStage.IMPORT, "refuses hello v3", "could not prepare it")
     assert await greetings(discord) == ["hello v2"] * SHARDS  # the old version everywhere
 
-    write_greet(package, "hello v4")
-    assert all(r.ok for r in await app.reloader.reload(["greet"]))
-    assert await greetings(discord) == ["hello v4"] * SHARDS
+    await swaps_everywhere(cluster, package, "hello v4")
 
 
 async def test_a_change_one_process_cannot_set_up_is_rolled_back_in_every_process(
@@ -162,17 +167,14 @@ async def test_a_change_one_process_cannot_set_up_is_rolled_back_in_every_proces
     assert await greetings(discord) == ["hello v1"] * SHARDS  # the old version everywhere
     assert len((await app.cluster.view()).versions()["greet"]) == 1
 
-    write_greet(package, "hello v6")
-    assert all(r.ok for r in await app.reloader.reload(["greet"]))
-    assert await greetings(discord) == ["hello v6"] * SHARDS
+    await swaps_everywhere(cluster, package, "hello v6")
 
 
 async def test_a_process_started_later_loads_the_version_the_cluster_runs(
     cluster: Cluster, package: Path
 ) -> None:
     discord, app = cluster.discord, cluster.app
-    write_greet(package, "hello v2")
-    assert all(r.ok for r in await app.reloader.reload(["greet"]))
+    await swaps_everywhere(cluster, package, "hello v2")
     running = app.reloader.version("greet")
     write_greet(package, "hello v3")  # the first bot process refuses it: the cluster keeps v2
     assert not any(r.ok for r in await app.reloader.reload(["greet"]))
@@ -187,11 +189,8 @@ async def test_a_process_started_later_loads_the_version_the_cluster_runs(
         assert ready.keys() == {app.cluster.id, cluster.processes[0].id, later.id}
         assert {p.plugins["greet"] for p in ready.values()} == {running}
 
-        write_greet(package, "hello v4")  # its next reload reads the plugin's own files
-        results = await app.reloader.reload(["greet"])
-        assert [r.ok for r in results] == [True] * len(PROCESSES), results
+        results = await swaps_everywhere(cluster, package, "hello v4")  # from its own files
         assert later.id in {r.process for r in results}
-        assert await greetings(discord) == ["hello v4"] * SHARDS
 
 
 def write_configs(tmp_path: Path, text: str, *, first_bot_process: str | None = None) -> None:
