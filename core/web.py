@@ -198,7 +198,9 @@ class WebServer:
         application.router.add_get("/health", self._health)
         application.router.add_get("/health/ready", self._ready)
         application.router.add_get("/health/detailed", self._detailed)
-        application.router.add_route("*", "/{tail:.*}", self._dispatch)
+        # [\s\S], not ".": a path with a newline (%0A) would miss the route and get aiohttp's
+        # plain-text 404 instead of the API's JSON or the dashboard's page
+        application.router.add_route("*", r"/{tail:[\s\S]*}", self._dispatch)
         return application
 
     async def start(self) -> None:

@@ -91,6 +91,11 @@ async def test_wrong_methods_missing_pages_and_files(discord: LocalDiscord, dash
         page = await someone.post("/", {})
         assert page.status == 405 and page.headers["Allow"] == "GET"
         assert (await someone.get("/nothing-here")).status == 404
+        for tail in ("/nothing%0Ahere", "/guilds/1/plugins/a%0Ab"):  # a newline in the path
+            status, body, _ = await someone.api("PUT", tail, json={"enabled": True})
+            assert status in (401, 404) and body["error"]["status"] == status, (tail, body)
+        newline = await someone.get("/nothing%0Ahere")
+        assert newline.status == 404 and newline.text == "no route for GET /nothing\nhere"
         assert (await someone.get("/static/nothing.css")).status == 404
         assert (await someone.get("/static/../models.py")).status == 404
         css = await someone.get("/static/dashboard.css")
