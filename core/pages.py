@@ -33,6 +33,10 @@ from aiohttp import web
 from pydantic import BaseModel
 
 _PARAM = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+SNOWFLAKE_MAX = 2**63 - 1
+"""The largest value of a ``BigIntField`` (Discord's ids are below it)."""
+ROW_ID_MAX = 2**31 - 1
+"""The largest id of a row of a table keyed by an ``IntField`` (32 bits on every database)."""
 
 
 class Access(StrEnum):
@@ -123,10 +127,12 @@ class WebRequest:
         value = self.params.get("guild_id")
         return int(value) if value is not None else None
 
-    def int_param(self, name: str) -> int:
-        """A path parameter that must be a number (404 when it is not)."""
+    def int_param(self, name: str, most: int = SNOWFLAKE_MAX) -> int:
+        """A path parameter that must be a number up to ``most`` (404 when it is not: no row
+        has a larger id, and the database would refuse to compare with one);
+        ``most=ROW_ID_MAX`` for the id of a row keyed by an ``IntField``."""
         value = self.params.get(name, "")
-        if not value.isdigit() or len(value) > 20:
+        if not value.isdigit() or len(value) > 20 or int(value) > most:
             raise WebError(404, f"no such {name.removesuffix('_id')}")
         return int(value)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from core.pages import Endpoint, Scope, WebError, WebRequest
+from core.pages import ROW_ID_MAX, Endpoint, Scope, WebError, WebRequest
 from plugins.dashboard.tokens import Tokens
 
 
@@ -79,5 +79,5 @@ class OwnEndpoints:
         )
 
     async def revoke(self, req: WebRequest) -> None:
-        if not await self.tokens.revoke(req.user.user_id, req.int_param("token_id")):
+        if not await self.tokens.revoke(req.user.user_id, req.int_param("token_id", ROW_ID_MAX)):
             raise WebError(404, "no such token of yours")

@@ -4,7 +4,7 @@ one transaction, the ``bet.graded`` action, the slip updated, the cached records
 
 from __future__ import annotations
 
-from core.pages import Access, Endpoint, Paged, Scope, WebError, WebRequest, Window
+from core.pages import ROW_ID_MAX, Access, Endpoint, Paged, Scope, WebError, WebRequest, Window
 from core.recovery import UserError
 from plugins.betting import access
 from plugins.betting.maths import Result
@@ -176,7 +176,7 @@ class BettingApi:
     async def grade_pick(self, req: WebRequest) -> GradeOut:
         guild_id, who, body = reads.guild_of(req), req.user, req.body
         assert isinstance(body, GradeBody)  # nosec B101 # the endpoint's declared body model
-        pick_id = req.int_param("pick_id")
+        pick_id = req.int_param("pick_id", ROW_ID_MAX)
         pick = await self.read.pick(guild_id, pick_id)
         if access.grades_own_pick(pick, who.user_id, await self.betting.config(guild_id)):
             await self.betting.ctx.security_event(

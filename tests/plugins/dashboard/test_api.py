@@ -66,6 +66,9 @@ async def test_revoking_a_token_ends_it(discord: LocalDiscord, dashboard: App) -
     secret = await make_token(dashboard, discord, "Bob", Scope.READ, Scope.MANAGE)
     token = await ApiToken.get(user_id=discord.guild.member("Bob").id)
     async with Visitor(discord, dashboard.web.url) as program:
+        for beyond in (2**31, 10**20 - 1):  # ids no row can have, within the documented digits
+            status, body, _ = await program.api("DELETE", f"/me/tokens/{beyond}", token=secret)
+            assert status == 404 and is_error(body, 404), (beyond, body)
         status, _, _ = await program.api("DELETE", f"/me/tokens/{token.id}", token=secret)
         assert status == 204
         status, body, _ = await program.api("GET", "/me", token=secret)
