@@ -96,6 +96,9 @@ class ClusterReload:
         self.redis: aioredis.Redis = redis_client(url)
         self._subscriber: aioredis.Redis = redis_client(url, read_timeout=None)
         self.down = redis_down()
+        self._failures: tuple[type[BaseException], ...] = (ValueError, *self.down)
+        """What keeping or fetching a version's files may meet: a corrupt or too large archive,
+        or Redis down (logged, never raised: the process runs its own files)."""
         self.run = run
         self.key = app.settings.cluster.key
         self.channel = f"{self.key}:reload"
@@ -126,14 +129,13 @@ class ClusterReload:
         running = (await self.app.cluster.view()).versions()
         names = [n for n in plugins.enabled_names() if plugins.records[n].source.origin == "local"]
         here = self.app.reloader.disk_versions(names)
-        failures: tuple[type[BaseException], ...] = (ValueError, *self.down)  # corrupt, or down
         for name in names:
             (version, *others) = running.get(name) or {here[name]}
             if others or _digest(version) == _digest(here[name]):
                 continue
             try:
                 copy = await self._copy(name, version)
-            except failures as exc:
+            except self._failures as exc:
                 logger.warning("cluster: plugin {} {}: files not fetched: {}", name, version, exc)
                 copy = None
             if copy is None:
@@ -178,14 +180,13 @@ class ClusterReload:
         """Keep the files of the running version of each loaded plugin of ``names`` in Redis
         (for the processes that start later); a failure is logged, nothing more."""
         reloader = self.app.reloader
-        failures: tuple[type[BaseException], ...] = (ValueError, *self.down)  # too big, or down
         for name in names:
             if not self.app.plugins.is_loaded(name):
                 continue
             version = reloader.version(name)
             try:
                 await self.shelf.keep(name, version, reloader.running_folders(name))
-            except failures as exc:
+            except self._failures as exc:
                 logger.warning("cluster: plugin {} {}: files not kept: {}", name, version, exc)
 
     # --- asking -----------------------------------------------------------------------
