@@ -61,11 +61,8 @@ def build_app(discord: LocalDiscord) -> web.Application:
     add = app.router.add_route
     p = API_PREFIX
 
-    def one(path: str, read: Handler, edit: Handler, delete: Handler) -> None:
-        """The GET, PATCH and DELETE routes of one object."""
-        for method, handler in (("GET", read), ("PATCH", edit), ("DELETE", delete)):
-            add(method, path, handler)
-
+    objects: dict[str, tuple[Handler, Handler, Handler]] = {}
+    """The paths of objects, with their GET, PATCH and DELETE handlers."""
     add("GET", "/gateway", discord.gateway.handle)
     add("GET", "/attachments/{file_id}/{filename}", api.attachment)
     add("GET", p + "/users/@me", api.me)
@@ -83,17 +80,14 @@ def build_app(discord: LocalDiscord) -> web.Application:
         add("GET", commands, api.list_commands)
         add("PUT", commands, api.overwrite_commands)
         add("POST", commands, api.create_command)
-        one(commands + "/{command_id}", api.get_command, api.edit_command, api.delete_command)
+        command = (api.get_command, api.edit_command, api.delete_command)
+        objects[commands + "/{command_id}"] = command
     add("POST", p + "/interactions/{interaction_id}/{token}/callback", api.callback)
     add("POST", p + "/webhooks/{application_id}/{token}", api.followup)
-    followup = p + "/webhooks/{application_id}/{token}/messages/{message_id}"
-    one(followup, api.get_webhook_message, api.edit_webhook_message, api.delete_webhook_message)
     add("GET", p + "/channels/{channel_id}", api.get_channel)
     add("POST", p + "/channels/{channel_id}/typing", api.typing)
     add("GET", p + "/channels/{channel_id}/messages", api.list_messages)
     add("POST", p + "/channels/{channel_id}/messages", api.create_message)
-    message = p + "/channels/{channel_id}/messages/{message_id}"
-    one(message, api.get_message, api.edit_channel_message, api.delete_channel_message)
     add("POST", p + "/users/@me/channels", api.open_dm)
     add("GET", p + "/users/{user_id}", api.get_user)
     add("GET", p + "/guilds/{guild_id}", api.get_guild)
@@ -105,6 +99,19 @@ def build_app(discord: LocalDiscord) -> web.Application:
     add(
         "DELETE", p + "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", api.remove_member_role
     )
+    objects[p + "/webhooks/{application_id}/{token}/messages/{message_id}"] = (
+        api.get_webhook_message,
+        api.edit_webhook_message,
+        api.delete_webhook_message,
+    )
+    objects[p + "/channels/{channel_id}/messages/{message_id}"] = (
+        api.get_message,
+        api.edit_channel_message,
+        api.delete_channel_message,
+    )
+    for path, handlers in objects.items():
+        for method, handler in zip(("GET", "PATCH", "DELETE"), handlers, strict=True):
+            add(method, path, handler)
     add("*", "/{tail:.*}", api.unknown)
     return app
 

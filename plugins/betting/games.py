@@ -10,7 +10,7 @@ re-grades the game's picks (:func:`plugins.betting.grading.apply_result`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -43,6 +43,11 @@ class GameResult:
     @classmethod
     def of(cls, game: Game) -> GameResult:
         return cls(game.status, game.home_score, game.away_score)
+
+    def columns(self, prefix: str) -> dict[str, str | int | None]:
+        """The result as columns of a :class:`~plugins.betting.models.ResultChange`:
+        ``<prefix>_status``, ``<prefix>_home``, ``<prefix>_away``."""
+        return {f"{prefix}_{name}": value for name, value in asdict(self).items()}
 
     @property
     def settled(self) -> bool:

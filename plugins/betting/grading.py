@@ -318,12 +318,8 @@ async def apply_result(game: Game, before: GameResult, by: int) -> ResultOutcome
         after = GameResult.of(game)
         change = await ResultChange.create(
             game_id=game.id,
-            old_status=before.status,
-            new_status=after.status,
-            old_home=before.home,
-            old_away=before.away,
-            new_home=after.home,
-            new_away=after.away,
+            **before.columns("old"),
+            **after.columns("new"),
             by=by,
             picks_changed=len(outcomes),
             using_db=conn,

@@ -14,6 +14,7 @@ from tortoise.queryset import QuerySet
 
 from plugins.betting.games import GameStatus, visible_to
 from plugins.betting.models import Game
+from plugins.betting.read_off import read_off
 
 SERVICE = "betting.schedule"
 MAX_ID = 2**31 - 1
@@ -41,15 +42,7 @@ def _utc(moment: datetime) -> datetime:
 
 def _scheduled(game: Game) -> ScheduledGame:
     assert game.starts_at is not None  # nosec B101 # the query filters on it
-    return ScheduledGame(
-        id=game.id,
-        league=game.league,
-        home=game.home,
-        away=game.away,
-        starts_at=_utc(game.starts_at),
-        venue=game.venue,
-        city=game.city,
-    )
+    return read_off(ScheduledGame, game, starts_at=_utc(game.starts_at))
 
 
 def _visible(guild_id: int | None) -> QuerySet[Game]:

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import TypeVar
+
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from core.pages import WebError
+
+M = TypeVar("M", bound=Model)
 
 LARGEST = 2**31 - 1
 """The largest number a cursor holds (ids of picks and games are 32-bit)."""
@@ -26,3 +32,14 @@ def decode(cursor: str | None) -> int | None:
     if not text.isdigit() or len(text) > 10 or int(text) > LARGEST:
         raise WebError(400, "cursor: not one this API gave (pass next_cursor as it came)")
     return int(text)
+
+
+async def newest(query: QuerySet[M], after: str | None, limit: int) -> tuple[list[M], str | None]:
+    """One page of ``query``'s rows, highest id first, below the id of the cursor ``after``;
+    and the cursor of the next page (``None`` on the last)."""
+    last = decode(after)
+    if last is not None:
+        query = query.filter(id__lt=last)
+    found = await query.order_by("-id").limit(limit + 1)
+    shown = found[:limit]
+    return shown, encode(shown[-1].pk) if len(found) > limit else None

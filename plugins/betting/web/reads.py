@@ -29,9 +29,9 @@ from core.validation import ValidationError
 from plugins.betting import records
 from plugins.betting.maths import GRADED, Result, format_entered
 from plugins.betting.models import Game, Leg, Pick
+from plugins.betting.read_off import read_off
 from plugins.betting.records import Metric, Period
 from plugins.betting.service import GAMES_TAG, Betting, guild_tag
-from plugins.betting.statuses import GameStatus, PickKind
 from plugins.betting.web import cursor
 from plugins.betting.web.models import (
     CapperOut,
@@ -297,12 +297,7 @@ class Reads:
             query = query.filter(status=status.value)
         if user_id is not None:
             query = query.filter(user_id=user_id)
-        last = cursor.decode(after)
-        if last is not None:
-            query = query.filter(id__lt=last)
-        found = await query.order_by("-id").limit(limit + 1)
-        shown = found[:limit]
-        more = cursor.encode(shown[-1].id) if len(found) > limit else None
+        shown, more = await cursor.newest(query, after, limit)
         return await self.pick_models(guild_id, shown), more
 
     async def pick(self, guild_id: int, pick_id: int) -> Pick:
@@ -341,12 +336,7 @@ class Reads:
     ) -> tuple[list[GameOut], str | None]:
         picked = Subquery(Leg.filter(pick__guild_id=guild_id).values("game_id"))
         query = Game.filter(Q(id__in=picked) | Q(guild_id=guild_id))
-        last = cursor.decode(after)
-        if last is not None:
-            query = query.filter(id__lt=last)
-        found = await query.order_by("-id").limit(limit + 1)
-        shown = found[:limit]
-        more = cursor.encode(shown[-1].id) if len(found) > limit else None
+        shown, more = await cursor.newest(query, after, limit)
         ids = [g.id for g in shown]
         counts: dict[int, int] = defaultdict(int)
         if ids:
@@ -361,35 +351,16 @@ class Reads:
         on: dict[int, list[GamePickOut]] = defaultdict(list)
         for leg in kept:
             on[leg["game_id"]].append(
-                GamePickOut(
-                    pick_id=leg["pick_id"],
-                    user_id=str(leg["user_id"]),
-                    name=names[leg["user_id"]],
-                    kind=PickKind(leg["kind"]),
-                    selection=leg["selection"],
-                    market=leg["market"],
-                    line=leg["line"],
-                    odds=format_entered(leg["odds_format"], Decimal(leg["odds_value"])),
-                    stake=leg["stake"],
-                    result=Result(leg["result"]),
-                    pick_status=Result(leg["status"]),
+                GamePickOut.model_validate(
+                    leg
+                    | {
+                        "user_id": str(leg["user_id"]),
+                        "name": names[leg["user_id"]],
+                        "odds": format_entered(leg["odds_format"], Decimal(leg["odds_value"])),
+                    }
                 )
             )
-        return [
-            GameOut(
-                id=g.id,
-                league=g.league,
-                home=g.home,
-                away=g.away,
-                starts_at=g.starts_at,
-                status=GameStatus(g.status),
-                home_score=g.home_score,
-                away_score=g.away_score,
-                pick_count=counts[g.id],
-                picks=on[g.id],
-            )
-            for g in shown
-        ], more
+        return [read_off(GameOut, g, pick_count=counts[g.id], picks=on[g.id]) for g in shown], more
 
 
 def record_out(record: records.Record) -> RecordOut:
@@ -398,32 +369,13 @@ def record_out(record: records.Record) -> RecordOut:
 
 
 def pick_out(pick: Pick, legs: Sequence[Leg], name: str) -> PickOut:
-    return PickOut(
-        id=pick.id,
+    return read_off(
+        PickOut,
+        pick,
         user_id=str(pick.user_id),
         name=name,
-        kind=PickKind(pick.kind),
-        league=pick.league,
-        stake=pick.stake,
-        to_win=pick.to_win,
-        odds_decimal=pick.odds_decimal,
-        status=Result(pick.status),
-        result_units=pick.result_units,
-        note=pick.note,
-        placed_at=pick.placed_at,
-        graded_at=pick.graded_at,
         legs=[
-            LegOut(
-                position=leg.position,
-                game_id=leg.game_id,
-                league=leg.league,
-                matchup=leg.matchup,
-                market=leg.market,
-                selection=leg.selection,
-                line=leg.line,
-                odds=format_entered(leg.odds_format, leg.odds_value),
-                result=Result(leg.result),
-            )
+            read_off(LegOut, leg, odds=format_entered(leg.odds_format, leg.odds_value))
             for leg in legs
         ],
     )
@@ -448,6 +400,6 @@ async def newest_legs(guild_id: int, game_id: int) -> list[dict[str, Any]]:
             user_id="pick__user_id",
             kind="pick__kind",
             stake="pick__stake",
-            status="pick__status",
+            pick_status="pick__status",
         )
     )

@@ -13,8 +13,8 @@ from decimal import Decimal, InvalidOperation
 import disnake
 
 from core.validation import ValidationError
-from plugins.betting.maths import OddsFormat, StakeMode
 from plugins.betting.models import GuildConfig
+from plugins.betting.read_off import read_off
 from plugins.betting.setup_change import SetupChange
 from plugins.betting.web.models import SettingsOut, SettingsPatch
 
@@ -97,18 +97,12 @@ def form_change(form: Mapping[str, str], config: GuildConfig, guild: disnake.Gui
 def patch_change(patch: SettingsPatch, guild: disnake.Guild) -> SetupChange:
     """The change of a ``PATCH`` body (fields left out keep their value)."""
     channel, grader, capper = patch.picks_channel_id, patch.grader_role_id, patch.capper_role_id
-    return SetupChange(
+    return read_off(
+        SetupChange,
+        patch,
         picks_channel_id=channel_of(guild, channel, "picks_channel_id") if channel else None,
         grader_role_id=role_of(guild, grader, "grader_role_id") if grader else None,
         capper_role_id=role_of(guild, capper, "capper_role_id") if capper else None,
-        everyone_may_post=patch.everyone_may_post,
-        min_units=patch.min_units,
-        max_units=patch.max_units,
-        self_grading=patch.self_grading,
-        odds_format=patch.odds_format,
-        stake_mode=patch.stake_mode,
-        max_odds=patch.max_odds,
-        max_payout=patch.max_payout,
     )
 
 
@@ -116,15 +110,10 @@ def settings_out(config: GuildConfig) -> SettingsOut:
     def snowflake(value: int | None) -> str | None:
         return None if value is None else str(value)
 
-    return SettingsOut(
+    return read_off(
+        SettingsOut,
+        config,
         picks_channel_id=snowflake(config.picks_channel_id),
         grader_role_id=snowflake(config.grader_role_id),
         capper_role_id=snowflake(config.capper_role_id),
-        min_units=config.min_units,
-        max_units=config.max_units,
-        self_grading=config.self_grading,
-        odds_format=OddsFormat(config.odds_format),
-        stake_mode=StakeMode(config.stake_mode),
-        max_odds=config.max_odds,
-        max_payout=config.max_payout,
     )
