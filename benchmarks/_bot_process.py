@@ -43,9 +43,10 @@ import disnake  # noqa: E402
 from disnake.ext import commands  # noqa: E402
 from disnake.interactions import ApplicationCommandInteraction  # noqa: E402
 from loguru import logger  # noqa: E402
+from tortoise import Tortoise  # noqa: E402
 from tortoise.transactions import in_transaction  # noqa: E402
 
-from core.database import AppSpec, Database  # noqa: E402
+from core.database import AppSpec  # noqa: E402
 from core.loop import run  # noqa: E402
 from core.migrations import upgrade  # noqa: E402
 from core.testing.client import DiscordEndpoint, bot_kwargs, connect_bot  # noqa: E402
@@ -114,15 +115,15 @@ def bare_bot(endpoint: DiscordEndpoint) -> commands.InteractionBot:
 async def bare(
     endpoint: DiscordEndpoint, url: str, data_dir: Path, plugins: list[str]
 ) -> AsyncIterator[None]:
-    """The bare bot on a migrated database (``plugins`` is for the framework only)."""
+    """The bare bot on a migrated database, Tortoise set up the ordinary way (its URL and
+    asyncpg's pool defaults); ``plugins`` is for the framework only."""
     await upgrade(url, [BETTING])
-    db = Database(url, retries=0)
-    await db.connect([BETTING])
+    await Tortoise.init(db_url=url, modules={BETTING.label: BETTING.models})
     try:
         async with connect_bot(bare_bot(endpoint), endpoint):
             yield
     finally:
-        await db.close()
+        await Tortoise.close_connections()
 
 
 @asynccontextmanager

@@ -412,6 +412,11 @@ def main() -> None:
     )
     parser.add_argument("--postgres", default=os.environ.get("DBSBM_TEST_POSTGRES_URL", ""))
     parser.add_argument(
+        "--databases",
+        default="sqlite,postgres",
+        help="which databases to run on, comma-separated (postgres only with --postgres)",
+    )
+    parser.add_argument(
         "--with",
         dest="plugins",
         default="",
@@ -453,7 +458,12 @@ def main() -> None:
         )
     if args.processes and args.in_process:
         sys.exit("--processes runs each bot process on its own: not with --in-process")
-    databases = ["sqlite", *(["postgres"] if args.postgres else [])]
+    chosen = args.databases.split(",")
+    databases = [d for d in ("sqlite", "postgres") if d in chosen]
+    if "postgres" in databases and not args.postgres:
+        databases.remove("postgres")
+    if not databases:
+        sys.exit("--databases: sqlite, or postgres with --postgres URL")
     if args.processes:
         databases = ["postgres"]
     mode = "in the load generator's process" if args.in_process else "in its own process"

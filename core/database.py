@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 from tortoise.apps import Apps
@@ -44,6 +44,9 @@ from core.compat.tortoise import (
     strip_backward_relations,
 )
 from core.events import HealthResult
+
+if TYPE_CHECKING:
+    from asyncpg import Connection
 
 CORE_APP = "core"
 AERICH_MODELS = "aerich.models"
@@ -128,10 +131,23 @@ def _mask_text(text: str, url: str) -> str:
     return text
 
 
+async def keep_session(connection: Connection) -> None:
+    """asyncpg's pool ``reset`` for a connection given back: nothing beyond what asyncpg always
+    does first (roll back a transaction left open, drop listeners).
+
+    asyncpg's default sends one more statement on every release (``pg_advisory_unlock_all(); CLOSE
+    ALL; UNLISTEN *; RESET ALL``), two round trips of the seven a pick takes. Nothing in the
+    framework leaves session state behind (``SET LOCAL`` ends with its transaction); a plugin that
+    changes the session outside a transaction undoes it before the connection goes back
+    (docs/WRITING_PLUGINS.md, "Database sessions").
+    """
+
+
 def connection_config(url: str, pool_size: int = 10, connect_timeout: float = 10.0) -> dict:
     """Tortoise's connection dict for ``url``, with the pool size and connect timeout applied.
 
-    PostgreSQL (asyncpg) takes ``minsize``/``maxsize`` and ``timeout``; MySQL/MariaDB (asyncmy)
+    PostgreSQL (asyncpg) takes ``minsize``/``maxsize``, ``timeout`` and the pool's ``reset``
+    (:func:`keep_session`); MySQL/MariaDB (asyncmy)
     ``minsize``/``maxsize`` and ``connect_timeout``; values given in the URL's query win. For
     SQLite files the parent folder is created, WAL journaling is on (tortoise's default) and a
     write waits at most :data:`SQLITE_BUSY_TIMEOUT_MS` for another process's lock.
@@ -146,6 +162,8 @@ def connection_config(url: str, pool_size: int = 10, connect_timeout: float = 10
         creds.setdefault("minsize", 1)
         creds.setdefault("maxsize", pool_size)
         creds.setdefault("timeout" if dialect == "postgres" else "connect_timeout", connect_timeout)
+        if dialect == "postgres":
+            creds.setdefault("reset", keep_session)
     else:
         path = creds["file_path"]
         if path != ":memory:" and not path.startswith("file:"):

@@ -244,3 +244,28 @@ def test_root_cause_follows_causes_and_respects_from_none() -> None:
             raise LookupError("shown alone") from None
         except LookupError as alone:
             assert root_cause(alone) is alone
+
+
+async def test_a_postgres_connection_goes_back_without_a_reset_query(tmp_path: Path) -> None:
+    """The pool sends no statement of its own on release (asyncpg's default sends one reset
+    query each time: two round trips of a pick's seven), and still rolls back a transaction
+    left open."""
+    async with fresh_database("postgres", tmp_path) as url:
+        db = Database(url, retries=0)
+        await db.connect([])
+        try:
+            sent: list[str] = []
+            async with db.connection.acquire_connection() as connection:
+                connection.add_query_logger(lambda record: sent.append(record.query))
+                await connection.execute("SELECT 1")
+            assert sent == ["SELECT 1"]
+
+            async with db.connection.acquire_connection() as connection:
+                await connection.execute("CREATE TABLE kept (id int)")
+                await connection.execute("BEGIN")
+                await connection.execute("INSERT INTO kept VALUES (1)")
+            async with db.connection.acquire_connection() as connection:
+                assert await connection.fetchval("SELECT count(*) FROM kept") == 0
+                assert not connection.is_in_transaction()
+        finally:
+            await db.close()
