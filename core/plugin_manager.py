@@ -25,6 +25,7 @@ from pluggy import PluginValidationError
 from pydantic import BaseModel, ValidationError
 
 from core.bytecode import CodeCache
+from core.compat.disnake import resolve_signatures
 from core.conventions import completed
 from core.discovery import LOCAL_DIR, PluginSource, discover, is_enabled, refuse_unknown
 from core.hooks import emit, validated_hooks
@@ -298,6 +299,7 @@ class PluginManager:
                 f"plugin {ctx.name!r} registers /{command.name}, which plugin {owner!r} "
                 "already registered"
             )
+        resolve_signatures(command)
         bot = self.app.bot
         remove: Callable[[str], object]
         if isinstance(command, commands.InvokableSlashCommand):

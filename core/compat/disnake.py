@@ -12,11 +12,16 @@
 - ``Client._call_before_identify_hook``: what disnake's gateway awaits before each IDENTIFY
   (it calls the public ``before_identify_hook``); the shared budget's IDENTIFY gate takes its
   place.
+- ``params.call_param_func`` reads a command callback's signature twice on every invocation
+  (``inspect.signature``, then ``eval`` of each string annotation); :func:`resolve_signatures`
+  gives the callbacks a ``__signature__`` with the annotations evaluated once, which
+  ``inspect.signature`` returns as it is (about 50 µs of CPU a command).
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,6 +32,20 @@ from disnake.interactions import ApplicationCommandInteraction, Interaction
 
 PACKAGE = "disnake"
 CHECKED = ("2.12",)
+
+
+def resolve_signatures(command: commands.InvokableApplicationCommand) -> None:
+    """Set the evaluated signature on ``command``'s callback and on those of its sub-commands
+    (a callback whose annotations do not evaluate at module level keeps disnake's way)."""
+    todo: list[Any] = [command]
+    while todo:
+        item = todo.pop()
+        todo.extend(getattr(item, "children", {}).values())
+        callback = item.callback
+        try:
+            callback.__signature__ = inspect.signature(callback, eval_str=True)
+        except (NameError, SyntaxError, TypeError):
+            continue
 
 
 async def sync_application_commands(

@@ -7,10 +7,14 @@ import re
 from importlib import metadata
 from pathlib import Path
 
+import disnake
 import pytest
+from disnake.ext import commands
+from disnake.utils import get_signature_parameters
 
 from core import compat
 from core.app import App
+from core.compat.disnake import resolve_signatures
 from core.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,3 +71,32 @@ async def test_the_app_refuses_to_start_before_touching_the_database(tmp_path: P
     finally:
         await app.close()
     assert not (tmp_path / "data").exists()
+
+
+def test_command_signatures_are_evaluated_once_and_local_annotations_keep_disnakes_way() -> None:
+    class Local:  # not reachable from the module's globals: eval_str cannot resolve it
+        pass
+
+    @commands.slash_command(name="group")
+    async def group(inter: disnake.ApplicationCommandInteraction) -> None:
+        pass
+
+    @group.sub_command(name="plain")
+    async def plain(inter: disnake.ApplicationCommandInteraction, **options: str) -> None:
+        pass
+
+    async def local(inter: disnake.ApplicationCommandInteraction, thing: Local) -> None:
+        pass
+
+    resolve_signatures(group)
+    params = plain.callback.__signature__.parameters
+    assert params["inter"].annotation is disnake.ApplicationCommandInteraction
+    assert params["options"].annotation is str
+    assert get_signature_parameters(plain.callback)["inter"].annotation is (
+        disnake.ApplicationCommandInteraction
+    )
+    assert "__signature__" in vars(group.callback)
+
+    holder = type("Holder", (), {"callback": local, "children": {}})()
+    resolve_signatures(holder)  # type: ignore[arg-type]
+    assert "__signature__" not in vars(local)
