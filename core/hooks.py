@@ -16,6 +16,7 @@ specification has, wrappers that are generator functions) plus what these helper
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Generator, Sequence
 from typing import Any, cast
@@ -70,12 +71,17 @@ def validated_hooks(hooks: object, name: str) -> pluggy.PluginManager:
     return scratch
 
 
+@functools.cache
+def _names(argnames: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(argnames)
+
+
 def _arguments(hook: pluggy.HookCaller, kwargs: dict[str, Any]) -> None:
     """Refuse a call whose arguments are not exactly those of the hook's specification."""
     if hook.spec is None:
         return
-    expected = set(hook.spec.argnames)
-    if set(kwargs) != expected:
+    expected = _names(hook.spec.argnames)
+    if kwargs.keys() != expected:
         missing, extra = sorted(expected - set(kwargs)), sorted(set(kwargs) - expected)
         raise TypeError(f"hook {hook.name} called with missing {missing} and unknown {extra}")
 

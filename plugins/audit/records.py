@@ -8,6 +8,7 @@ that looks like a secret (``token``, ``key``, ``password``, ``secret``) is store
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
@@ -59,9 +60,11 @@ def truncate(text: str, limit: int) -> str:
     return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 
 
+_SECRET = re.compile("|".join(SECRET_WORDS))
+
+
 def is_secret_name(name: str) -> bool:
-    lowered = name.lower()
-    return any(word in lowered for word in SECRET_WORDS)
+    return _SECRET.search(name.lower()) is not None
 
 
 def sanitise(value: Any, limit: int, depth: int = 0) -> Any:

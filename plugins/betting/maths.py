@@ -72,8 +72,8 @@ def round_half_up(value: Fraction, places: int = 2) -> Decimal:
     whole, rest = divmod(abs(scaled.numerator), scaled.denominator)
     if 2 * rest >= scaled.denominator:
         whole += 1
-    digits = tuple(int(d) for d in str(whole))
-    return Decimal((int(value < 0 and whole != 0), digits, -places))  # exact at any size
+    sign = "-" if value < 0 and whole else ""
+    return Decimal(f"{sign}{whole}E-{places}")  # from text: exact at any size
 
 
 def to_cents(value: Fraction) -> Decimal:

@@ -33,8 +33,9 @@ _timing: ContextVar[bool] = ContextVar("dbsbm_query_timing", default=False)
 
 def operation(sql: str) -> str:
     """The statement kind of ``sql`` as a label value (``select``, ``insert``, ... or ``other``)."""
-    word = sql.lstrip(" \n\t(").split(None, 1)[0].lower() if sql.strip() else ""
-    return word if word in OPERATIONS else "other"
+    word = sql.lstrip(" \n\t(")[:8].split(None, 1)
+    kind = word[0].lower() if word else ""
+    return kind if kind in OPERATIONS else "other"
 
 
 def _wrap(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
