@@ -100,15 +100,20 @@ def _decode(obj: dict[str, Any]) -> Any:
     return obj
 
 
+_ENCODER = _Encoder(separators=(",", ":"), ensure_ascii=False)
+_DECODER = json.JSONDecoder(object_hook=_decode)
+"""One of each for every call (``json.dumps``/``loads`` with options build a new one each time)."""
+
+
 def dumps(value: Any) -> str:
     """JSON text of ``value``; ``Decimal``/``datetime``/``date`` as tagged objects
     (``{"$decimal": "1.50"}``). Raises ``TypeError`` naming any other unsupported type."""
-    return json.dumps(value, cls=_Encoder, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def loads(text: str | bytes) -> Any:
-    """The value :func:`dumps` wrote."""
-    return json.loads(text, object_hook=_decode)
+    """The value :func:`dumps` wrote (UTF-8 when bytes, as Redis gives it back)."""
+    return _DECODER.decode(text.decode() if isinstance(text, bytes) else text)
 
 
 class _MemoryTier:

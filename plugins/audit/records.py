@@ -40,9 +40,12 @@ def chain_of(guild_id: int | None) -> str:
     return f"guild:{guild_id}" if guild_id is not None else GLOBAL_CHAIN
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> str:
     """Sorted keys, no spaces, UTF-8 kept: the same value always gives the same text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 def to_micros(seconds: float) -> int:
