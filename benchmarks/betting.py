@@ -413,8 +413,8 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("DBSBM_TEST_POSTGRES_URL", ""))
     parser.add_argument(
         "--databases",
-        default="sqlite,postgres",
-        help="which databases to run on, comma-separated (postgres only with --postgres)",
+        help="which databases to run on, comma-separated: sqlite, postgres (needs --postgres); "
+        "default: sqlite, and postgres when --postgres is given",
     )
     parser.add_argument(
         "--with",
@@ -458,12 +458,16 @@ def main() -> None:
         )
     if args.processes and args.in_process:
         sys.exit("--processes runs each bot process on its own: not with --in-process")
-    chosen = args.databases.split(",")
-    databases = [d for d in ("sqlite", "postgres") if d in chosen]
-    if "postgres" in databases and not args.postgres:
-        databases.remove("postgres")
-    if not databases:
-        sys.exit("--databases: sqlite, or postgres with --postgres URL")
+    databases = ["sqlite", *(["postgres"] if args.postgres else [])]
+    if args.databases is not None:
+        chosen = [name.strip() for name in args.databases.split(",") if name.strip()]
+        if unknown := sorted(set(chosen) - {"sqlite", "postgres"}):
+            sys.exit(f"--databases: unknown {', '.join(unknown)} (sqlite, postgres)")
+        if "postgres" in chosen and not args.postgres:
+            sys.exit("--databases postgres needs --postgres URL (or DBSBM_TEST_POSTGRES_URL)")
+        if not chosen:
+            sys.exit("--databases: name at least one of sqlite, postgres")
+        databases = [name for name in ("sqlite", "postgres") if name in chosen]
     if args.processes:
         databases = ["postgres"]
     mode = "in the load generator's process" if args.in_process else "in its own process"
