@@ -280,7 +280,9 @@ async def run_with_recovery(
 
 def during_commit(error: BaseException) -> bool:
     """Whether ``error`` (or an error it chains to) was raised inside a commit, whose outcome
-    is then unknown: the server may have committed before the connection was lost. A retry
+    is then unknown: the server may have committed before the connection was lost. A commit is
+    a function whose name says so: a transaction's, or one running a statement that commits by
+    itself (:func:`core.rows.insert_with_children` on PostgreSQL). A retry
     (which a write keyed by the interaction id makes safe) tells the member the truth, where
     answering "failed" at once could be wrong."""
     seen: set[int] = set()

@@ -11,6 +11,9 @@
 - ``tortoise.models._get_comments``: the ``#:`` field comments of a model class, which it finds
   by parsing the class's whole module again (``inspect.getsource``) for every model class; a hot
   reload re-creating unchanged model classes reuses them (:func:`reused_field_comments`).
+- ``Model._init_from_db``: an instance from a row its SELECT returned, each column converted as
+  the field says (:func:`from_row`, for :mod:`core.rows`); ``Model._saved_in_db``, what makes
+  the next ``save()`` an UPDATE (:func:`mark_saved`, after :mod:`core.rows` stored it).
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from __future__ import annotations
 import hashlib
 import inspect
 import linecache
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import cast
+from typing import Any, TypeVar, cast
 
 import tortoise.models
 from pypika_tortoise import Query, Table
@@ -35,6 +38,8 @@ from tortoise.models import Model
 
 PACKAGE = "tortoise-orm"
 CHECKED = ("1.1",)
+
+M = TypeVar("M", bound=Model)
 
 _comments: dict[tuple[str, str], tuple[bytes, dict[str, str]]] = {}
 """(source file, class qualname) -> (digest of the file's text, the class's field comments)."""
@@ -68,6 +73,17 @@ def forget_executors(stale: Callable[[tuple[str, str | None, str]], bool]) -> No
     connection points at another dialect they would be wrong."""
     for key in [key for key in EXECUTOR_CACHE if stale(key)]:
         EXECUTOR_CACHE.pop(key, None)
+
+
+def from_row(model: type[M], row: Mapping[str, Any]) -> M:
+    """The ``model`` instance a SELECT of all its columns returned as ``row``."""
+    return model._init_from_db(**row)
+
+
+def mark_saved(row: Model, pk: Any) -> None:
+    """``row`` is stored with the primary key ``pk``, as after its own ``save()``."""
+    row.pk = pk
+    row._saved_in_db = True
 
 
 def global_context() -> TortoiseContext | None:

@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 
 from core import validation
 from core.recovery import UserError
+from core.rows import by_pk
 from core.validation import ValidationError
 from plugins.betting.models import Game
 from plugins.betting.statuses import GameStatus
@@ -169,7 +170,7 @@ def is_visible(game: Game, guild_id: int) -> bool:
 
 
 async def find(guild_id: int, game_id: int) -> Game | None:
-    game = await Game.filter(id=game_id).first()
+    game = await by_pk(Game, game_id)
     return game if game is not None and is_visible(game, guild_id) else None
 
 

@@ -11,6 +11,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core.recovery import UserError
+from core.rows import insert_with_children
 from core.validation import ValidationError
 from plugins.betting import games
 from plugins.betting.legs import LegSpec
@@ -60,15 +61,17 @@ class PickOrder:
 async def place(
     order: PickOrder, *, stake_mode: StakeMode, limits: Limits, now: datetime
 ) -> tuple[Pick, list[Leg]]:
-    """Store a pick and its legs in one transaction, after checking every game is still open
-    at ``now``; return both (the legs as stored, in position order, for the reply and the slip).
+    """Store a pick and its legs all or none, after checking every game is still open at
+    ``now`` (one statement on PostgreSQL when the caller read every game and nothing else is
+    written with them, else one transaction); return both (the legs as stored, in position
+    order, for the reply and the slip).
 
     The order's ``amount`` in ``stake_mode`` and the legs' combined odds must be within the
     guild's ``limits`` (checked here, for every way of placing a pick: the units of a draft were
     checked against the set-up of when it was made). The interaction id is unique, so a second
     delivery of the same interaction (e.g. from another process) cannot write a second pick.
     """
-    kind, legs, checked = order.kind, order.legs, order.checked
+    kind, legs = order.kind, order.legs
     guild_id, interaction_id, manual_game = order.guild_id, order.interaction_id, order.manual_game
     check_leg_count(kind, len(legs))
     if len({leg.game_id for leg in legs}) != len(legs) and kind == PickKind.PARLAY:
@@ -76,38 +79,39 @@ async def place(
     odds = combined_odds(leg.odds for leg in legs)
     stake, to_win = limits.terms(stake_mode, limits.amount(order.amount, stake_mode), odds)
     leagues = {leg.league for leg in legs}
+    pick = Pick(
+        guild_id=guild_id,
+        user_id=order.user_id,
+        interaction_id=interaction_id,
+        kind=PickKind(kind).value,
+        league=leagues.pop() if len(leagues) == 1 else MIXED,
+        stake=stake,
+        to_win=to_win,
+        stake_mode=stake_mode.value,
+        odds_decimal=round_half_up(odds, 4),
+        note=order.note,
+    )
+    found = {g.id: g for g in order.checked}
+    alone = manual_game is None and order.draft_id is None  # nothing else written with it
     try:
+        if alone and all(leg.game_id in found for leg in legs):
+            _require_open(legs, found, now)
+            stored = _leg_rows(legs)
+            await insert_with_children(pick, stored, "pick_id")  # one statement on PostgreSQL
+            return pick, stored
         async with in_transaction() as conn:
             if manual_game is not None:
                 await manual_game.save(using_db=conn)
-                checked = [*checked, manual_game]
+                found[manual_game.id] = manual_game
                 legs = [
                     replace(leg, game_id=manual_game.id) if not leg.game_id else leg for leg in legs
                 ]
-            found = {g.id: g for g in checked}
             if missing := [leg.game_id for leg in legs if leg.game_id not in found]:
                 rows = await Game.filter(id__in=missing).using_db(conn)
                 found.update((g.id, g) for g in rows if games.is_visible(g, guild_id))
-            for leg in legs:
-                game = found.get(leg.game_id)
-                if game is None:
-                    raise ValidationError(
-                        "game", "unknown game: pick one from the list", leg.game_id
-                    )
-                games.require_open(game, now)
-            pick = await Pick.create(
-                guild_id=guild_id,
-                user_id=order.user_id,
-                interaction_id=interaction_id,
-                kind=PickKind(kind).value,
-                league=leagues.pop() if len(leagues) == 1 else MIXED,
-                stake=stake,
-                to_win=to_win,
-                stake_mode=stake_mode.value,
-                odds_decimal=round_half_up(odds, 4),
-                note=order.note,
-                using_db=conn,
-            )
+            _require_open(legs, found, now)
+            stored = _leg_rows(legs)
+            await insert_with_children(pick, stored, "pick_id", using_db=conn)
             if order.draft_id is not None:
                 claimed = (
                     await Draft.filter(id=order.draft_id, status=DraftStatus.OPEN.value)
@@ -116,26 +120,6 @@ async def place(
                 )
                 if not claimed:
                     raise UserError("This draft was already placed or cancelled.")
-            stored = [
-                Leg(
-                    pick_id=pick.id,
-                    position=i,
-                    game_id=leg.game_id,
-                    league=leg.league,
-                    matchup=leg.matchup,
-                    market=leg.market.value,
-                    side=leg.side.value if leg.side else None,
-                    selection=leg.selection,
-                    line=leg.line,
-                    odds_format=leg.odds_format.value,
-                    odds_value=leg.odds_value,
-                )
-                for i, leg in enumerate(legs, start=1)
-            ]
-            if len(stored) == 1:  # a straight pick: a plain INSERT costs less than a bulk one
-                await stored[0].save(using_db=conn)
-            else:
-                await Leg.bulk_create(stored, using_db=conn)
     except IntegrityError:
         existing = await Pick.filter(interaction_id=interaction_id).first()
         if existing is None:
@@ -143,6 +127,34 @@ async def place(
         legs_of = await Leg.filter(pick_id=existing.id).order_by("position")
         raise AlreadyPlaced(existing, legs_of) from None
     return pick, stored
+
+
+def _require_open(legs: Sequence[LegSpec], found: dict[int, Game], now: datetime) -> None:
+    """Every leg's game is among ``found`` (the games this guild sees) and open at ``now``."""
+    for leg in legs:
+        game = found.get(leg.game_id)
+        if game is None:
+            raise ValidationError("game", "unknown game: pick one from the list", leg.game_id)
+        games.require_open(game, now)
+
+
+def _leg_rows(legs: Sequence[LegSpec]) -> list[Leg]:
+    """The legs as new rows, numbered from 1 (their pick is set when it is stored)."""
+    return [
+        Leg(
+            position=i,
+            game_id=leg.game_id,
+            league=leg.league,
+            matchup=leg.matchup,
+            market=leg.market.value,
+            side=leg.side.value if leg.side else None,
+            selection=leg.selection,
+            line=leg.line,
+            odds_format=leg.odds_format.value,
+            odds_value=leg.odds_value,
+        )
+        for i, leg in enumerate(legs, start=1)
+    ]
 
 
 class AlreadyPlaced(Exception):
