@@ -66,8 +66,10 @@ async def insert_with_children(
     if not children:
         raise ValueError("insert_with_children needs at least one child")
     db = using_db or type(parent)._meta.db
-    if db.capabilities.dialect == "postgres":
+    if db.capabilities.dialect == "postgres" and using_db is None:
         await _commit_in_one_statement(db, parent, children, fk)
+    elif db.capabilities.dialect == "postgres":
+        await _in_one_statement(db, parent, children, fk)  # the caller's transaction commits
     elif using_db is not None:
         await _save_all(db, parent, children, fk)
     else:
@@ -101,11 +103,18 @@ def _db_values(row: Model, fields: Sequence[str]) -> list[Any]:
 async def _commit_in_one_statement(
     db: BaseDBAsyncClient, parent: Model, children: Sequence[Model], fk: str
 ) -> None:
-    """The PostgreSQL statement. Its name says "commit" for :func:`core.recovery.during_commit`:
-    a connection lost while it runs leaves unknown whether it was stored.
+    """The statement on its own, its own commit. The name says "commit" for
+    :func:`core.recovery.during_commit`: a connection lost while it runs leaves unknown whether
+    it was stored."""
+    await _in_one_statement(db, parent, children, fk)
 
-    The children's keys come back in the order of the VALUES rows, which PostgreSQL keeps for
-    one ``INSERT ... VALUES ... RETURNING`` (Django's ``bulk_create`` relies on it too)."""
+
+async def _in_one_statement(
+    db: BaseDBAsyncClient, parent: Model, children: Sequence[Model], fk: str
+) -> None:
+    """The PostgreSQL statement. The children's keys come back in the order of the VALUES rows,
+    which PostgreSQL keeps for one ``INSERT ... VALUES ... RETURNING`` (Django's
+    ``bulk_create`` relies on it too)."""
     pmeta, cmeta = parent._meta, children[0]._meta
     parent_fields = _columns(db, type(parent))
     child_fields = [name for name in _columns(db, type(children[0])) if name != fk]
