@@ -326,6 +326,26 @@ def _sandbox_epilog() -> str:
     return f"lines:\n{GRAMMAR}\n\nSee docs/SANDBOX.md."
 
 
+def _group(
+    parser: argparse.ArgumentParser, dest: str, metavar: str = "SUBCOMMAND"
+) -> argparse._SubParsersAction[Any]:
+    """The sub-commands of ``parser``, one of which must be given."""
+    return parser.add_subparsers(dest=dest, required=True, metavar=metavar)
+
+
+def _command(
+    group: argparse._SubParsersAction[Any],
+    name: str,
+    func: Callable[..., Any] | None,
+    help: str,
+    **kwargs: Any,
+) -> argparse.ArgumentParser:
+    """The parser of the sub-command ``name`` of ``group``, which runs ``func``."""
+    parser: argparse.ArgumentParser = group.add_parser(name, help=help, **kwargs)
+    parser.set_defaults(func=func)
+    return parser
+
+
 def build_parser(plugin_clis: Sequence[Callable[[Any], None]] = ()) -> argparse.ArgumentParser:
     """The core's commands, then each of ``plugin_clis``' (a plugin's ``cli`` function)."""
     parser = _Parser(
@@ -338,11 +358,12 @@ def build_parser(plugin_clis: Sequence[Callable[[Any], None]] = ()) -> argparse.
     parser.add_argument(
         "--config", type=Path, help="config file (default: ./config.toml or $DBSBM_CONFIG)"
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser(
+    sub = _group(parser, "command", "COMMAND")
+    p = _command(
+        sub,
         "run",
-        help="start the bot on Discord (needs a token)",
+        cmd_run,
+        "start the bot on Discord (needs a token)",
         description="Start the bot on Discord. A bot that outgrows one process runs its shards "
         "in several: each is started with the shards it owns, all with the same --shard-count "
         "(and one Redis: [cache] backend = 'redis'), e.g. --shards 0-3 --shard-count 8 and "
@@ -361,41 +382,47 @@ def build_parser(plugin_clis: Sequence[Callable[[Any], None]] = ()) -> argparse.
         metavar="N",
         help="the bot's shards in all processes (default: [discord] shard_count)",
     )
-    p.set_defaults(func=cmd_run)
-    p = sub.add_parser(
+    p = _command(
+        sub,
         "sandbox",
-        help="run the bot against the local Discord, in the terminal",
+        None,
+        "run the bot against the local Discord, in the terminal",
         description="Start the local Discord and the bot with config.toml's plugins and database; "
         "type lines at the prompt, or run a script with --script.",
-        epilog=_sandbox_epilog,  # type: ignore[arg-type]
+        epilog=_sandbox_epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.set_defaults(sandbox=True)
     p.add_argument(
         "--script", type=Path, metavar="FILE", help="run the lines in FILE and print the transcript"
     )
-    p.set_defaults(func=None, sandbox=True)
-    p = sub.add_parser("migrate", help="apply pending migrations of every enabled plugin")
-    p.set_defaults(func=cmd_migrate)
-    p = sub.add_parser("makemigrations", help="create a migration for a plugin's model changes")
+    _command(sub, "migrate", cmd_migrate, "apply pending migrations of every enabled plugin")
+    p = _command(
+        sub, "makemigrations", cmd_makemigrations, "create a migration for a plugin's model changes"
+    )
     p.add_argument("plugin", help="the plugin whose models changed")
     p.add_argument("--name", default="update", help="a word for the migration file name")
-    p.set_defaults(func=cmd_makemigrations)
-    p = sub.add_parser("plugins", help="plugin information")
-    psub = p.add_subparsers(dest="plugins_command", required=True, metavar="SUBCOMMAND")
-    psub.add_parser(
+    plugins = _group(sub.add_parser("plugins", help="plugin information"), "plugins_command")
+    _command(
+        plugins,
         "list",
-        help="name, version, enabled, source, dependencies, state",
+        cmd_plugins_list,
+        "name, version, enabled, source, dependencies, state",
         description="Read from each plugin's declaration, without importing it: "
         "dbsbm check imports and validates the enabled plugins.",
-    ).set_defaults(func=cmd_plugins_list, needs_app=False)
-    psub.add_parser(
-        "commands", help="the commands that plugins add to dbsbm (imports the plugins)"
-    ).set_defaults(func=cmd_plugins_commands, needs_app=False)
-    p = sub.add_parser("plugin", help="make a plugin")
-    psub = p.add_subparsers(dest="plugin_command", required=True, metavar="SUBCOMMAND")
-    p = psub.add_parser(
+    ).set_defaults(needs_app=False)
+    _command(
+        plugins,
+        "commands",
+        cmd_plugins_commands,
+        "the commands that plugins add to dbsbm (imports the plugins)",
+    ).set_defaults(needs_app=False)
+    plugin = _group(sub.add_parser("plugin", help="make a plugin"), "plugin_command")
+    p = _command(
+        plugin,
         "new",
-        help="write a ready third-party plugin package (dbsbm-NAME) with a passing test",
+        cmd_plugin_new,
+        "write a ready third-party plugin package (dbsbm-NAME) with a passing test",
         description="Write dbsbm-NAME/: pyproject with the dbsbm.plugins entry point, the plugin "
         "object, a command group, a model with its first migration, settings, an end-to-end "
         "test and a README. Then: cd dbsbm-NAME && uv run pytest",
@@ -404,16 +431,11 @@ def build_parser(plugin_clis: Sequence[Callable[[Any], None]] = ()) -> argparse.
     p.add_argument(
         "--path", type=Path, default=Path("."), help="the folder to write it in (default: here)"
     )
-    p.set_defaults(func=cmd_plugin_new)
-    p = sub.add_parser(
-        "check", help="validate the config and reach the database, cache and Discord"
+    _command(
+        sub, "check", cmd_check, "validate the config and reach the database, cache and Discord"
     )
-    p.set_defaults(func=cmd_check)
-    p = sub.add_parser("config", help="configuration")
-    csub = p.add_subparsers(dest="config_command", required=True, metavar="SUBCOMMAND")
-    csub.add_parser("show", help="the effective settings, secrets masked").set_defaults(
-        func=cmd_config_show
-    )
+    config = _group(sub.add_parser("config", help="configuration"), "config_command")
+    _command(config, "show", cmd_config_show, "the effective settings, secrets masked")
     for register in plugin_clis:
         register(sub)
     return parser
