@@ -126,29 +126,36 @@ class Leg(Model):
         table = "betting_leg"
 
 
-class GradeChange(Model):
-    """Every change of a pick's or leg's result: first grades, corrections, cancellations."""
+class Change(Model):
+    """What every kept change has: who made it and when."""
 
     id = fields.IntField(primary_key=True)
+    by = fields.BigIntField()  # 0: the bot (a grader, a schedule source)
+    at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class GradeChange(Change):
+    """Every change of a pick's or leg's result: first grades, corrections, cancellations."""
+
     pick: fields.ForeignKeyRelation[Pick] = fields.ForeignKeyField(
         "betting.Pick", related_name="changes", on_delete=fields.RESTRICT
     )
     leg_position = fields.SmallIntField(null=True)  # null: the pick as a whole
     old = fields.CharField(max_length=10)
     new = fields.CharField(max_length=10)
-    by = fields.BigIntField()  # 0: the bot
     auto = fields.BooleanField(default=False)
     reason = fields.CharField(max_length=200, default="")
-    at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "betting_grade_change"
 
 
-class ResultChange(Model):
+class ResultChange(Change):
     """Every change of a game's result: the first final score and each correction after it."""
 
-    id = fields.IntField(primary_key=True)
     game: fields.ForeignKeyRelation[Game] = fields.ForeignKeyField(
         "betting.Game", related_name="result_changes", on_delete=fields.RESTRICT
     )
@@ -158,9 +165,7 @@ class ResultChange(Model):
     old_away = fields.IntField(null=True)
     new_home = fields.IntField(null=True)
     new_away = fields.IntField(null=True)
-    by = fields.BigIntField()  # 0: the bot (a schedule source)
     picks_changed = fields.IntField(default=0)
-    at = fields.DatetimeField(auto_now_add=True)
 
     game_id: int
 

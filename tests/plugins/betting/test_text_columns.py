@@ -34,14 +34,18 @@ TEXT_FIELD_SAMPLE = 10_000
 
 
 def plugin_models() -> list[type[Model]]:
-    """Every model of the plugins, parents before the models that refer to them."""
+    """Every table of the plugins (abstract bases have none), parents before the models that
+    refer to them."""
     found: list[type[Model]] = []
     for plugin in PLUGINS:
         module = importlib.import_module(f"plugins.{plugin}.models")
         found += [
             m
             for m in vars(module).values()
-            if isinstance(m, type) and issubclass(m, Model) and m.__module__ == module.__name__
+            if isinstance(m, type)
+            and issubclass(m, Model)
+            and m.__module__ == module.__name__
+            and not m._meta.abstract
         ]
     return sorted(found, key=lambda m: len(m._meta.fk_fields))
 
