@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from plugins.betting.maths import GRADED, Result
 from plugins.betting.models import Pick
@@ -41,9 +41,8 @@ class Metric(StrEnum):
     WIN_RATE = "winrate"
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One graded pick, as records need it."""
+class Row(NamedTuple):
+    """One graded pick, as records need it (a tuple: a leaderboard reads every graded pick)."""
 
     pick_id: int
     user_id: int
@@ -165,8 +164,9 @@ def compute(rows: Iterable[Row], *, with_series: bool = True) -> Record:
     return record
 
 
-@dataclass(frozen=True, slots=True)
-class Standing:
+class Standing(NamedTuple):
+    """One line of a leaderboard."""
+
     rank: int
     user_id: int
     record: Record
