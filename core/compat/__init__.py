@@ -1,8 +1,8 @@
 """The one place per library where DBSBM reaches a private internal.
 
-``core.compat.disnake``, ``.aiohttp``, ``.tortoise`` and ``.aerich`` each wrap what the project
-needs of one library beyond its public API, and name in ``CHECKED`` the release series their
-code was read and tested against. :func:`check_versions` (run by ``App.start`` and
+``core.compat.disnake``, ``.aiohttp``, ``.tortoise``, ``.aerich`` and ``.aiosqlite`` each wrap
+what the project needs of one library beyond its public API, and name in ``CHECKED`` the release
+series their code was read and tested against. :func:`check_versions` (run by ``App.start`` and
 ``dbsbm check``) refuses to start on another series, naming the library, the version found and
 what to do, instead of failing later in the middle of a reload or a migration.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from importlib import import_module, metadata
 
-LIBRARIES = ("disnake", "aiohttp", "tortoise", "aerich")
+LIBRARIES = ("disnake", "aiohttp", "tortoise", "aerich", "aiosqlite")
 """The modules of this package, each named for the library it wraps."""
 
 

@@ -1,5 +1,6 @@
-"""Private internals of disnake, aiohttp, tortoise and aerich are reached only in core/compat,
-whose modules name the versions they were checked against; another version stops start-up."""
+"""Private internals of disnake, aiohttp, tortoise, aerich and aiosqlite are reached only in
+core/compat, whose modules name the versions they were checked against; another version stops
+start-up."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 INTERNALS = re.compile(
     r"_sync_application_commands|_call_relevant_autocompleter|\._cs_response|\._cs_followup"
     r"|\binter\._state|\binter\._session|\bsite\._server|_current_context|EXECUTOR_CACHE"
-    r"|\._filters\b|_global_context|from aerich\.migrate import"
+    r"|\._filters\b|_global_context|from aerich\.migrate import|\._execute\(|\._conn\b"
 )
 
 

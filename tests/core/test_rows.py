@@ -1,9 +1,10 @@
 """Rows on the path of every interaction, on each database: a row read by primary key is what
 tortoise's SELECT gives; a row stored with its children is stored all or none, in one
-statement on PostgreSQL."""
+statement on PostgreSQL, in one call of the connection's thread on SQLite."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sys
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ if str(FIXTURES) not in sys.path:
 
 from db_backends import BACKENDS, fresh_database  # noqa: E402
 
+from core.compat.aiosqlite import in_connection_thread  # noqa: E402
 from core.database import AppSpec, Database  # noqa: E402
 from core.migrations import make_migrations, upgrade  # noqa: E402
 from core.recovery import during_commit  # noqa: E402
@@ -145,6 +147,37 @@ async def test_on_postgres_a_row_and_its_children_are_one_statement(tmp_path: Pa
             connection.add_query_logger(lambda record: sent.append(record.query))
         await insert_with_children(Slip(owner=1, stake=1), [Line(position=1)], "slip_id")
         assert len(sent) == 1 and sent[0].startswith("WITH parent AS (INSERT INTO")
+
+
+async def test_on_sqlite_the_transaction_is_one_call_of_the_connection_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's one connection is not held across returns to the event loop: BEGIN, the
+    INSERTs and COMMIT are handed to its thread at once, and nothing else runs between them."""
+    async with (
+        fresh_database("sqlite", tmp_path) as url,
+        connected(url, tmp_path, "family") as db,
+    ):
+        from sample_app.family import Line, Slip
+
+        sent: list[str] = []
+        async with db.connection.acquire_connection() as connection:
+            await in_connection_thread(connection, lambda raw: raw.set_trace_callback(sent.append))
+            handed = connection._execute
+            calls: list[object] = []
+
+            async def counted(fn: object, *args: object) -> object:
+                calls.append(fn)
+                return await handed(fn, *args)  # type: ignore[arg-type]
+
+            monkeypatch.setattr(connection, "_execute", counted)
+        lines = [Line(position=1), Line(position=2)]
+        writing = insert_with_children(Slip(owner=1, stake=1), lines, "slip_id")
+        await asyncio.gather(writing, Slip.filter(owner=1).count())  # a reader racing it
+        assert len(calls) == 2  # the write, then the reader
+        words = [statement.split()[0] for statement in sent]
+        assert words == ["BEGIN", "INSERT", "INSERT", "INSERT", "COMMIT", "SELECT"]
+        assert await Line.filter(slip_id=lines[0].slip_id).count() == 2
 
 
 async def test_a_connection_lost_in_the_postgres_statement_leaves_unknown_if_it_was_stored(
