@@ -52,6 +52,10 @@ MAX_ATTEMPTS_CAP = 10
 """No hook answer can make :func:`run_with_recovery` try more often than this."""
 MAX_DELAY = 30.0
 """Upper bound of one backoff sleep, seconds."""
+UNKNOWN_OUTCOME_WAIT = 14 * 60.0
+"""How long recovery waits for the database after a connection lost during a commit, seconds:
+a little less than the 15 minutes an interaction's token lasts, after which the member can no
+longer be told the outcome."""
 
 Sleep = Callable[[float], Awaitable[None]]
 Reconnect = Callable[[float | None], Awaitable[bool]]
@@ -230,8 +234,9 @@ async def run_with_recovery(
     fresh error id after logging the traceback under that id. ``deadline`` (on the event loop's
     clock) bounds recovery from a lost database: no backoff or wait runs past it, and the
     failure is raised instead, so the member hears back in time — unless the connection was
-    lost during a commit (:func:`during_commit`): then recovery waits for the database, since
-    only a retry can tell whether the write was made.
+    lost during a commit (:func:`during_commit`): then recovery waits for the database (up to
+    :data:`UNKNOWN_OUTCOME_WAIT`, not one connect timeout), since only a retry can tell whether
+    the write was made.
     :class:`~core.validation.ValidationError`, :class:`UserError` and
     :class:`~core.responder.InteractionExpired` are re-raised untouched.
     Attempts are bounded by the action's ``max_attempts`` (never more than 10). Each attempt
@@ -258,8 +263,8 @@ async def run_with_recovery(
                 _raise_final(action, error, info, attempt)
             delay = backoff_delay(attempt, action.base_delay)
             database = action.kind is RecoveryKind.RECONNECT_DATABASE
-            if database and during_commit(error):
-                deadline = None  # stored or not is unknown: wait for the database to tell
+            if database and during_commit(error):  # stored or not is unknown: wait to be told
+                deadline = asyncio.get_running_loop().time() + UNKNOWN_OUTCOME_WAIT
             left = _left(deadline)
             if database and left is not None and left <= delay:
                 _raise_final(action, error, info, attempt)

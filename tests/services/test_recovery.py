@@ -20,6 +20,7 @@ from core.hookspecs import hookimpl
 from core.recovery import (
     BUSY_MESSAGE,
     DATABASE_MESSAGE,
+    UNKNOWN_OUTCOME_WAIT,
     Degraded,
     HandledFailure,
     RecoveryHooks,
@@ -205,6 +206,42 @@ async def test_database_recovery_never_waits_past_the_deadline(pm: Any) -> None:
             pm, INFO, call, reconnect=reconnect, deadline=loop.time() + 0.01, sleep=Sleeps()
         )
     assert call.calls == 1 and len(waits) == 1
+
+
+async def test_a_connection_lost_in_a_commit_waits_for_the_database_past_the_deadline(
+    pm: Any,
+) -> None:
+    """Whether the write was made is unknown: the member is not told it failed while the
+    database is still down, however close the deadline (the regression: the wait ended after one
+    connect timeout, and a pick stored before the cut was answered with an error)."""
+    loop = asyncio.get_running_loop()
+    waits: list[float | None] = []
+    answers = [False, True]  # down at the first wait's end (as a reconnect that timed out)
+
+    async def reconnect(within: float | None) -> bool:
+        waits.append(within)
+        return answers.pop(0)
+
+    def commit() -> None:
+        raise DBConnectionError("connection was closed in the middle of operation")
+
+    try:
+        commit()
+    except DBConnectionError as error:
+        lost = error
+    with pytest.raises(HandledFailure):  # down for the whole wait: then it fails
+        await run_with_recovery(
+            pm, INFO, Flaky(lost), reconnect=reconnect, deadline=loop.time() + 0.01, sleep=Sleeps()
+        )
+    assert len(waits) == 1 and waits[0] is not None
+    assert UNKNOWN_OUTCOME_WAIT - 5 < waits[0] <= UNKNOWN_OUTCOME_WAIT  # not one connect timeout
+    assert UNKNOWN_OUTCOME_WAIT > 10 * 60  # most of the interaction token's 15 minutes
+
+    call = Flaky(lost)
+    assert await run_with_recovery(
+        pm, INFO, call, reconnect=reconnect, deadline=loop.time() + 0.01, sleep=Sleeps()
+    )
+    assert call.calls == 2  # retried once the database answered
 
 
 async def test_fail_logs_traceback_under_the_error_id_and_hides_it(pm: Any) -> None:
