@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 ERROR_WITHIN = 3.0
 """A member whose pick was not stored hears so, with an error id, within this many seconds."""
+AFTER_FAULT = 1.0
+"""Seconds of load sent after a fault ends, at the least (how recovery is measured)."""
 FINISH_WITHIN = 60.0
 """How long a deferred answer may take to arrive (a 30 s stall holds every pick that long)."""
 
@@ -352,7 +354,17 @@ class PickLoad:
 
         faulting = asyncio.create_task(apply())
         total = int(rate * seconds)
-        for i in range(total):
+
+        def more(i: int) -> bool:
+            """``total`` picks, and on until ``AFTER_FAULT`` seconds past the fault's end (a
+            fault that ends late on a busy machine still has picks to measure recovery by)."""
+            after = (
+                not faulting.done() or loop.time() - started < tally.fault_window[1] + AFTER_FAULT
+            )
+            return i < total or after
+
+        i = 0
+        while more(i):
             delay = started + i / rate - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)  # pacing the load, not waiting for an event
@@ -360,6 +372,7 @@ class PickLoad:
             tally.sends.append(sent)
             actor = self.members[i % len(self.members)]
             tasks.append(asyncio.create_task(self._send(actor, sent, started)))
+            i += 1
         await faulting
         await asyncio.gather(*tasks)
         ids = [s.interaction_id for s in tally.sends if s.interaction_id]
