@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
@@ -64,23 +64,25 @@ async def insert_with_children(
     """Store the new ``parent`` and new ``children`` (of one model, whose field ``fk``, e.g.
     ``pick_id``, is to hold the parent's primary key), all or none, and set their keys.
 
-    On PostgreSQL: one statement. Elsewhere: inside ``using_db`` when it is given (the caller's
-    transaction), else in a transaction of its own (on SQLite, made in one call of its thread).
+    Inside a transaction (``using_db``, or the one of an ``in_transaction`` block around the
+    call), as part of it: on PostgreSQL one statement. Outside one: on PostgreSQL one statement,
+    on SQLite a transaction made in one call of its thread, elsewhere a transaction of its own.
     Models with generated primary keys and no database-side defaults only (what tortoise's plain
     INSERT covers).
     """
     if not children:
         raise ValueError("insert_with_children needs at least one child")
-    db = using_db or type(parent)._meta.db
+    db = using_db or type(parent)._meta.db  # the current transaction's, inside one
     dialect = db.capabilities.dialect
-    if dialect == "postgres" and using_db is None:
-        await _commit_in_one_statement(db, parent, children, fk)
+    if isinstance(db, TransactionalDBClient):  # the caller's transaction commits
+        if dialect == "postgres":
+            await _in_one_statement(db, parent, children, fk)
+        else:
+            await _save_all(db, parent, children, fk)
     elif dialect == "postgres":
-        await _in_one_statement(db, parent, children, fk)  # the caller's transaction commits
-    elif dialect == "sqlite" and using_db is None:
+        await _commit_in_one_statement(db, parent, children, fk)
+    elif dialect == "sqlite":
         await _sqlite_transaction(db, parent, children, fk)
-    elif using_db is not None:
-        await _save_all(db, parent, children, fk)
     else:
         async with in_transaction(db.connection_name) as conn:
             await _save_all(conn, parent, children, fk)

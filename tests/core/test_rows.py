@@ -135,6 +135,21 @@ async def test_nothing_is_stored_when_one_child_is_refused(url: str, tmp_path: P
         assert (await Slip.all().count(), await Line.all().count()) == (1, 1)
 
 
+async def test_inside_a_transaction_block_the_rows_are_part_of_it(url: str, tmp_path: Path) -> None:
+    """No ``using_db``, but an ``in_transaction`` block around the call: the rows are written in
+    that transaction (SQLite cannot begin another inside it) and undone with it."""
+    async with connected(url, tmp_path, "family"):
+        from sample_app.family import Line, Slip
+
+        with pytest.raises(_Undo):
+            async with in_transaction():
+                slip, lines = Slip(owner=1, stake=1), [Line(position=1), Line(position=2)]
+                await insert_with_children(slip, lines, "slip_id")
+                assert await Line.filter(slip_id=slip.pk).count() == 2  # seen inside
+                raise _Undo
+        assert (await Slip.all().count(), await Line.all().count()) == (0, 0)
+
+
 async def test_on_postgres_a_row_and_its_children_are_one_statement(tmp_path: Path) -> None:
     async with (
         fresh_database("postgres", tmp_path) as url,
