@@ -17,7 +17,7 @@ from core.testing.messages import (
     new_message,
     number_components,
 )
-from core.testing.state import EPHEMERAL, ApplicationCommand, Channel, StoredFile
+from core.testing.state import EPHEMERAL, ApplicationCommand, Channel, Guild, StoredFile
 from core.testing.wire import error_reply, json_reply, no_content
 
 if TYPE_CHECKING:
@@ -249,38 +249,29 @@ class _Api:
 
     # application commands
 
-    def _scope(self, request: web.Request) -> int | web.Response | None:
+    def _scope(self, request: web.Request) -> int | None:
         if _id(request, "application_id") != self.world.application_id:
-            return error_reply(403, "Missing Access", 50001)
+            raise _Refused(error_reply(403, "Missing Access", 50001))
         return _id(request, "guild_id") if "guild_id" in request.match_info else None
 
-    def _command(self, request: web.Request) -> ApplicationCommand | web.Response:
+    def _command(self, request: web.Request) -> ApplicationCommand:
         scope = self._scope(request)
-        if isinstance(scope, web.Response):
-            return scope
         command_id = _id(request, "command_id")
         for command in self.world.commands_of(scope):
             if command.id == command_id:
                 return command
-        return error_reply(404, "Unknown application command", 10063)
+        raise _Refused(error_reply(404, "Unknown application command", 10063))
 
     async def list_commands(self, request: web.Request) -> web.Response:
-        scope = self._scope(request)
-        if isinstance(scope, web.Response):
-            return scope
-        return json_reply([c.to_wire() for c in self.world.commands_of(scope)])
+        return json_reply([c.to_wire() for c in self.world.commands_of(self._scope(request))])
 
     async def overwrite_commands(self, request: web.Request) -> web.Response:
         scope = self._scope(request)
-        if isinstance(scope, web.Response):
-            return scope
         commands = self.world.overwrite_commands(scope, request[_BODY] or [])
         return json_reply([c.to_wire() for c in commands])
 
     async def create_command(self, request: web.Request) -> web.Response:
         scope = self._scope(request)
-        if isinstance(scope, web.Response):
-            return scope
         bodies = [c.body for c in self.world.commands_of(scope)]
         name = request[_BODY]["name"]
         bodies = [b for b in bodies if b["name"] != name] + [request[_BODY]]
@@ -288,35 +279,28 @@ class _Api:
         return json_reply(commands[-1].to_wire(), 201)
 
     async def get_command(self, request: web.Request) -> web.Response:
-        command = self._command(request)
-        return command if isinstance(command, web.Response) else json_reply(command.to_wire())
+        return json_reply(self._command(request).to_wire())
 
     async def edit_command(self, request: web.Request) -> web.Response:
         command = self._command(request)
-        if isinstance(command, web.Response):
-            return command
         command.body = {**command.body, **request[_BODY]}
         return json_reply(command.to_wire())
 
     async def delete_command(self, request: web.Request) -> web.Response:
         command = self._command(request)
-        if isinstance(command, web.Response):
-            return command
         self.world.commands_of(command.guild_id).remove(command)
         return no_content()
 
     # interactions and their webhooks
 
-    def _interaction(self, request: web.Request) -> InteractionRecord | web.Response:
+    def _interaction(self, request: web.Request) -> InteractionRecord:
         record = self.d.interactions.get(request.match_info["token"])
         if record is None:
-            return error_reply(404, "Unknown interaction", 10062)
+            raise _Refused(error_reply(404, "Unknown interaction", 10062))
         return record
 
     async def callback(self, request: web.Request) -> web.Response:
         record = self._interaction(request)
-        if isinstance(record, web.Response):
-            return record
         if record.id != _id(request, "interaction_id"):
             return error_reply(404, "Unknown interaction", 10062)
         if record.callback is not None:
@@ -328,8 +312,7 @@ class _Api:
             await record.notify()
             return error_reply(404, "Unknown interaction", 10062)
         body: dict[str, Any] = request[_BODY]
-        if refused := _refusal(callback_errors(body)):
-            return refused
+        _refuse(callback_errors(body))
         kind, data = body["type"], body.get("data") or {}
         message: dict[str, Any] | None = None
         if kind in (4, 5):
@@ -371,28 +354,23 @@ class _Api:
         deadline = self.d.callback_deadline
         return deadline is not None and request[_RECEIVED] - record.created_at > deadline
 
-    async def _webhook(self, request: web.Request) -> InteractionRecord | web.Response:
+    async def _webhook(self, request: web.Request) -> InteractionRecord:
         """The interaction of a webhook route; its token is invalid after the token lifetime,
         or once the callback deadline passed without a callback (as on Discord)."""
         if _id(request, "application_id") != self.world.application_id:
-            return error_reply(404, "Unknown Webhook", 10015)
+            raise _Refused(error_reply(404, "Unknown Webhook", 10015))
         record = self._interaction(request)
-        if isinstance(record, web.Response):
-            return record
         lifetime = self.d.token_lifetime
         expired = lifetime is not None and request[_RECEIVED] - record.created_at > lifetime
         if expired or (record.callback is None and self._past_callback_deadline(record, request)):
             record.expired_token_uses += 1
             await record.notify()
-            return error_reply(401, "Invalid Webhook Token", 50027)
+            raise _Refused(error_reply(401, "Invalid Webhook Token", 50027))
         return record
 
     async def followup(self, request: web.Request) -> web.Response:
         record = await self._webhook(request)
-        if isinstance(record, web.Response):
-            return record
-        if refused := _refusal(message_errors(request[_BODY])):
-            return refused
+        _refuse(message_errors(request[_BODY]))
         original = self.world.messages.get(record.original_id or 0)
         if original is not None and original["flags"] & LOADING:
             # Discord: the first followup after a deferred reply replaces the "thinking" message
@@ -409,30 +387,24 @@ class _Api:
 
     async def _webhook_message(
         self, request: web.Request
-    ) -> tuple[InteractionRecord, dict[str, Any]] | web.Response:
+    ) -> tuple[InteractionRecord, dict[str, Any]]:
         record = await self._webhook(request)
-        if isinstance(record, web.Response):
-            return record
         ref = request.match_info["message_id"]
         message_id = record.original_id if ref == "@original" else int(ref)
         if message_id not in (record.original_id, *record.followup_ids):
-            return error_reply(404, "Unknown Message", 10008)
+            raise _Refused(error_reply(404, "Unknown Message", 10008))
         message = self.world.messages.get(message_id or 0)
         if message is None:
-            return error_reply(404, "Unknown Message", 10008)
+            raise _Refused(error_reply(404, "Unknown Message", 10008))
         return record, message
 
     async def get_webhook_message(self, request: web.Request) -> web.Response:
-        found = await self._webhook_message(request)
-        return found if isinstance(found, web.Response) else json_reply(found[1])
+        return json_reply((await self._webhook_message(request))[1])
 
     async def edit_webhook_message(self, request: web.Request) -> web.Response:
         found = await self._webhook_message(request)
-        if isinstance(found, web.Response):
-            return found
         record, message = found
-        if refused := _refusal(message_errors(request[_BODY])):
-            return refused
+        _refuse(message_errors(request[_BODY]))
         message["flags"] &= ~LOADING
         edit_message(self.world, message, request[_BODY], request[_UPLOADS])
         if int(message["id"]) == record.original_id:
@@ -443,8 +415,6 @@ class _Api:
 
     async def delete_webhook_message(self, request: web.Request) -> web.Response:
         found = await self._webhook_message(request)
-        if isinstance(found, web.Response):
-            return found
         record, message = found
         del self.world.messages[int(message["id"])]
         if int(message["id"]) == record.original_id:
@@ -455,43 +425,35 @@ class _Api:
 
     # channels and messages
 
-    def _channel(self, request: web.Request) -> Channel | web.Response:
+    def _channel(self, request: web.Request) -> Channel:
         channel = self.world.find_channel(_id(request, "channel_id"))
-        return channel if channel is not None else error_reply(404, "Unknown Channel", 10003)
+        if channel is None:
+            raise _Refused(error_reply(404, "Unknown Channel", 10003))
+        return channel
 
-    def _channel_message(
-        self, request: web.Request
-    ) -> tuple[Channel, dict[str, Any]] | web.Response:
+    def _channel_message(self, request: web.Request) -> tuple[Channel, dict[str, Any]]:
         channel = self._channel(request)
-        if isinstance(channel, web.Response):
-            return channel
         message = self.world.messages.get(_id(request, "message_id"))
         if message is None or message["channel_id"] != str(channel.id):
-            return error_reply(404, "Unknown Message", 10008)
+            raise _Refused(error_reply(404, "Unknown Message", 10008))
         return channel, message
 
     async def get_channel(self, request: web.Request) -> web.Response:
-        channel = self._channel(request)
-        return channel if isinstance(channel, web.Response) else json_reply(channel.to_wire())
+        return json_reply(self._channel(request).to_wire())
 
     async def typing(self, request: web.Request) -> web.Response:
-        channel = self._channel(request)
-        return channel if isinstance(channel, web.Response) else no_content()
+        self._channel(request)  # 404 for an unknown channel
+        return no_content()
 
     async def list_messages(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
-        if isinstance(channel, web.Response):
-            return channel
         limit = int(request.query.get("limit", 50))
         messages = [m for m in self.d.channel_messages(channel.id) if not m["flags"] & EPHEMERAL]
         return json_reply(list(reversed(messages))[:limit])
 
     async def create_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
-        if isinstance(channel, web.Response):
-            return channel
-        if refused := _refusal(message_errors(request[_BODY])):
-            return refused
+        _refuse(message_errors(request[_BODY]))
         guild_id = channel.guild.id if channel.guild else None
         message = new_message(
             self.world,
@@ -506,23 +468,17 @@ class _Api:
         return json_reply(message)
 
     async def get_message(self, request: web.Request) -> web.Response:
-        found = self._channel_message(request)
-        return found if isinstance(found, web.Response) else json_reply(found[1])
+        return json_reply(self._channel_message(request)[1])
 
     async def edit_channel_message(self, request: web.Request) -> web.Response:
         found = self._channel_message(request)
-        if isinstance(found, web.Response):
-            return found
-        if refused := _refusal(message_errors(request[_BODY])):
-            return refused
+        _refuse(message_errors(request[_BODY]))
         message = edit_message(self.world, found[1], request[_BODY] or {}, request[_UPLOADS])
         await self.d.notify_messages()
         return json_reply(message)
 
     async def delete_channel_message(self, request: web.Request) -> web.Response:
         found = self._channel_message(request)
-        if isinstance(found, web.Response):
-            return found
         del self.world.messages[int(found[1]["id"])]
         await self.d.notify_messages()
         return no_content()
@@ -541,37 +497,27 @@ class _Api:
             error_reply(404, "Unknown User", 10013) if user is None else json_reply(user.to_wire())
         )
 
-    def _guild(self, request: web.Request) -> Any:
+    def _guild(self, request: web.Request) -> Guild:
         try:
             return self.world.guild(_id(request, "guild_id"))
         except KeyError:
-            return error_reply(404, "Unknown Guild", 10004)
+            raise _Refused(error_reply(404, "Unknown Guild", 10004)) from None
 
     async def get_guild(self, request: web.Request) -> web.Response:
         guild = self._guild(request)
-        if isinstance(guild, web.Response):
-            return guild
         data = guild.to_wire()
         for key in _GATEWAY_ONLY_GUILD_FIELDS:
             data.pop(key)
         return json_reply(data)
 
     async def guild_channels(self, request: web.Request) -> web.Response:
-        guild = self._guild(request)
-        if isinstance(guild, web.Response):
-            return guild
-        return json_reply([c.to_wire() for c in guild.channels])
+        return json_reply([c.to_wire() for c in self._guild(request).channels])
 
     async def guild_roles(self, request: web.Request) -> web.Response:
-        guild = self._guild(request)
-        if isinstance(guild, web.Response):
-            return guild
-        return json_reply([r.to_wire() for r in guild.roles])
+        return json_reply([r.to_wire() for r in self._guild(request).roles])
 
     async def guild_members(self, request: web.Request) -> web.Response:
         guild = self._guild(request)
-        if isinstance(guild, web.Response):
-            return guild
         after = int(request.query.get("after", 0))
         limit = int(request.query.get("limit", 1))
         members = sorted((m for m in guild.members if m.id > after), key=lambda m: m.id)
@@ -579,8 +525,6 @@ class _Api:
 
     async def guild_member(self, request: web.Request) -> web.Response:
         guild = self._guild(request)
-        if isinstance(guild, web.Response):
-            return guild
         try:
             return json_reply(guild.member(_id(request, "user_id")).to_wire())
         except KeyError:
@@ -594,8 +538,6 @@ class _Api:
 
     async def _change_role(self, request: web.Request, *, add: bool) -> web.Response:
         guild = self._guild(request)
-        if isinstance(guild, web.Response):
-            return guild
         try:
             member = guild.member(_id(request, "user_id"))
             role = guild.role(_id(request, "role_id"))
@@ -610,15 +552,27 @@ class _Api:
         return no_content()
 
 
-def _refusal(errors: Errors) -> web.Response | None:
-    """Discord's 400 for a body over its limits (see :mod:`core.testing.limits`), or None."""
-    return json_reply(invalid_form_body(errors), 400) if errors else None
+class _Refused(Exception):
+    """Raised by a route handler (or a lookup it calls) to answer ``response``, Discord's
+    error, instead of going on."""
+
+    def __init__(self, response: web.Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+def _refuse(errors: Errors) -> None:
+    """Discord's 400 for a body over its limits (see :mod:`core.testing.limits`), if any."""
+    if errors:
+        raise _Refused(json_reply(invalid_form_body(errors), 400))
 
 
 async def _handle(handler: Any, request: web.Request) -> web.StreamResponse:
     """Run a route handler; a body it cannot make sense of gets Discord's 400."""
     try:
         response: web.StreamResponse = await handler(request)
+    except _Refused as refused:
+        return refused.response
     except KeyError as exc:  # a field the route needs is missing
         missing = {"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}
         return json_reply(invalid_form_body({str(exc.args[0]): {"_errors": [missing]}}), 400)
