@@ -268,6 +268,8 @@ class Cache:
         self._pm = pm
         self._prefix = prefix
         self._clock = clock
+        #: ``"memory"`` or ``"redis"``, as configured.
+        self.backend = settings.backend
         self._memory = _MemoryTier(clock)
         self._tags: dict[tuple[str, str], set[str]] = {}
         self._namespaces: dict[str, Namespace] = {}
@@ -309,11 +311,6 @@ class Cache:
     def stats(self) -> dict[str, CacheStats]:
         """A copy of the hit/miss/error counters per namespace."""
         return {n: CacheStats(s.hits, s.misses, s.errors) for n, s in self._stats.items()}
-
-    @property
-    def backend(self) -> str:
-        """``"memory"`` or ``"redis"`` (as configured)."""
-        return self._settings.backend
 
     @property
     def breaker_state(self) -> BreakerState:

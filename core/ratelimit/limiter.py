@@ -50,9 +50,10 @@ class RateLimiter:
         clock: Clock = time.time,
         prefix: str = "dbsbm:rl",
     ) -> None:
-        self._settings = settings
         self._on_block = on_block
         self._clock = clock
+        #: ``"memory"`` or ``"redis"``, as configured (:attr:`degraded` tells of a fallback).
+        self.backend = settings.backend
         self._default = parse_limit(settings.default, ("ratelimit", "default"))
         self._commands = {
             name.strip(): parse_limit(text, ("ratelimit", "commands", name))
@@ -82,11 +83,6 @@ class RateLimiter:
         self._breaker = CircuitBreaker(1, PROBE_INTERVAL, clock)
         self._last_error = ""
         self._declared: dict[str, Limit] = {}
-
-    @property
-    def backend(self) -> str:
-        """``"memory"`` or ``"redis"`` (as configured; see :meth:`health` for fallback)."""
-        return self._settings.backend
 
     @property
     def degraded(self) -> bool:

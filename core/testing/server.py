@@ -84,7 +84,11 @@ class LocalDiscord:
         privileged_intents: int | None = PRIVILEGED,
     ) -> None:
         self.world = world if world is not None else default_world()
-        self.token = bot_token(self.world.bot_user.id)
+        #: The world's bot user, its owner and the application's id, fixed once the server is
+        #: made (the bot's token is made from the bot user's id).
+        self.bot_user, self.owner = self.world.bot_user, self.world.owner
+        self.application_id = self.world.application_id
+        self.token = bot_token(self.bot_user.id)
         self.shards = shards
         self.callback_deadline = callback_deadline
         self.token_lifetime = token_lifetime
@@ -144,18 +148,6 @@ class LocalDiscord:
         return self.url + "/attachments"
 
     # the world
-
-    @property
-    def application_id(self) -> int:
-        return self.world.application_id
-
-    @property
-    def bot_user(self) -> User:
-        return self.world.bot_user
-
-    @property
-    def owner(self) -> User:
-        return self.world.owner
 
     @property
     def guild(self) -> Guild:
