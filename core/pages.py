@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
 
-import disnake
 from aiohttp import web
 from pydantic import BaseModel
 
@@ -67,14 +66,8 @@ class GuildAccess:
 
     id: int
     name: str
-    permissions: int
-    owner: bool = False
-
-    @property
-    def manages(self) -> bool:
-        """Manage Server, Administrator or ownership."""
-        permissions = disnake.Permissions(self.permissions)
-        return self.owner or permissions.administrator or permissions.manage_guild
+    manages: bool
+    """Manage Server, Administrator or ownership."""
 
 
 @dataclass(frozen=True, slots=True)

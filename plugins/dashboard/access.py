@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import disnake
+
 from core.pages import Access, Endpoint, GuildAccess, Page, Scope, Viewer, WebError, WebRequest
 from core.plugin import PluginContext
 
@@ -20,7 +22,9 @@ def guild_access(guilds: Iterable[dict[str, Any]], shared: set[int]) -> dict[int
             continue
         if guild_id in shared:
             name = str(guild.get("name") or guild_id)
-            found[guild_id] = GuildAccess(guild_id, name, permissions, bool(guild.get("owner")))
+            rights = disnake.Permissions(permissions)
+            manages = bool(guild.get("owner")) or rights.administrator or rights.manage_guild
+            found[guild_id] = GuildAccess(guild_id, name, manages)
     return found
 
 
