@@ -3,13 +3,14 @@ health check."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from core.events import HealthResult
 from core.hookspecs import hookimpl
 from plugins.weather import schedule, views
 from plugins.weather.client import WeatherAPIClient
-from plugins.weather.commands import WeatherCommands, build_commands
+from plugins.weather.commands import Weather, build_commands, on_component
 from plugins.weather.service import HealthState, WeatherService
 from plugins.weather.settings import ENV_KEY, WeatherSettings
 
@@ -18,16 +19,16 @@ if TYPE_CHECKING:
 
 
 class WeatherHooks:
-    """Built once per import of the plugin; :meth:`handlers` creates the client and the service
+    """Built once per import of the plugin; :meth:`weather` creates the client and the service
     for a plugin context on first use and closes the client's session when the context is
     disposed."""
 
     def __init__(self) -> None:
-        self._handlers: WeatherCommands | None = None
+        self._weather: Weather | None = None
 
-    def handlers(self, ctx: PluginContext) -> WeatherCommands:
-        if self._handlers is not None and self._handlers.ctx is ctx:
-            return self._handlers
+    def weather(self, ctx: PluginContext) -> Weather:
+        if self._weather is not None and self._weather.ctx is ctx:
+            return self._weather
         settings = ctx.settings
         assert isinstance(settings, WeatherSettings)  # nosec B101 # the settings model
         health = HealthState()
@@ -40,23 +41,23 @@ class WeatherHooks:
             forecast_days=settings.forecast_days,
             health=health,
         )
-        handlers = WeatherCommands(ctx, service)
-        self._handlers = handlers
+        weather = Weather(ctx, service)
+        self._weather = weather
 
         async def close() -> None:
             await client.close()
-            if self._handlers is handlers:
-                self._handlers = None
+            if self._weather is weather:
+                self._weather = None
 
         ctx.on_cleanup("weatherapi session", close)
-        return handlers
+        return weather
 
     async def setup(self, ctx: PluginContext) -> None:
-        handlers = self.handlers(ctx)
-        for command in build_commands(handlers):
+        weather = self.weather(ctx)
+        for command in build_commands(weather):
             ctx.add_command(command)
-        ctx.add_component(views.PREFIX, handlers.on_component)
-        if not handlers.service.client.configured:
+        ctx.add_component(views.PREFIX, partial(on_component, weather))
+        if not weather.service.client.configured:
             ctx.log.warning(
                 "no WeatherAPI key configured: /weather will ask members to tell an admin; "
                 "set {} (or api_key under [plugins.weather])",
@@ -69,4 +70,4 @@ class WeatherHooks:
     def dbsbm_health_check(self) -> HealthResult | None:
         """``weather.api``: not configured without a key; unhealthy when the last WeatherAPI
         call failed."""
-        return None if self._handlers is None else self._handlers.service.health_result()
+        return None if self._weather is None else self._weather.service.health_result()

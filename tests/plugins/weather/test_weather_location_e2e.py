@@ -190,7 +190,7 @@ async def test_reload_keeps_weather_working_and_closes_the_old_session(
     await ask(alice, location="London")
     ctx = weather_bot.plugins.records["weather"].ctx
     assert ctx is not None
-    old_client = old_hooks.handlers(ctx).service.client
+    old_client = old_hooks.weather(ctx).service.client
     assert old_client._own_session is not None and not old_client._own_session.closed
     session = old_client._own_session
 
