@@ -34,7 +34,7 @@ from pydantic import BaseModel
 
 from core.events import ActionEvent, SecurityEvent
 from core.hooks import emit, validated_hooks
-from core.pages import Endpoint, Page
+from core.pages import Endpoint, Page, WebError, WebRequest
 from core.ratelimit.limits import declared_limits
 from core.recovery import UserError
 
@@ -353,3 +353,24 @@ class PluginContext:
             owner_only=owner_only,
         )
         raise UserError(message)
+
+    async def refuse_request(
+        self, req: WebRequest, why: str, message: str | None = None
+    ) -> NoReturn:
+        """Refuse a dashboard page or API request what its viewer may not do: the web's
+        :meth:`refuse`.
+
+        Reports a ``web_forbidden`` security event (``detail`` is ``"METHOD /path: why"``, with
+        the viewer, the path's guild and the client's address) and raises a 403
+        :class:`~core.pages.WebError` with ``message``, by default ``"You may not do this:
+        why."``.
+        """
+        request = req.request
+        await self.security_event(
+            "web_forbidden",
+            user_id=req.viewer.user_id if req.viewer else None,
+            guild_id=req.guild_id,
+            detail=f"{request.method} {request.path}: {why}",
+            client_address=request.remote,
+        )
+        raise WebError(403, message or f"You may not do this: {why}.")

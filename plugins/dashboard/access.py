@@ -41,38 +41,26 @@ def viewer(
 
 async def check(ctx: PluginContext, item: Page | Endpoint, req: WebRequest) -> None:
     """Raise :class:`WebError` (401 without a login, 403 when refused, 404 for a guild the bot
-    does not share) unless ``req`` may use ``item``; a 403 is reported as a security event."""
+    does not share) unless ``req`` may use ``item``; a 403 is reported as a security event
+    (:meth:`~core.plugin.PluginContext.refuse_request`)."""
     if item.access is Access.PUBLIC:
         return
     who = req.viewer
     if who is None:
         raise WebError(401, "Log in with Discord to see this.")
     if isinstance(item, Endpoint) and item.scope not in who.scopes:
-        await refuse(ctx, req, f"the token lacks the {item.scope} scope")
+        await ctx.refuse_request(req, f"the token lacks the {item.scope} scope")
     guild_id = req.guild_id
     if guild_id is not None and ctx.bot.get_guild(guild_id) is None:
         raise WebError(404, "The bot is not in that server.")
     if item.access is Access.OWNER:
         if not who.owner:
-            await refuse(ctx, req, "only the bot's owner may")
+            await ctx.refuse_request(req, "only the bot's owner may")
         return
     if guild_id is None:
         return
     if not who.member_of(guild_id):
-        await refuse(ctx, req, "you are not a member of that server")
+        await ctx.refuse_request(req, "you are not a member of that server")
     if item.access is Access.MANAGER and not who.manages(guild_id):
         if item.grants is None or not await item.grants(req):
-            await refuse(ctx, req, "it needs Manage Server in that server")
-
-
-async def refuse(ctx: PluginContext, req: WebRequest, why: str) -> None:
-    """Report a refusal as a ``web_forbidden`` security event, then raise the 403."""
-    request = req.request
-    await ctx.security_event(
-        "web_forbidden",
-        user_id=req.viewer.user_id if req.viewer else None,
-        guild_id=req.guild_id,
-        detail=f"{request.method} {request.path}: {why}",
-        client_address=request.remote,
-    )
-    raise WebError(403, f"You may not do this: {why}.")
+            await ctx.refuse_request(req, "it needs Manage Server in that server")

@@ -125,7 +125,7 @@ class Api:
         try:
             if method not in ("GET", "HEAD") and csrf is not None:
                 if not same(request.headers.get("X-CSRF-Token", ""), csrf):
-                    await access.refuse(self.ctx, req, "a session's change lacks X-CSRF-Token")
+                    await self.ctx.refuse_request(req, "a session's change lacks X-CSRF-Token")
             req = await self._prepared(req, endpoint)
             await access.check(self.ctx, endpoint, req)
             result = await endpoint.handler(req)

@@ -95,7 +95,7 @@ class Front:
                 form = {k: str(v) for k, v in (await request.post()).items()}
                 req = WebRequest(request, req.viewer, params, req.query, form)
                 if session is None or not same(form.get("csrf", ""), session.csrf):
-                    await access.refuse(self.ctx, req, "the form's CSRF token is missing or stale")
+                    await self.ctx.refuse_request(req, "the form's CSRF token is missing or stale")
             await access.check(self.ctx, page, req)
             result = await page.handler(req)
         except WebError as exc:

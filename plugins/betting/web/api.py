@@ -179,14 +179,9 @@ class BettingApi:
         pick_id = req.int_param("pick_id", ROW_ID_MAX)
         pick = await self.read.pick(guild_id, pick_id)
         if access.grades_own_pick(pick, who.user_id, await self.betting.config(guild_id)):
-            await self.betting.ctx.security_event(
-                "web_forbidden",
-                user_id=who.user_id,
-                guild_id=guild_id,
-                detail=f"POST {req.request.path}: grading one's own pick {pick_id}",
-                client_address=req.request.remote,
+            await self.betting.ctx.refuse_request(
+                req, f"grading one's own pick {pick_id}", access.OWN_PICK
             )
-            raise WebError(403, access.OWN_PICK)
         try:
             outcome = await self.betting.grade(
                 pick_id, guild_id, Result(body.result), who.user_id, leg=body.leg

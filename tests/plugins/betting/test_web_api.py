@@ -235,6 +235,39 @@ async def test_every_refusal_has_the_one_error_shape(site: BetWorld, security: S
     assert (await Pick.get(id=1)).status == "pending"
 
 
+async def test_the_own_pick_refusal_is_reported_as_the_dashboards_refusals_are(
+    site: BetWorld, security: SecurityLog
+) -> None:
+    """Betting's own 403 (a grader grading her own pick) and the dashboard's access check (a
+    member without the grader role) make the one kind of security event, fields alike, and the
+    one error body."""
+    await setup_guild(site)
+    game = await add_game()
+    await straight(site.gina, game)
+    path = f"/guilds/{site.guild_id}/picks/1/grade"
+    answers = []
+    async with browser(site) as gina, browser(site) as bob:
+        for who, name in ((gina, "Gina"), (bob, "Bob")):
+            csrf = await logged_in(who, name)
+            status, body, _ = await who.api("POST", path, json={"result": "won"}, headers=csrf)
+            answers.append((status, body["error"]["code"], body["error"]["message"]))
+    assert answers == [
+        (403, "forbidden", OWN_PICK),
+        (403, "forbidden", "You may not do this: it needs Manage Server in that server."),
+    ]
+    own, not_grader = (e for e in security.events if e.kind == "web_forbidden")
+    for event, name, why in (
+        (own, "Gina", "grading one's own pick 1"),
+        (not_grader, "Bob", "it needs Manage Server in that server"),
+    ):
+        assert event.user_id == site.discord.guild.member(name).id
+        assert event.guild_id == site.guild_id
+        assert event.detail == f"POST /api/v1{path}: {why}"
+        assert (event.owner_only, event.data) == (False, {})
+    assert own.client_address is not None and own.client_address == not_grader.client_address
+    assert (await Pick.get(id=1)).status == "pending"
+
+
 def answer_schema(document: dict[str, Any], path: str, method: str, status: int) -> Any:
     """The JSON schema of an operation's answer, its references resolved in the document."""
     responses = document["paths"][path][method]["responses"]
