@@ -11,10 +11,9 @@ the ``core`` app. :class:`Database` owns the live ORM context of the process::
     finally:
         await db.close()
 
-Facts this module relies on (tortoise-orm 1.1.9): ``TortoiseContext.init`` opens no connection
-(clients connect on their first query), so :meth:`Database.connect` pings to find out whether the
-server is reachable; the context must be the *global fallback* or other tasks see no ORM; and
-connections must be closed in ``finally`` paths, or aiosqlite's thread keeps the process alive.
+What this module relies on of tortoise beyond its public API (the global fallback context, the
+app registry, and behaviour such as ``TortoiseContext.init`` opening no connection) is listed,
+with the version checked, in :mod:`core.compat.tortoise`.
 """
 
 from __future__ import annotations
@@ -38,10 +37,12 @@ from tortoise.exceptions import ConfigurationError
 
 from core.compat.tortoise import (
     active,
+    add_app,
     build_querysets,
     forget_executors,
     global_context,
-    strip_backward_relations,
+    init_global,
+    remove_app,
 )
 from core.events import HealthResult
 
@@ -315,7 +316,7 @@ class Database:
         ctx = TortoiseContext()
         try:
             with active(ctx):
-                await ctx.init(config=config, _enable_global_fallback=True)
+                await init_global(ctx, config)
             self._ctx = ctx
             await self._wait_until_reachable()
         except BaseException as exc:
@@ -454,10 +455,7 @@ class Database:
 
     def unregister_app(self, label: str) -> None:
         """Remove an app from the live ORM, with the reverse relations it added to other apps."""
-        apps = self._apps()
-        old = apps.apps.pop(label, None)
-        if old is not None:
-            strip_backward_relations(set(old.values()), apps.apps.values())
+        remove_app(self._apps(), label)
 
     def _apps(self) -> Apps:
         apps = self.context.apps
@@ -475,13 +473,8 @@ class Database:
             raise DatabaseError(f"cannot import the models of app {spec.label!r}: {exc}") from exc
 
     def _install(self, spec: AppSpec, modules: list[ModuleType]) -> None:
-        apps = self._apps()
         with active(self.context):
-            try:
-                models = apps.init_app(spec.label, modules, _init_relations=True)
-            except Exception:
-                apps.apps.pop(spec.label, None)
-                raise
+            models = add_app(self._apps(), spec.label, modules)
             build_querysets(models.values(), CONNECTION)
         tables = {model._meta.db_table for model in models.values()}
         forget_executors(lambda key: key[2] in tables)  # cached INSERTs name the old columns

@@ -14,6 +14,17 @@
 - ``Model._init_from_db``: an instance from a row its SELECT returned, each column converted as
   the field says (:func:`from_row`, for :mod:`core.rows`); ``Model._saved_in_db``, what makes
   the next ``save()`` an UPDATE (:func:`mark_saved`, after :mod:`core.rows` stored it).
+- ``TortoiseContext.init(_enable_global_fallback=True)``: the context becomes the one every task
+  without a current context of its own sees (:func:`init_global`); without it other tasks see no
+  ORM.
+- ``Apps.apps``, the registry dict ``Apps`` offers no removal for, and
+  ``Apps.init_app(_init_relations=True)``, which resolves the relations of every registered app
+  (:func:`add_app`, :func:`remove_app`: one app's models swapped live, no second init).
+
+Behaviour relied on: ``TortoiseContext.init`` opens no connection (clients connect on their first
+query), so :meth:`core.database.Database.connect` pings to find out whether the server is
+reachable; and connections must be closed in ``finally`` paths, or aiosqlite's thread keeps the
+process alive.
 """
 
 from __future__ import annotations
@@ -23,10 +34,12 @@ import inspect
 import linecache
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from types import ModuleType
 from typing import Any, TypeVar, cast
 
 import tortoise.models
 from pypika_tortoise import Query, Table
+from tortoise.apps import Apps
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext, _current_context
 from tortoise.fields.relational import (
@@ -101,7 +114,7 @@ def _points_at(f: object, old: set[type[Model]]) -> bool:
     return False
 
 
-def strip_backward_relations(
+def _strip_backward_relations(
     old: set[type[Model]], others: Iterable[dict[str, type[Model]]]
 ) -> None:
     """Remove from other apps' models the reverse relations that point at ``old`` classes."""
@@ -120,6 +133,31 @@ def strip_backward_relations(
                     delattr(model, name)
             if stale:
                 meta.finalise_fields()
+
+
+def add_app(apps: Apps, label: str, modules: Iterable[ModuleType]) -> dict[str, type[Model]]:
+    """Register the models of ``modules`` as the app ``label`` of ``apps`` and resolve the
+    relations of every app, so those between it and the others too; ``label``'s models by class
+    name. When that fails, ``label`` is left out of ``apps``."""
+    try:
+        return apps.init_app(label, modules, _init_relations=True)
+    except Exception:
+        apps.apps.pop(label, None)
+        raise
+
+
+def remove_app(apps: Apps, label: str) -> None:
+    """Remove the app ``label`` from ``apps`` with the reverse relations its models added to the
+    other apps' models (nothing when there is no such app)."""
+    old = apps.apps.pop(label, None)
+    if old is not None:
+        _strip_backward_relations(set(old.values()), apps.apps.values())
+
+
+async def init_global(ctx: TortoiseContext, config: dict[str, Any]) -> None:
+    """Initialise ``ctx`` from ``config`` as the global fallback: the context of every task that
+    has none of its own current (no connection is opened)."""
+    await ctx.init(config=config, _enable_global_fallback=True)
 
 
 @contextmanager
