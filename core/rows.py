@@ -28,7 +28,13 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from core.compat.aiosqlite import in_connection_thread
-from core.compat.tortoise import from_row, mark_saved
+from core.compat.tortoise import (
+    column_names,
+    from_row,
+    has_db_defaults,
+    mark_saved,
+    prepared_insert,
+)
 
 M = TypeVar("M", bound=Model)
 
@@ -100,10 +106,9 @@ async def _save_all(
 def _columns(db: BaseDBAsyncClient, model: type[Model]) -> list[str]:
     """The fields tortoise's INSERT of ``model`` writes (refused for what it would write
     otherwise: a primary key given by the caller, a database-side default)."""
-    meta = model._meta
-    if not meta.pk.generated or meta.db_default_db_columns:
+    if not model._meta.pk.generated or has_db_defaults(model):
         raise TypeError(f"{model.__name__}: only generated keys and no database defaults")
-    return list(db.executor_class(model=model, db=db).regular_columns)
+    return list(prepared_insert(model, db)[0])
 
 
 def _db_values(row: Model, fields: Sequence[str]) -> list[Any]:
@@ -134,7 +139,7 @@ async def _in_one_statement(
     for child in children:
         rows.append(", ".join([parent_key, *_placeholders(len(values), len(child_fields))]))
         values += _db_values(child, child_fields)
-    fk_column = cmeta.fields_db_projection[fk]
+    fk_column = column_names(type(children[0]))[fk]
     parent_insert = _insert(parent, parent_fields)
     child_insert = _insert(children[0], [fk, *child_fields])
     parent_values = ", ".join(_placeholders(0, len(parent_fields)))
@@ -205,10 +210,10 @@ def _fields(
 
 def _insert(row: Model, fields: Sequence[str]) -> str:
     """``INSERT INTO "table" ("column", ...)`` of ``row``'s model for ``fields``."""
-    meta = row._meta
-    columns = [meta.fields_db_projection[name] for name in fields]
+    projection = column_names(type(row))
+    columns = [projection[name] for name in fields]
     # B608: only the model's table and column names are written into it; values are parameters
-    return f"INSERT INTO {_q(meta.db_table)} ({_list(columns)})"  # nosec B608
+    return f"INSERT INTO {_q(row._meta.db_table)} ({_list(columns)})"  # nosec B608
 
 
 def _marks(count: int) -> str:

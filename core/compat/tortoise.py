@@ -20,6 +20,11 @@
 - ``Apps.apps``, the registry dict ``Apps`` offers no removal for, and
   ``Apps.init_app(_init_relations=True)``, which resolves the relations of every registered app
   (:func:`add_app`, :func:`remove_app`: one app's models swapped live, no second init).
+- The executor's ``regular_columns`` and ``insert_query``: the fields its INSERT writes and that
+  INSERT, prepared once per connection and table (:func:`prepared_insert`);
+  ``MetaInfo.fields_db_projection``, field names to columns (:func:`column_names`), and
+  ``MetaInfo.db_default_db_columns``, the columns with a database-side default
+  (:func:`has_db_defaults`).
 
 Behaviour relied on: ``TortoiseContext.init`` opens no connection (clients connect on their first
 query), so :meth:`core.database.Database.connect` pings to find out whether the server is
@@ -32,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import linecache
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import ModuleType
 from typing import Any, TypeVar, cast
@@ -40,6 +45,7 @@ from typing import Any, TypeVar, cast
 import tortoise.models
 from pypika_tortoise import Query, Table
 from tortoise.apps import Apps
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext, _current_context
 from tortoise.fields.relational import (
@@ -158,6 +164,23 @@ async def init_global(ctx: TortoiseContext, config: dict[str, Any]) -> None:
     """Initialise ``ctx`` from ``config`` as the global fallback: the context of every task that
     has none of its own current (no connection is opened)."""
     await ctx.init(config=config, _enable_global_fallback=True)
+
+
+def prepared_insert(model: type[Model], db: BaseDBAsyncClient) -> tuple[Sequence[str], str]:
+    """The fields tortoise's INSERT of a ``model`` row on ``db`` writes, in their order, and that
+    INSERT's SQL (with ``db``'s parameters), as tortoise prepared them."""
+    executor = db.executor_class(model=model, db=db)
+    return executor.regular_columns, executor.insert_query
+
+
+def column_names(model: type[Model]) -> Mapping[str, str]:
+    """The column of each of ``model``'s fields stored in its table, by field name."""
+    return model._meta.fields_db_projection
+
+
+def has_db_defaults(model: type[Model]) -> bool:
+    """Whether a column of ``model`` gets its default from the database (``db_default``)."""
+    return bool(model._meta.db_default_db_columns)
 
 
 @contextmanager

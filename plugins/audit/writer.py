@@ -19,6 +19,7 @@ from loguru import logger
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from core.compat.tortoise import prepared_insert
 from plugins.audit.chain import GENESIS, link
 from plugins.audit.models import AuditChain, AuditEntry, AuditSession
 from plugins.audit.records import Category, Record
@@ -188,9 +189,8 @@ class AuditWriter:
             head.head_seq, head.head_hash = seq, prev
         # the executor's prepared INSERT with plain values: building model instances for
         # bulk_create costs more than everything else in a flush (all columns are DB-native)
-        executor = conn.executor_class(model=AuditEntry, db=conn)
-        columns = executor.regular_columns
-        await conn.execute_many(executor.insert_query, [[r[c] for c in columns] for r in rows])
+        columns, insert = prepared_insert(AuditEntry, conn)
+        await conn.execute_many(insert, [[r[c] for c in columns] for r in rows])
         await AuditChain.bulk_update(
             list(heads.values()), ["head_seq", "head_hash"], batch_size=SQL_CHUNK, using_db=conn
         )
