@@ -2,6 +2,8 @@
 
 - ``InteractionBot._sync_application_commands``: the bulk overwrite of app commands that disnake
   runs at start-up; the reloader runs it again after a plugin's commands changed.
+- ``InteractionBotBase._sync_queued``: the lock that start-up sync holds from login until it
+  ends (disnake offers no event for it); :func:`wait_for_command_sync` waits on it.
 - ``InvokableSlashCommand._call_relevant_autocompleter``: the pipeline runs autocompletes itself
   (to bound them by the interaction's deadline) through disnake's own dispatch to the option.
 - ``Interaction._state``, ``._session`` and the cached-property slots ``_cs_response`` and
@@ -20,12 +22,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
+import disnake
 from disnake.ext import commands
 from disnake.http import HTTPClient
 from disnake.interactions import ApplicationCommandInteraction, Interaction
@@ -53,6 +57,15 @@ async def sync_application_commands(
 ) -> None:
     """Send the bot's app commands to Discord now (what disnake does once at start-up)."""
     await bot._sync_application_commands()
+
+
+async def wait_for_command_sync(bot: disnake.Client) -> None:
+    """Return once disnake's start-up sync of ``bot``'s app commands is over (at once for a
+    client without app commands)."""
+    lock: asyncio.Lock | None = getattr(bot, "_sync_queued", None)
+    if lock is not None:
+        async with lock:
+            pass
 
 
 async def run_autocompleter(

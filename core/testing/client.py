@@ -10,7 +10,6 @@ a :class:`DiscordEndpoint` (its address, token and owner, which ``DiscordEndpoin
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any, TypeVar
 import disnake
 from disnake.http import Route
 
+from core.compat.disnake import wait_for_command_sync
 from core.testing.server import LocalDiscord
 from core.testing.startup import started
 
@@ -87,7 +87,7 @@ async def connect_bot(
         async with started(
             bot, endpoint.token, within=within, what=f"the bot on {endpoint.api_base}"
         ):
-            await _wait_for_command_sync(bot)
+            await wait_for_command_sync(bot)
             yield bot
     finally:
         _connected.remove(endpoint.api_base)
@@ -98,15 +98,3 @@ async def connect_bot(
 _connected: list[str] = []
 """disnake's address before the first of the bots connected now, then each one's local
 Discord: bots connected at once and ended in any order leave disnake's address as it was."""
-
-
-async def _wait_for_command_sync(bot: disnake.Client) -> None:
-    """Wait until disnake's startup command sync is over.
-
-    disnake runs it in a task that holds the (private) ``_sync_queued`` lock from login until the
-    sync ends, and offers no public event for it.
-    """
-    lock: asyncio.Lock | None = getattr(bot, "_sync_queued", None)
-    if lock is not None:
-        async with lock:
-            pass
