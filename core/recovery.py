@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 import aiohttp
 from loguru import logger
 
+from core.compat.aiosqlite import is_closed_connection_error
 from core.events import InteractionInfo, RecoveryAction, RecoveryKind
 from core.hooks import acall
 from core.hookspecs import hookimpl
@@ -141,10 +142,6 @@ _CONNECTION_WORDS = (
 )
 _MYSQL_CONNECTION_CODES = {2002, 2003, 2006, 2013, 2055}
 _BUSY_WORDS = ("database is locked", "database is busy", "database table is locked")
-_AIOSQLITE_CLOSED = "no active connection"
-"""aiosqlite's ``ValueError`` for a connection closed under the ORM (e.g. by the recovery probe,
-which reopens SQLite's one connection while other interactions use it); tortoise passes it
-through untranslated."""
 
 
 def is_external_error(error: BaseException) -> bool:
@@ -160,10 +157,10 @@ def is_busy_error(error: BaseException) -> bool:
 
 def is_connection_error(error: BaseException) -> bool:
     """A lost or refused database connection (driver errors, ``ConnectionError``, ``OSError``,
-    ``OperationalError`` worded about the connection)."""
+    aiosqlite's closed connection, ``OperationalError`` worded about the connection)."""
     if isinstance(error, (*_CONNECTION_ERRORS, ConnectionError, OSError)):
         return True
-    if type(error) is ValueError and str(error) == _AIOSQLITE_CLOSED:
+    if is_closed_connection_error(error):
         return True
     if isinstance(error, _WORDED_ERRORS):
         code = error.args[0] if error.args and isinstance(error.args[0], int) else None
