@@ -454,8 +454,7 @@ def _plugin_clis(
     out = []
     for name in sorted(app.plugins.discover()):
         try:
-            app.plugins.records.clear()
-            app.plugins.scan()
+            app.plugins.rescan()
             plugin = app.plugins.prepare(name).plugin
         except (PluginError, ConfigError):
             continue

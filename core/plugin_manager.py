@@ -137,6 +137,11 @@ class PluginManager:
             state = PluginState.AVAILABLE if self.enabled(name, source) else PluginState.DISABLED
             self.records[name] = PluginRecord(source=source, state=state)
 
+    def rescan(self) -> None:
+        """Forget every plugin's record and :meth:`scan` again, as a new manager would."""
+        self.records.clear()
+        self.scan()
+
     def refuse_unknown(self, sections: Iterable[str], sources: dict[str, PluginSource]) -> None:
         """Raise :class:`ConfigError` for the first plugin section naming no plugin of
         ``sources``, against where the section was set (config file or variable)."""

@@ -134,3 +134,14 @@ async def test_disabled_and_entry_point_defaults(tmp_path: Path) -> None:
     assert states["weather"] is PluginState.DISABLED
     assert states["betting"] is PluginState.AVAILABLE
     assert states["hello"] is PluginState.DISABLED  # installed packages are opt-in
+
+
+async def test_a_rescan_records_every_plugin_afresh(tmp_path: Path) -> None:
+    app = app_with(tmp_path, "")
+    app.plugins.scan()
+    app.plugins.fail("betting", "it broke")
+    app.plugins.disable("weather")
+    app.plugins.rescan()
+    assert app.plugins.records["betting"].state is PluginState.AVAILABLE
+    assert app.plugins.records["betting"].error is None
+    assert app.plugins.records["weather"].state is PluginState.AVAILABLE
