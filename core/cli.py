@@ -140,8 +140,10 @@ def with_shards(settings: Settings, args: argparse.Namespace) -> Settings:
 
 
 async def cmd_migrate(app: App, args: argparse.Namespace) -> int:
+    from core.compat import check_versions
     from core.migrations import upgrade
 
+    check_versions()  # aerich's and tortoise's internals migrate
     prepared = app.prepare_enabled()
     specs = app.app_specs(prepared)
 
@@ -156,9 +158,11 @@ async def cmd_migrate(app: App, args: argparse.Namespace) -> int:
 
 
 async def cmd_makemigrations(app: App, args: argparse.Namespace) -> int:
+    from core.compat import check_versions
     from core.migrations import make_migrations
     from core.plugin import PluginError
 
+    check_versions()  # aerich's and tortoise's internals diff the models
     app.plugins.scan()
     if args.plugin not in app.plugins.records:
         raise PluginError(f"unknown plugin {args.plugin!r} (see: dbsbm plugins list)")
@@ -172,8 +176,10 @@ async def cmd_makemigrations(app: App, args: argparse.Namespace) -> int:
 
 
 async def cmd_plugin_new(app: App, args: argparse.Namespace) -> int:
+    from core.compat import check_versions
     from core.scaffold import first_migration, new_plugin
 
+    check_versions()  # before writing anything: aerich's internals make the first migration
     root = new_plugin(args.name, args.path)
     migration = await first_migration(root, args.name)
     print(f"Created {root} (first migration: {migration.name})")
