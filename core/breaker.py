@@ -12,13 +12,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
 Clock = Callable[[], float]
-BreakerState = Literal["closed", "open", "half_open"]
+
+
+class BreakerState(StrEnum):
+    """Where a breaker stands; the values are what health data and metrics show."""
+
+    CLOSED = "closed"  # calls go to the backend
+    OPEN = "open"  # callers use their fallback until the cooldown is over
+    HALF_OPEN = "half_open"  # one probe call is let through
+
 
 REDIS_TIMEOUT = 0.5
 """Connect and command timeout (seconds) of every Redis client of the core."""
@@ -70,10 +79,10 @@ class CircuitBreaker:
     def state(self) -> BreakerState:
         """The current state (open turns half-open once the cooldown is over)."""
         if self._opened_at is None:
-            return "closed"
+            return BreakerState.CLOSED
         if self._probing or self._clock() - self._opened_at >= self._cooldown:
-            return "half_open"
-        return "open"
+            return BreakerState.HALF_OPEN
+        return BreakerState.OPEN
 
     def allow(self) -> bool:
         """May Redis be used now? In half-open only the one probe is let through."""

@@ -314,7 +314,7 @@ class Cache:
 
     @property
     def breaker_state(self) -> BreakerState:
-        """``"closed"`` (Redis in use, or memory backend), ``"open"`` or ``"half_open"``."""
+        """Closed (Redis in use, or memory backend), open or half-open."""
         return self._breaker.state
 
     async def health(self) -> HealthResult:
@@ -329,9 +329,9 @@ class Cache:
         except _RedisFailed:
             reachable = False
         data["breaker"] = state = self.breaker_state
-        if state == "closed" and reachable:
+        if state is BreakerState.CLOSED and reachable:
             return HealthResult("cache", True, "redis", data=data)
-        serving = "memory" if state != "closed" else "Redis, retrying"
+        serving = "memory" if state is not BreakerState.CLOSED else "Redis, retrying"
         detail = f"Redis unreachable ({self._last_error}); serving from {serving} (breaker {state})"
         return HealthResult("cache", False, detail, data=data)
 

@@ -38,7 +38,7 @@ from disnake.http import Route
 from loguru import logger
 from yarl import URL
 
-from core.breaker import CircuitBreaker, Clock, redis_client, redis_down
+from core.breaker import BreakerState, CircuitBreaker, Clock, redis_client, redis_down
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -191,7 +191,7 @@ class DiscordBudget:
     @property
     def degraded(self) -> bool:
         """True while Redis is unreachable and the process's own limits are used."""
-        return self._breaker.state != "closed"
+        return self._breaker.state is not BreakerState.CLOSED
 
     def trace_config(self) -> aiohttp.TraceConfig:
         """The aiohttp hooks that make every request to Discord's API take its places first

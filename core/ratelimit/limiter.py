@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
-from core.breaker import CircuitBreaker, Clock, redis_client, redis_down
+from core.breaker import BreakerState, CircuitBreaker, Clock, redis_client, redis_down
 from core.events import HealthResult, RateLimitDecision, RateLimitRequest
 from core.ratelimit.limits import BlockPolicy, Bucket, Limit, LimitError, Verdict, parse_limit
 from core.ratelimit.stores import MemoryStore, RedisStore
@@ -87,7 +87,7 @@ class RateLimiter:
     @property
     def degraded(self) -> bool:
         """True while Redis is configured but unreachable and local limits are used."""
-        return self._breaker.state != "closed"
+        return self._breaker.state is not BreakerState.CLOSED
 
     def buckets(self, request: RateLimitRequest) -> list[Bucket]:
         """The buckets an interaction is checked against (user first)."""

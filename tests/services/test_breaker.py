@@ -3,7 +3,9 @@ the outage's start kept across failed probes."""
 
 from __future__ import annotations
 
-from core.breaker import CircuitBreaker
+import json
+
+from core.breaker import BreakerState, CircuitBreaker
 
 
 class Clock:
@@ -17,12 +19,12 @@ class Clock:
 def test_opens_after_the_failures_and_lets_one_probe_through_after_the_cooldown() -> None:
     clock = Clock()
     breaker = CircuitBreaker(2, 5.0, clock)
-    assert not breaker.failure() and breaker.state == "closed" and breaker.allow()
-    assert breaker.failure() and breaker.state == "open" and breaker.down_since == 1000.0
+    assert not breaker.failure() and breaker.state is BreakerState.CLOSED and breaker.allow()
+    assert breaker.failure() and breaker.state is BreakerState.OPEN and breaker.down_since == 1000.0
     assert not breaker.allow()
     clock.now += 5.0
     assert breaker.allow() and not breaker.allow()  # one probe only
-    assert breaker.state == "half_open"
+    assert breaker.state is BreakerState.HALF_OPEN
 
 
 def test_a_failed_probe_reopens_silently_and_keeps_the_outage_start() -> None:
@@ -32,8 +34,14 @@ def test_a_failed_probe_reopens_silently_and_keeps_the_outage_start() -> None:
     clock.now += 5.0
     assert breaker.allow()
     assert not breaker.failure()  # reported once, when it opened
-    assert breaker.state == "open" and breaker.down_since == 1000.0
+    assert breaker.state is BreakerState.OPEN and breaker.down_since == 1000.0
     clock.now += 5.0
     assert breaker.allow()
-    assert breaker.success() and breaker.state == "closed" and breaker.down_since is None
+    assert breaker.success() and breaker.state is BreakerState.CLOSED and breaker.down_since is None
     assert not breaker.success()  # closing is reported once
+
+
+def test_the_states_read_as_the_health_data_and_status_have_always_shown_them() -> None:
+    assert [str(s) for s in BreakerState] == ["closed", "open", "half_open"]
+    assert json.dumps({"breaker": BreakerState.HALF_OPEN}) == '{"breaker": "half_open"}'
+    assert f"breaker {BreakerState.OPEN}" == "breaker open"

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
+from core.breaker import BreakerState
 from core.cache import Cache, dumps, loads
 from core.hooks import new_plugin_manager
 from core.hookspecs import hookimpl
@@ -272,18 +273,19 @@ async def test_breaker_opens_and_commands_keep_working(mono: FakeClock) -> None:
     factory = Counter("fresh")
     try:
         assert await ns.get_or_set("k", factory) == "fresh"
-        assert cache.breaker_state == "open"
+        assert cache.breaker_state is BreakerState.OPEN
         assert await ns.get_or_set("k", factory) == "fresh"  # served from memory
         assert factory.calls == 1
         errors = cache.stats()["n"].errors
         await ns.get("k")
         assert cache.stats()["n"].errors == errors  # open: Redis not even tried
         health = await cache.health()
-        assert not health.healthy and health.data["breaker"] == "open"
+        assert not health.healthy and health.data["breaker"] is BreakerState.OPEN
+        assert health.detail.endswith("; serving from memory (breaker open)")
         mono.advance(30)
-        assert cache.breaker_state == "half_open"
+        assert cache.breaker_state is BreakerState.HALF_OPEN
         assert await ns.get("k") == "fresh"  # the probe fails, memory answers
-        assert cache.breaker_state == "open"
+        assert cache.breaker_state is BreakerState.OPEN
     finally:
         await cache.close()
 
@@ -301,14 +303,14 @@ async def test_breaker_closes_after_outage_and_replays_invalidations(
         await ns.set("stale", "old")
         redis_proxy.cut()
         await ns.delete("stale")  # Redis unreachable: remembered for later
-        assert cache.breaker_state == "open"
+        assert cache.breaker_state is BreakerState.OPEN
         await ns.set("outage", "memory only")
         assert await ns.get("outage") == "memory only"
         assert await witness.namespace("n").get("stale") == "old"
         await redis_proxy.restore()
         mono.advance(5)
         assert await ns.get("outage") is None  # probe succeeds: memory tier dropped
-        assert cache.breaker_state == "closed"
+        assert cache.breaker_state is BreakerState.CLOSED
         assert await witness.namespace("n").get("stale") is None  # the delete was replayed
         assert (await cache.health()).healthy
     finally:
