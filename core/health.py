@@ -4,7 +4,7 @@ The web server's ``/health/ready`` and ``/health/detailed`` and the admin plugin
 read from here. Every check is timed, bounded by :data:`CHECK_TIMEOUT` and never raises: a check
 that fails or hangs becomes an unhealthy :class:`~core.events.HealthResult` naming the reason. A
 result with ``configured=False`` (an optional component nobody set up, such as an external API
-without a key) reads ``not_configured`` and does not make a report unhealthy.
+without a key) reads :attr:`Status.NOT_CONFIGURED` and does not make a report unhealthy.
 
 Example::
 
@@ -20,10 +20,12 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from core.events import HealthResult
 from core.hooks import acall, flatten
+from core.plugin_manager import PluginState
 
 if TYPE_CHECKING:
     import disnake
@@ -33,11 +35,19 @@ if TYPE_CHECKING:
 CHECK_TIMEOUT = 5.0  # seconds one component may take before it counts as unhealthy
 
 
-def status_of(result: HealthResult) -> str:
-    """``"ok"``, ``"unhealthy"`` or ``"not_configured"`` (an optional component left off)."""
+class Status(StrEnum):
+    """A component's or a report's health, as the health endpoints write it."""
+
+    OK = "ok"
+    UNHEALTHY = "unhealthy"
+    NOT_CONFIGURED = "not_configured"  # an optional component left off (never of a report)
+
+
+def status_of(result: HealthResult) -> Status:
+    """A component's status: not configured, else ok or unhealthy."""
     if not result.configured:
-        return "not_configured"
-    return "ok" if result.healthy else "unhealthy"
+        return Status.NOT_CONFIGURED
+    return Status.OK if result.healthy else Status.UNHEALTHY
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +64,7 @@ class HealthReport:
 
     def failing(self) -> list[str]:
         """The names of the unhealthy components."""
-        return [c.component for c in self.components if status_of(c) == "unhealthy"]
+        return [c.component for c in self.components if status_of(c) is Status.UNHEALTHY]
 
     def to_json(self, *, detail: bool = True) -> dict[str, Any]:
         """A JSON-ready dict: overall status, the failing names and each component's result.
@@ -62,7 +72,7 @@ class HealthReport:
         Without ``detail`` each component has its status only: no detail text, timing or data
         (for a client that may know whether the bot is ready, not why)."""
         body: dict[str, Any] = {
-            "status": "ok" if self.healthy else "unhealthy",
+            "status": Status.OK if self.healthy else Status.UNHEALTHY,
             "failing": self.failing(),
         }
         if not detail:
@@ -146,9 +156,9 @@ def plugins_health(app: App) -> HealthResult:
             "version": record.plugin.version if record.plugin else None,
             "error": record.error,
         }
-        if record.state == "failed":
+        if record.state is PluginState.FAILED:
             failed.append(name)
-    loaded = sum(1 for v in data.values() if v["state"] == "loaded")
+    loaded = sum(1 for r in app.plugins.records.values() if r.state is PluginState.LOADED)
     if failed:
         return HealthResult("plugins", False, f"failed to load: {', '.join(failed)}", 0.0, data)
     return HealthResult("plugins", True, f"{loaded} loaded", 0.0, data)

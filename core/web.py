@@ -130,7 +130,7 @@ class WebServer:
     # --- health ------------------------------------------------------------------------
 
     async def _health(self, request: web.Request) -> web.Response:
-        return json_response({"status": "ok"})
+        return json_response({"status": health.Status.OK})
 
     async def _ready(self, request: web.Request) -> web.Response:
         report = await health.readiness(self.app)

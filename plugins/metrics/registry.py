@@ -25,7 +25,7 @@ from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
 from core.cluster import ProcessState
-from core.health import gateway_health, shard_latencies, status_of, timed
+from core.health import Status, gateway_health, shard_latencies, status_of, timed
 
 if TYPE_CHECKING:
     from core.app import App
@@ -211,7 +211,7 @@ class Metrics:
             timed("database", app.db.ping), timed("cache", app.cache.health)
         )
         for result in (*checked, gateway_health(app.bot)):
-            up = status_of(result) != "unhealthy"
+            up = status_of(result) is not Status.UNHEALTHY
             self.component_up.labels(result.component, self.shard).set(up)
         view = await app.cluster.view()
         states = [view.state_of(p) for p in view.processes]

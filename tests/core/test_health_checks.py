@@ -6,12 +6,22 @@ from __future__ import annotations
 import asyncio
 import math
 from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from core import health
 from core.events import HealthResult
-from core.health import HealthReport, gateway_connected, gateway_health, shard_latencies, timed
+from core.health import (
+    HealthReport,
+    Status,
+    gateway_connected,
+    gateway_health,
+    shard_latencies,
+    timed,
+)
+from core.plugin_manager import PluginState
 
 
 async def test_a_check_that_hangs_is_unhealthy_once_the_timeout_passes(
@@ -150,3 +160,38 @@ def test_a_report_fails_on_unhealthy_components_only_and_hides_detail_on_request
         "data": {"breaker": "open"},
     }
     assert "data" not in detailed["components"]["database"]
+
+
+def test_statuses_are_the_members_the_endpoints_write() -> None:
+    assert health.status_of(HealthResult("database", True, "ok")) is Status.OK
+    assert health.status_of(HealthResult("cache", False, "down")) is Status.UNHEALTHY
+    off = HealthResult("weather", False, "no key", configured=False)
+    assert health.status_of(off) is Status.NOT_CONFIGURED
+    assert HealthReport((), 0.0).to_json()["status"] is Status.OK
+    assert [str(s) for s in Status] == ["ok", "unhealthy", "not_configured"]
+
+
+@dataclass
+class StubRecord:
+    state: PluginState
+    error: str | None = None
+    plugin: None = None
+
+
+def stub_app(**states: PluginState) -> Any:
+    records = {
+        name: StubRecord(state, "boom" if state is PluginState.FAILED else None)
+        for name, state in states.items()
+    }
+    return SimpleNamespace(plugins=SimpleNamespace(records=records))
+
+
+def test_plugins_health_fails_on_a_failed_plugin_and_counts_the_loaded_ones() -> None:
+    app = stub_app(audit=PluginState.LOADED, betting=PluginState.FAILED, hello=PluginState.DISABLED)
+    failing = health.plugins_health(app)
+    assert (failing.healthy, failing.detail) == (False, "failed to load: betting")
+    assert failing.data["betting"] == {"state": "failed", "version": None, "error": "boom"}
+    fine = health.plugins_health(
+        stub_app(audit=PluginState.LOADED, betting=PluginState.LOADED, hello=PluginState.UNLOADED)
+    )
+    assert (fine.healthy, fine.detail) == (True, "2 loaded")
