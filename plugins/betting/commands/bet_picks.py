@@ -6,7 +6,6 @@ import disnake
 from disnake.ext import commands
 from disnake.interactions import ApplicationCommandInteraction, MessageInteraction, ModalInteraction
 
-from core.recovery import UserError
 from plugins.betting import access, boards, replies
 from plugins.betting.commands.shared import PICK_ID
 from plugins.betting.maths import OddsFormat, Result
@@ -37,7 +36,11 @@ def add(bet: commands.InvokableSlashCommand, betting: Betting) -> None:
                     f"/bet cancel of pick {id} by someone else",
                 )
             if await has_started(legs, utcnow()):
-                raise UserError(f"Pick #{id}'s game has started: only a grader can cancel it now.")
+                await betting.ctx.refuse(
+                    inter,
+                    f"Pick #{id}'s game has started: only a grader can cancel it now.",
+                    f"/bet cancel of pick {id} after its game started",
+                )
         await betting.cancel(
             id, guild_id, inter.author.id, admin=grader and pick.user_id != inter.author.id
         )

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from betting_support import BetWorld
 from test_e2e_picks import add_game, setup_guild, straight  # type: ignore[import-not-found]
 
 from core.events import SecurityEvent
 from core.hookspecs import hookimpl
 from plugins.betting.commands import setup as setup_command
+from plugins.betting.maths import Result
 from plugins.betting.models import Draft, GuildConfig, Pick
 from plugins.betting.service import Betting
 
@@ -87,3 +90,27 @@ async def test_the_setup_command_built_alone_serves_the_server(world: BetWorld) 
         "Cappers"
     )
     assert len(events) == 1
+
+
+async def test_cancelling_after_the_game_started_is_refused_and_reported(world: BetWorld) -> None:
+    """Past the start only a grader may cancel: the author is told so, and the refusal is
+    reported like every other one."""
+    game = await add_game()
+    await straight(world.bob, game)
+    game.starts_at = datetime.now(UTC) - timedelta(minutes=5)
+    await game.save()
+    events = security_events(world)
+    refused = await (await world.bob.slash("bet", "cancel", id=1)).wait_reply()
+    assert refused.ephemeral
+    assert refused.message.content == (
+        "Pick #1's game has started: only a grader can cancel it now."
+    )
+    assert [(e.kind, e.user_id, e.guild_id, e.detail) for e in events] == [
+        (
+            "permission_refused",
+            world.bob.member.id,
+            world.guild_id,
+            "/bet cancel of pick 1 after its game started",
+        )
+    ]
+    assert (await Pick.get(id=1)).status == Result.PENDING
