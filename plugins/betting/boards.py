@@ -13,7 +13,7 @@ import disnake
 
 from core import discord_limits
 from core.validation import escape_markdown
-from plugins.betting.maths import OddsFormat, format_odds
+from plugins.betting.maths import OddsFormat, Result, format_odds
 from plugins.betting.models import Leg, Pick
 from plugins.betting.records import Metric, Period, Record, Standing
 from plugins.betting.slips import summary, units
@@ -98,7 +98,7 @@ def list_view(
     rows: Sequence[tuple[Pick, Leg | None]],
     total: int,
     member_id: int | None,
-    status: str | None,
+    status: Result | None,
     page: int,
     page_size: int,
     fmt: OddsFormat,

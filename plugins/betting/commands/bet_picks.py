@@ -6,6 +6,7 @@ import disnake
 from disnake.ext import commands
 from disnake.interactions import ApplicationCommandInteraction, MessageInteraction, ModalInteraction
 
+from core.recovery import UserError
 from plugins.betting import access, boards, replies
 from plugins.betting.commands.shared import PICK_ID
 from plugins.betting.maths import OddsFormat, Result
@@ -71,7 +72,7 @@ def add(bet: commands.InvokableSlashCommand, betting: Betting) -> None:
         """
         guild_id = access.guild_id_of(inter)
         embed, buttons = await pick_page(
-            betting, guild_id, member.id if member else None, status, 1
+            betting, guild_id, member.id if member else None, Result(status) if status else None, 1
         )
         await inter.send(embed=embed, components=buttons, ephemeral=True)
 
@@ -86,7 +87,7 @@ async def _pick(
 
 
 async def pick_page(
-    betting: Betting, guild_id: int, member_id: int | None, status: str | None, page: int
+    betting: Betting, guild_id: int, member_id: int | None, status: Result | None, page: int
 ) -> tuple[disnake.Embed, list[disnake.ui.Button]]:
     """Page ``page`` of the guild's picks (of one member, with one status, when given)."""
     query = Pick.filter(guild_id=guild_id)
@@ -112,12 +113,16 @@ async def on_list_page(
     betting: Betting, inter: MessageInteraction | ModalInteraction, rest: str
 ) -> None:
     """A paging button of ``/bet list`` (see :data:`~plugins.betting.boards.PICK_LIST`)."""
-    member_text, status, page = rest.split(":")
-    embed, buttons = await pick_page(
-        betting,
-        access.guild_id_of(inter),
-        int(member_text) or None,
-        None if status == "-" else status,
-        int(page),
-    )
+    member_id, status, page = list_state(rest)
+    embed, buttons = await pick_page(betting, access.guild_id_of(inter), member_id, status, page)
     await replies.update(inter, embed=embed, components=buttons)
+
+
+def list_state(rest: str) -> tuple[int | None, Result | None, int]:
+    """The member, status and page a paging button of ``/bet list`` holds
+    (``<member or 0>:<status or ->:<page>``); a custom id not of that form is refused."""
+    try:
+        member_text, status, page = rest.split(":")
+        return int(member_text) or None, None if status == "-" else Result(status), int(page)
+    except ValueError:
+        raise UserError("This list is out of date: run /bet list again.") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 from typing import Any
@@ -10,7 +11,10 @@ import pytest
 from betting_support import BetWorld
 
 from core.events import Outcome
-from core.testing.driver import Actor, Callback
+from core.recovery import UserError
+from core.testing.driver import Actor, Callback, Component
+from plugins.betting.commands.bet_picks import list_state
+from plugins.betting.maths import Result
 from plugins.betting.models import Draft, Game, Leg, Pick
 
 
@@ -290,6 +294,33 @@ async def test_cancel_show_and_list(world: BetWorld) -> None:
     assert "`#1`" in page2.message.embeds[0].description
     cancelled = await (await world.alice.slash("bet", "list", status="cancelled")).wait_reply()
     assert "(2)" in cancelled.message.embeds[0].description
+
+
+def test_a_list_buttons_state_reads_back_or_is_refused() -> None:
+    assert list_state("0:-:1") == (None, None, 1)
+    assert list_state("42:won:3") == (42, Result.WON, 3)
+    assert list_state("42:won:3")[1] is Result.WON
+    for stale in ("0:maybe:2", "0:-:two", "x:-:1", "0:-", "noop:2", "0:won:1:extra"):
+        with pytest.raises(UserError) as refused:
+            list_state(stale)
+        assert str(refused.value) == "This list is out of date: run /bet list again."
+
+
+async def test_a_list_button_with_a_status_it_does_not_know_is_refused(world: BetWorld) -> None:
+    """A button from a version that listed other statuses (or a forged one) is told to list
+    again, not answered with a failure."""
+    await straight(world.bob, await add_game())
+    listed = await (await world.bob.slash("bet", "list", status="pending")).wait_reply()
+    assert listed.message is not None
+    assert "Picks of everyone · pending (1)" in listed.message.embeds[0].description
+    assert listed.message.component("Next").custom_id == "betlist:0:pending:2"
+    stale = replace(
+        listed.message,
+        components=(Component(type=2, custom_id="betlist:0:settled:2", label="Next"),),
+    )
+    refused = await (await world.bob.click(stale, "Next")).wait_reply()
+    assert refused.ephemeral
+    assert refused.message.content == "This list is out of date: run /bet list again."
 
 
 async def test_author_cannot_cancel_after_start(world: BetWorld) -> None:
