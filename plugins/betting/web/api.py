@@ -184,7 +184,7 @@ class BettingApi:
             )
         try:
             outcome = await self.betting.grade(
-                pick_id, guild_id, Result(body.result), who.user_id, leg=body.leg
+                pick_id, guild_id, body.result, who.user_id, leg=body.leg
             )
         except UserError as exc:
             raise WebError(400, str(exc)) from None

@@ -8,11 +8,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+from pydantic_core import PydanticCustomError
 
-from plugins.betting.maths import OddsFormat, Result, StakeMode
+from plugins.betting.maths import GRADED, OddsFormat, Result, StakeMode
 from plugins.betting.records import Period
 from plugins.betting.statuses import GameStatus, PickKind
 
@@ -188,12 +196,27 @@ class SettingsPatch(BaseModel):
     max_payout: str | None = Field(default=None, max_length=16)
 
 
+def _grade(value: object, handler: ValidatorFunctionWrapHandler) -> Result:
+    """A grade's result; a refusal names the values a client sends, not the members' reprs."""
+    try:
+        result: Result = handler(value)
+    except ValidationError:
+        *first, last = (repr(str(r)) for r in GRADED)
+        message = f"Input should be {', '.join(first)} or {last}"
+        raise PydanticCustomError("literal_error", message) from None
+    return result
+
+
+Grade = Annotated[Literal[Result.WON, Result.LOST, Result.PUSH, Result.VOID], WrapValidator(_grade)]
+"""One of :data:`~plugins.betting.maths.GRADED` (the OpenAPI document lists their values)."""
+
+
 class GradeBody(BaseModel):
     """A grade, as ``/bet grade`` takes it."""
 
     model_config = ConfigDict(extra="forbid")
 
-    result: Literal["won", "lost", "push", "void"]
+    result: Grade
     leg: int | None = Field(default=None, ge=1, le=12)
     """For a parlay: the leg's number."""
 

@@ -230,6 +230,7 @@ async def test_every_refusal_has_the_one_error_shape(site: BetWorld, security: S
     messages = [body["error"]["message"] for _, body in answers]
     assert OWN_PICK in messages and "There is no pick #99 in this server." in messages
     assert "period: must be one of today, week, month, year, all (got decade)" in messages
+    assert "result: Input should be 'won', 'lost', 'push' or 'void'" in messages
     refusals = [detail for kind, detail in security.kinds() if kind == "web_forbidden"]
     assert len(refusals) == 2 and "grading one's own pick 1" in refusals[0]
     assert (await Pick.get(id=1)).status == "pending"
@@ -313,6 +314,11 @@ async def test_the_openapi_document_describes_the_betting_endpoints(site: BetWor
     assert {"PickOut", "LegOut", "GameOut", "StandingOut", "CapperOut", "SettingsPatch"} <= set(
         schemas
     )
+    assert schemas["GradeBody"]["properties"]["result"] == {
+        "enum": ["won", "lost", "push", "void"],
+        "title": "Result",
+        "type": "string",
+    }
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
