@@ -24,6 +24,11 @@ class PickKind(StrEnum):
     STRAIGHT = "straight"  # one leg
     PARLAY = "parlay"  # 2 to 12 legs on different games
 
+    @property
+    def parlay(self) -> bool:
+        """For templates, which cannot name the members (``{% if p.kind.parlay %}``)."""
+        return self is PickKind.PARLAY
+
 
 class DraftStatus(StrEnum):
     """A pick being built by the guided flow (``/bet new``) or the parlay builder."""

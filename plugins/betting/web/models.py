@@ -122,6 +122,10 @@ class PickOut(BaseModel):
     graded_at: datetime | None
     legs: list[LegOut]
 
+    @property
+    def pending(self) -> bool:
+        return self.status is Result.PENDING
+
 
 class GamePickOut(BaseModel):
     """A pick's leg on a game."""
@@ -155,6 +159,11 @@ class GameOut(BaseModel):
     """How many picks of the server are on the game."""
     picks: list[GamePickOut]
     """The newest of them (at most 10)."""
+
+    @property
+    def has_final_score(self) -> bool:
+        """Whether the game is final with its score known (the page shows the score)."""
+        return self.status is GameStatus.FINAL and self.home_score is not None
 
 
 class SettingsOut(BaseModel):

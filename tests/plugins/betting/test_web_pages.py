@@ -12,7 +12,8 @@ from test_e2e_grading import grade  # type: ignore[import-not-found]
 from test_e2e_picks import add_game, setup_guild, straight  # type: ignore[import-not-found]
 from web_support import SecurityLog, browser, make_picks
 
-from plugins.betting.models import Game, GuildConfig
+from plugins.betting.models import Game, GuildConfig, Pick
+from plugins.betting.statuses import GameStatus, PickKind
 
 
 async def graded_world(site: BetWorld) -> Game:
@@ -94,6 +95,24 @@ async def test_open_picks_and_games_are_listed_page_by_page(site: BetWorld) -> N
         games = await bob.get(f"/guilds/{site.guild_id}/games")
         assert games.status == 200
         assert "Giants @ Eagles" in games.text and "Bills @ Chiefs" in games.text
+
+
+async def test_a_final_game_shows_its_score_and_a_parlay_is_marked(site: BetWorld) -> None:
+    game = await graded_world(site)
+    await Game.filter(id=game.id).update(status=GameStatus.FINAL, home_score=3, away_score=1)
+    later = await add_game("Eagles", "Giants")
+    bob_id = site.discord.guild.member("Bob").id
+    [parlay] = await make_picks(site.guild_id, bob_id, later, 1)
+    await Pick.filter(id=parlay).update(kind=PickKind.PARLAY)
+    async with browser(site) as bob:
+        await bob.login("Bob")
+        games = await bob.get(f"/guilds/{site.guild_id}/games")
+        assert "<p>Final: Bills 1, Chiefs 3" in games.text
+        assert "<p>Scheduled · starts" in games.text  # the Eagles' game
+        assert f"<td>#{parlay} (parlay)</td>" in games.text and "<td>#1</td>" in games.text
+        picks = await bob.get(f"/guilds/{site.guild_id}/picks")
+        assert "<td>Parlay, 1 legs:<br>Giants @ Eagles" in picks.text
+        assert "<td>pending</td>" in picks.text  # no units before a grade
 
 
 async def test_a_plain_member_is_refused_the_settings_form(
