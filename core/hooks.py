@@ -11,7 +11,8 @@ arguments the hook's specification names.
 :func:`validated_hooks` is the check every plugin's hooks pass before anything is registered, at
 first load and at reload alike: pluggy's own checks (a known hook name, arguments that the
 specification has, wrappers that are generator functions) plus what these helpers cannot run
-(old-style ``hookwrapper=True``), refused with a message that says what to write instead.
+(old-style ``hookwrapper=True``, a wrapper on a hook called one plugin at a time), refused with a
+message that says what to write instead.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any, cast
 import pluggy
 from loguru import logger
 
-from core.hookspecs import PROJECT, HookSpecs
+from core.hookspecs import PER_PLUGIN_HOOKS, PROJECT, HookSpecs
 
 
 def new_plugin_manager() -> pluggy.PluginManager:
@@ -46,7 +47,8 @@ def validated_hooks(hooks: object, name: str) -> pluggy.PluginManager:
 
     Raises :class:`pluggy.PluginValidationError` for a removed hook (:data:`REMOVED_HOOKS`),
     an unknown (misspelt) hook name, an argument the specification does not have, a wrapper
-    that is not a generator function (pluggy's checks) or an old-style hook wrapper (ours).
+    that is not a generator function (pluggy's checks), an old-style hook wrapper or a wrapper
+    on a hook of :data:`~core.hookspecs.PER_PLUGIN_HOOKS` (ours).
     """
     scratch = new_plugin_manager()
     scratch.register(hooks, name=name)
@@ -67,6 +69,13 @@ def validated_hooks(hooks: object, name: str) -> pluggy.PluginManager:
                     f"{impl.function.__qualname__} is an old-style hookwrapper, which "
                     "DBSBM does not run: write @hookimpl(wrapper=True) with `result = yield` "
                     "instead",
+                )
+            if impl.wrapper and caller.name in PER_PLUGIN_HOOKS:
+                raise pluggy.PluginValidationError(
+                    hooks,
+                    f"{impl.function.__qualname__} wraps {caller.name}, which the core calls "
+                    "one plugin at a time (acall(..., only=name)), so it would wrap only its own "
+                    "plugin's implementation: implement the hook without wrapper=True",
                 )
     return scratch
 
@@ -150,9 +159,12 @@ async def acall(hook: pluggy.HookCaller, *, only: str | None = None, **kwargs: A
 
     For a ``firstresult`` hook, return the first non-``None`` awaited result (or ``None``);
     otherwise return the list of non-``None`` results; wrappers may replace either.
-    ``only`` restricts the call to the implementations registered under one plugin name.
-    Exceptions propagate.
+    ``only`` restricts the call to the implementations registered under one plugin name, its
+    wrappers too: a hook called so is one of :data:`~core.hookspecs.PER_PLUGIN_HOOKS`, on which
+    no wrapper is accepted (:func:`validated_hooks`). Exceptions propagate.
     """
+    if only is not None and hook.name not in PER_PLUGIN_HOOKS:
+        raise ValueError(f"hook {hook.name} is called with only= but is not in PER_PLUGIN_HOOKS")
     return await _call(hook, kwargs, only=only, isolate=False)
 
 

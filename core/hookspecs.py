@@ -43,6 +43,10 @@ if TYPE_CHECKING:
 PROJECT = "dbsbm"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
+PER_PLUGIN_HOOKS = frozenset({"dbsbm_health_check"})
+"""The hooks the core calls one plugin at a time (:func:`core.hooks.acall` with ``only=``: the
+health report asks each plugin on its own). A wrapper there would wrap only its own plugin's
+implementations, not every plugin's as in pluggy, so none is accepted."""
 
 
 class HookSpecs:
@@ -106,4 +110,5 @@ class HookSpecs:
 
     @hookspec
     def dbsbm_health_check(self) -> HealthResult | Sequence[HealthResult] | None:
-        """Report the health of the plugin's own components (may be async)."""
+        """Report the health of the plugin's own components (may be async). Called one plugin
+        at a time (:data:`PER_PLUGIN_HOOKS`): no wrapper."""

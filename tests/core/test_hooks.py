@@ -155,6 +155,12 @@ class AsyncWrapper:
         return None
 
 
+class HealthWrapper:
+    @hookimpl(wrapper=True)
+    def dbsbm_health_check(self) -> Generator[None, Any, Any]:
+        return (yield)
+
+
 class UnknownArgument:
     @hookimpl
     def dbsbm_command_check(self, info: Any, member: Any) -> None:
@@ -170,6 +176,7 @@ class UnknownArgument:
         (OldStyle(), r"write @hookimpl\(wrapper=True\)"),
         (AsyncWrapper(), "not a generator function"),
         (UnknownArgument(), "member"),
+        (HealthWrapper(), r"wraps dbsbm_health_check, which the core calls one plugin at a time"),
     ],
     ids=[
         "misspelt",
@@ -178,6 +185,7 @@ class UnknownArgument:
         "old-style wrapper",
         "async wrapper",
         "unknown argument",
+        "wrapper on a per-plugin hook",
     ],
 )
 def test_what_cannot_run_is_refused_before_registration(hooks: object, says: str) -> None:
@@ -188,3 +196,20 @@ def test_what_cannot_run_is_refused_before_registration(hooks: object, says: str
 def test_valid_hooks_pass_with_their_wrappers() -> None:
     scratch = validated_hooks(Replacer(), "karma")
     assert scratch.get_plugin("karma") is not None
+
+
+class Health:
+    @hookimpl
+    def dbsbm_health_check(self) -> str:
+        return "fine"
+
+
+async def test_a_per_plugin_hook_is_called_one_plugin_at_a_time() -> None:
+    validated_hooks(Health(), "karma")  # an implementation, not a wrapper: accepted
+    pm = manager(Health(), Health())
+    assert await acall(pm.hook.dbsbm_health_check, only="p1") == ["fine"]
+
+
+async def test_only_is_refused_on_a_hook_called_for_every_plugin() -> None:
+    with pytest.raises(ValueError, match="dbsbm_command_check is called with only="):
+        await acall(manager(Refuser()).hook.dbsbm_command_check, only="p0", info="x")
