@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -27,7 +27,16 @@ from pydantic import BaseModel, ValidationError
 from core.bytecode import CodeCache
 from core.compat.disnake import resolve_signatures
 from core.conventions import completed
-from core.discovery import LOCAL_DIR, PluginSource, discover, is_enabled, refuse_unknown
+from core.discovery import (
+    LOCAL_DIR,
+    Declaration,
+    DeclarationError,
+    PluginSource,
+    discover,
+    is_enabled,
+    read_declaration,
+    refuse_unknown,
+)
 from core.hooks import emit, validated_hooks
 from core.logging import hide_secrets, redact
 from core.plugin import (
@@ -156,23 +165,28 @@ class PluginManager:
         return [n for n, r in self.records.items() if self.enabled(n, r.source)]
 
     @staticmethod
-    def order(plugins: dict[str, Plugin]) -> list[str]:
+    def order(plugins: Mapping[str, Plugin | Declaration], *, partial: bool = False) -> list[str]:
         """Topological load order (dependencies first; ties by name).
 
         Raises :class:`DependencyError` naming a missing dependency or the plugins in a cycle.
         Optional dependencies order loading only when both plugins are present.
+
+        ``partial`` (the hot reloader's plugins): ``plugins`` need not hold every dependency,
+        nor is a cycle refused; the plugins of a cycle and those after them come last, by name,
+        for the reload's dependency check to say what each misses.
         """
         deps: dict[str, set[str]] = {}
         for name, plugin in plugins.items():
             missing = [d for d in plugin.depends_on if d not in plugins]
-            if missing:
+            if missing and not partial:
                 raise DependencyError(
                     f"plugin {name!r} depends on {', '.join(map(repr, missing))}, which "
                     f"{'is' if len(missing) == 1 else 'are'} not installed or not enabled",
                     [name],
                 )
-            optional = {d for d in plugin.optional_depends_on if d in plugins}
-            deps[name] = set(plugin.depends_on) | optional
+            deps[name] = {
+                d for d in (*plugin.depends_on, *plugin.optional_depends_on) if d in plugins
+            }
         ordered: list[str] = []
         ready = sorted(n for n, d in deps.items() if not d)
         while ready:
@@ -184,10 +198,10 @@ class PluginManager:
                     if not d and other not in ordered and other not in ready:
                         ready.append(other)
             ready.sort()
-        if len(ordered) != len(deps):
-            cycle = sorted(set(deps) - set(ordered))
+        cycle = sorted(set(deps) - set(ordered))
+        if cycle and not partial:
             raise DependencyError(f"plugin dependency cycle between: {', '.join(cycle)}", cycle)
-        return ordered
+        return ordered + cycle
 
     # --- preparing (import and validate, no side effects) --------------------------------
 
@@ -385,6 +399,18 @@ class PluginManager:
 
     def loaded(self) -> list[str]:
         return [n for n, r in self.records.items() if r.state is PluginState.LOADED]
+
+    def declared(self, name: str) -> Plugin | Declaration:
+        """What orders loading ``name`` (:meth:`order`): its running plugin when loaded, else
+        the declaration in its files; one that cannot be read declares no dependency (its
+        import then fails)."""
+        record = self.records[name]
+        if record.plugin is not None and record.state is PluginState.LOADED:
+            return record.plugin
+        try:
+            return read_declaration(record.source)
+        except (DeclarationError, SyntaxError, ValueError, OSError):
+            return Declaration(name, "?")
 
     def dependents(self, name: str) -> list[str]:
         """Loaded plugins that depend on ``name`` (directly or not), in load order."""

@@ -345,11 +345,10 @@ class Reloader:
         return results
 
     def _units(self, names: list[str]) -> list[list[str]]:
-        """Group ``names`` with their dependents; overlapping groups merge. Load order inside."""
+        """Group ``names`` with their dependents; overlapping groups merge. The units and the
+        plugins inside each in load order (:meth:`PluginManager.order`, optional dependencies
+        too), among the loaded plugins and those loaded now."""
         plugins = self.app.plugins
-        order = plugins.order(
-            {n: r.plugin for n, r in plugins.records.items() if r.plugin and plugins.is_loaded(n)}
-        )
         units: list[set[str]] = []
         for name in names:
             group = {name, *plugins.dependents(name)} if plugins.is_loaded(name) else {name}
@@ -357,9 +356,11 @@ class Reloader:
                 units.remove(other)
                 group |= other
             units.append(group)
+        among = {*plugins.loaded(), *names}
+        order = plugins.order({n: plugins.declared(n) for n in among}, partial=True)
         rank = {n: i for i, n in enumerate(order)}
-        ordered = [sorted(u, key=lambda n: (rank.get(n, -1), n)) for u in units]
-        return sorted(ordered, key=lambda u: rank.get(u[0], -1))
+        ordered = [sorted(u, key=rank.__getitem__) for u in units]
+        return sorted(ordered, key=lambda u: rank[u[0]])
 
     async def _reload_unit(self, unit: list[str], gate: Gate | None) -> list[ReloadResult]:
         started = time.perf_counter()
@@ -759,7 +760,8 @@ class Reloader:
         return results
 
     async def _enable_pending(self) -> list[ReloadResult]:
-        """Load plugins enabled now and not loaded (newly enabled, or held for a dependency)."""
+        """Load plugins enabled now and not loaded (newly enabled, or held for a dependency), in
+        load order; one whose dependency is not loaded waits on (no result)."""
         plugins = self.app.plugins
         results: list[ReloadResult] = []
         pending = [
@@ -770,16 +772,10 @@ class Reloader:
         ]
         for name in pending:
             plugins.make_available(name)
-        while pending:
-            progress = False
-            for name in list(pending):
-                batch = await self._reload_unit([name], None)
-                if batch[0].stage is not ReloadStage.DEPENDENCIES:
-                    pending.remove(name)
-                    results.extend(batch)
-                    progress = True
-            if not progress:
-                break
+        for unit in self._units(pending):
+            batch = await self._reload_unit(unit, None)
+            if batch[0].stage is not ReloadStage.DEPENDENCIES:  # else it waits on
+                results.extend(batch)
         return results
 
     def _read_config(self) -> str | None:

@@ -1,9 +1,11 @@
-"""Load order: dependencies first, cycles and missing dependencies named."""
+"""Load order: dependencies first, cycles and missing dependencies named (or, for a reload,
+left to its dependency check)."""
 
 from __future__ import annotations
 
 import pytest
 
+from core.discovery import Declaration
 from core.plugin import DependencyError, Plugin
 from core.plugin_manager import PluginManager
 
@@ -53,3 +55,14 @@ def test_missing_dependency_is_named() -> None:
         err.value
     )
     assert err.value.names == ["weather"]
+
+
+def test_a_partial_order_checks_no_dependency_outside_and_puts_cycles_last() -> None:
+    ps = {
+        **plugins(a=("b",), b=("a",), c=("outside",), d=("a",)),
+        "aaa": Declaration("aaa", "1", optional_depends_on=("zzz",)),
+        "zzz": Declaration("zzz", "1"),
+    }
+    assert PluginManager.order(ps, partial=True) == ["c", "zzz", "aaa", "a", "b", "d"]
+    with pytest.raises(DependencyError, match="'c' depends on 'outside'"):
+        PluginManager.order(ps)
