@@ -717,10 +717,10 @@ class Reloader:
             for n in plugins.loaded()
             if self.app.settings.plugin_section(n) != old_sections.get(n)
         ]
-        results.extend(await self._reload(reconfigured))
-        for result in results:
+        for result in await self._reload(reconfigured):
             if not result.ok and result.name in old_sections:  # it runs with the old settings
                 plugins.keep_section(result.name, old_sections[result.name])
+            results.append(result)
         results.extend(await self._enable_pending())
         return results
 
