@@ -7,9 +7,11 @@ cluster view shows ready, :mod:`core.cluster`) runs phase 1 of the reload (impor
 the new version, :mod:`core.reloader`) and votes: prepared, with the version it would run, or
 failed, with why. The first process to see every vote in favour — the same version everywhere —
 writes the decision "swap"; the first to see a vote against, or to wait longer than
-``ROUND_TIMEOUT`` for a missing one, writes "keep" with the reason. The decision is written once
-(``SET NX``), so every process takes the same one: all swap, or all keep the old version. Each
-then reports its result, and the process that asked collects them all for its reply.
+``ROUND_TIMEOUT`` for a missing one, writes "keep" with the reason and the stage that failed
+(the refusing process's, :class:`core.reloader.ReloadStage`; the cluster vote for the others).
+The decision is written once (``SET NX``), so every process takes the same one: all swap, or
+all keep the old version and report the same stage. Each then reports its result, and the
+process that asked collects them all for its reply.
 
 A round's id is a digest of what it reloads and the versions on disk, so the watchers of every
 process that sees the same saved files join one round instead of starting several; an ask of
@@ -51,12 +53,13 @@ from loguru import logger
 from core.breaker import redis_client, redis_down
 from core.cluster import ProcessState
 from core.cluster_code import CodeShelf, copy_folders
+from core.reloader import ReloadAction, ReloadResult, ReloadStage
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
     from core.app import App
-    from core.reloader import ReloadResult
+    from core.reloader import Failure
 
 ROUND_TIMEOUT = 10.0
 """Seconds a process waits for the others' votes; the asker waits three times as long for
@@ -67,24 +70,26 @@ POLL = 0.005
 """Seconds between two looks at a round's votes while waiting."""
 KEEP = "keep"
 SWAP = "swap"
+"""The decision to swap; any other decision keeps the old version (a JSON object with its
+reason under ``keep`` and its ``stage``; an older process's ``keep: <why>``)."""
 ROUND_TTL = 3600
 """Seconds a round's votes, decision and results stay in Redis (for the logs' sake)."""
 
-Runner = Callable[[list[str], "Gate"], Awaitable[list["ReloadResult"]]]
+Runner = Callable[[list[str], "Gate"], Awaitable[list[ReloadResult]]]
 
 
 class Gate(Protocol):
     """A round's decisions, asked by the reloader after each of its phases for one unit."""
 
     async def prepared(
-        self, unit: list[str], versions: dict[str, str], failure: str | None
-    ) -> str | None:
+        self, unit: list[str], versions: dict[str, str], failure: Failure | None
+    ) -> Failure | None:
         """After phase 1, with the versions prepared, or why not (``failure``): ``None`` to
-        swap, or why every process keeps the old version."""
+        swap, or the failure every process keeps the old version for."""
 
-    async def swapped(self, unit: list[str], failure: str | None) -> str | None:
+    async def swapped(self, unit: list[str], failure: Failure | None) -> Failure | None:
         """After phase 2, with why this process could not swap (it rolled back), or ``None``:
-        ``None`` to keep the new version, or why every process rolls back."""
+        ``None`` to keep the new version, or the failure every process rolls back for."""
 
 
 class ClusterReload:
@@ -194,8 +199,6 @@ class ClusterReload:
     async def request(self, names: list[str], versions: dict[str, str]) -> list[ReloadResult]:
         """Announce a round reloading ``names`` (at ``versions``, what this process's files
         give) and return every process's results."""
-        from core.reloader import ReloadAction, ReloadResult, ReloadStage
-
         digest = hashlib.sha256(json.dumps([names, versions], sort_keys=True).encode())
         base = f"{digest.hexdigest()[:16]}-{int(time.time() // ROUND_TIMEOUT)}"
         round_id = base
@@ -215,7 +218,12 @@ class ClusterReload:
             if rows is None:
                 out.extend(
                     ReloadResult(
-                        n, False, 0.0, "no result from this process in time", process=process
+                        n,
+                        False,
+                        0.0,
+                        "no result from this process in time",
+                        stage=ReloadStage.CLUSTER,
+                        process=process,
                     )
                     for n in names
                 )
@@ -228,7 +236,7 @@ class ClusterReload:
                         **row,
                         action=action,
                         migrations=migrations,
-                        stage=ReloadStage(stage) if stage else None,
+                        stage=_stage(stage) if stage else None,
                         process=process,
                     )
                 )
@@ -327,33 +335,62 @@ class _RoundGate:
     voters: list[str]
 
     async def prepared(
-        self, unit: list[str], versions: dict[str, str], failure: str | None
-    ) -> str | None:
-        vote = {"ok": failure is None, "error": failure, "versions": versions}
+        self, unit: list[str], versions: dict[str, str], failure: Failure | None
+    ) -> Failure | None:
+        vote = {**_vote(failure), "versions": versions}
         base = f"{self.base}:{','.join(unit)}"
         return _refusal(await self.rounds.decide(base, vote, self.voters, _verdict))
 
-    async def swapped(self, unit: list[str], failure: str | None) -> str | None:
-        vote = {"ok": failure is None, "error": failure}
+    async def swapped(self, unit: list[str], failure: Failure | None) -> Failure | None:
         base = f"{self.base}:{','.join(unit)}:swapped"
-        return _refusal(await self.rounds.decide(base, vote, self.voters, _swap_verdict))
+        return _refusal(await self.rounds.decide(base, _vote(failure), self.voters, _swap_verdict))
 
 
-def _refusal(decision: str) -> str | None:
-    return None if decision == SWAP else decision.removeprefix(f"{KEEP}: ")
+def _vote(failure: Failure | None) -> dict[str, Any]:
+    """A vote for (``failure`` ``None``) or against, with the stage that failed and why."""
+    stage, error = failure if failure is not None else (None, None)
+    return {"ok": failure is None, "stage": stage, "error": error}
+
+
+def _stage(value: str | None) -> ReloadStage:
+    """The stage a vote, decision or result names; the cluster vote when it names none (an
+    older process's vote) or one this process does not know (a newer process's)."""
+    try:
+        return ReloadStage(value or ReloadStage.CLUSTER)
+    except ValueError:
+        return ReloadStage.CLUSTER
+
+
+def _keep(reason: str, stage: ReloadStage = ReloadStage.CLUSTER) -> str:
+    """The decision to keep the old version, for ``reason``, failed at ``stage``."""
+    return json.dumps({KEEP: reason, "stage": stage})
+
+
+def _refusal(decision: str) -> Failure | None:
+    """``None`` to swap, or the failure every process keeps the old version for: the stage
+    that failed, and an error saying that the cluster vote refused it."""
+    if decision == SWAP:
+        return None
+    try:
+        kept = json.loads(decision)
+    except ValueError:  # an older process's decision
+        kept = {KEEP: decision.removeprefix(f"{KEEP}: ")}
+    return _stage(kept.get("stage")), f"{ReloadStage.CLUSTER}: {kept[KEEP]}"
 
 
 def _against(votes: dict[str, dict[str, Any]], could_not: str) -> str | None:
-    """``keep: <why>`` for the first process (by id) that voted against, or ``None``."""
-    against = sorted((p, v["error"]) for p, v in votes.items() if not v["ok"])
+    """Keep, for the first process (by id) that voted against and at its stage, or ``None``."""
+    against = sorted((p, v) for p, v in votes.items() if not v["ok"])
     if not against:
         return None
-    process, error = against[0]
-    return f"{KEEP}: process {process} could not {could_not}: {error}"
+    process, vote = against[0]
+    return _keep(
+        f"process {process} could not {could_not}: {vote['error']}", _stage(vote.get("stage"))
+    )
 
 
 def _verdict(votes: dict[str, dict[str, Any]], voters: list[str], late: bool) -> str | None:
-    """After phase 1: ``swap``, ``keep: <why>``, or ``None`` while the votes so far decide
+    """After phase 1: swap, keep (:func:`_keep`), or ``None`` while the votes so far decide
     nothing."""
     refused = _against(votes, "prepare it")
     if refused is not None:
@@ -361,16 +398,16 @@ def _verdict(votes: dict[str, dict[str, Any]], voters: list[str], late: bool) ->
     if set(voters) <= set(votes):
         versions = {json.dumps(v["versions"], sort_keys=True) for v in votes.values()}
         if len(versions) > 1:
-            return f"{KEEP}: the processes' files differ ({len(versions)} versions)"
+            return _keep(f"the processes' files differ ({len(versions)} versions)")
         return SWAP
     if late:
         missing = ", ".join(sorted(set(voters) - set(votes)))
-        return f"{KEEP}: no vote in {ROUND_TIMEOUT:g}s from {missing}"
+        return _keep(f"no vote in {ROUND_TIMEOUT:g}s from {missing}")
     return None
 
 
 def _swap_verdict(votes: dict[str, dict[str, Any]], voters: list[str], late: bool) -> str | None:
-    """After phase 2: ``keep: <why>`` (every process rolls back) when one could not swap;
+    """After phase 2: keep (every process rolls back) when one could not swap;
     ``swap`` once all did, or when the wait is over (a process silent since its vote in favour
     stopped or lags: it shows in the cluster view)."""
     refused = _against(votes, "swap to it")

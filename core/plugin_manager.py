@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from disnake.ext.commands import InvokableApplicationCommand
 
     from core.app import App
+    from core.reloader import ReloadResult
 
 REPO_MIGRATIONS = LOCAL_DIR.parent / "migrations"
 _APP_COMMANDS = (
@@ -368,13 +369,15 @@ class PluginManager:
         if record.state is PluginState.DISABLED:
             record.state = PluginState.AVAILABLE
 
-    def note_reload(self, name: str, ok: bool, error: str | None, duration: float) -> None:
-        """Remember the outcome of the plugin's last reload (shown by ``/plugins``)."""
-        self.records[name].last_reload = {
-            "ok": ok,
+    def note_reload(self, result: ReloadResult) -> None:
+        """Remember the outcome of the plugin's last reload (shown by ``/plugins``): ``ok``,
+        ``at`` (``time.time()``), ``stage`` (the step that failed), ``error`` and ``duration``."""
+        self.records[result.name].last_reload = {
+            "ok": result.ok,
             "at": time.time(),
-            "error": error,
-            "duration": duration,
+            "stage": result.stage,
+            "error": result.error,
+            "duration": result.duration,
         }
 
     def use_sections(self, sections: dict[str, Any]) -> None:

@@ -93,6 +93,20 @@ class ReloadStage(StrEnum):
     SETUP = "setup"
     CONFIG = "config.toml check"
     CLUSTER = "cluster vote"
+    """The cluster's vote refused it for no one process's failure (the processes' files differ,
+    one did not vote); a process's failure refuses it everywhere at that process's stage."""
+    LOOKUP = "plugin lookup"
+    """No installed plugin has the name asked for."""
+    ENABLED = "enabled check"
+    """config.toml disables the plugin asked for."""
+    UNLOAD = "unload"
+    """An undo step of the plugin's scope failed as it was unloaded (disabled in config.toml);
+    it is unloaded all the same."""
+
+
+Failure = tuple[ReloadStage, str]
+"""The stage that failed and the error (which starts with it, or with the cluster vote that
+refused it here)."""
 
 
 class ReloadAction(StrEnum):
@@ -109,7 +123,9 @@ class ReloadResult:
     """The outcome of reloading (or loading, or unloading) one plugin.
 
     ``ok`` is false when the change was refused or rolled back; ``stage`` then names the step
-    that failed and ``error`` says why (starting with the stage). ``duration`` is in seconds.
+    that failed (here or, refused by the cluster's vote, in the process that could not) and
+    ``error`` says why (starting with the stage, or with the cluster vote). ``duration`` is in
+    seconds.
     ``commands_changed`` tells whether app commands were re-synced with Discord.
     ``action`` is ``"reloaded"``, ``"loaded"`` (first load, e.g. enabled in config.toml) or
     ``"unloaded"`` (disabled in config.toml). ``migrations`` lists migration files applied.
@@ -328,7 +344,15 @@ class Reloader:
             record = self.app.plugins.records.get(name)
             if record is None:
                 known = ", ".join(sorted(self.app.plugins.records))
-                results.append(ReloadResult(name, False, 0.0, f"unknown plugin (known: {known})"))
+                results.append(
+                    ReloadResult(
+                        name,
+                        False,
+                        0.0,
+                        f"unknown plugin (known: {known})",
+                        stage=ReloadStage.LOOKUP,
+                    )
+                )
             elif not self.app.plugins.enabled(name):
                 results.append(
                     ReloadResult(
@@ -336,6 +360,7 @@ class Reloader:
                         False,
                         0.0,
                         f"plugin {name!r} is disabled: enable it in config.toml [plugins.{name}]",
+                        stage=ReloadStage.ENABLED,
                     )
                 )
             else:
@@ -387,18 +412,17 @@ class Reloader:
                 plugins.attach_modules(name, old[name].modules)
             failure = _failure(exc, ReloadStage.IMPORT)
             if gate is not None:
-                await gate.prepared(unit, {}, failure[1])
+                await gate.prepared(unit, {}, failure)
             return await self._finish(unit, started, old, failure)
         if gate is not None:
             refused = await gate.prepared(unit, {n: self._named(n, prints[n]) for n in unit}, None)
             if refused is not None:
                 for name in unit:
                     plugins.attach_modules(name, old[name].modules)
-                failure = (ReloadStage.CLUSTER, f"{ReloadStage.CLUSTER}: {refused}")
-                return await self._finish(unit, started, old, failure)
+                return await self._finish(unit, started, old, refused)
         before = self._payloads(unit)
         applied: dict[str, list[str]] = {}
-        swap_failure: tuple[ReloadStage, str] | None = None
+        swap_failure: Failure | None = None
         async with self.app.pipeline.paused(set(unit)):
             for name in reversed(unit):
                 if old[name].prepared is not None:
@@ -410,13 +434,13 @@ class Reloader:
                 await self._restore(unit, old, kept)
                 swap_failure = _failure(exc, ReloadStage.SETUP)
         if gate is not None:  # the others' swaps, voted on with the new version serving
-            refused = await gate.swapped(unit, swap_failure[1] if swap_failure else None)
+            refused = await gate.swapped(unit, swap_failure)
             if refused is not None and swap_failure is None:
                 async with self.app.pipeline.paused(set(unit)):
                     for name in reversed(unit):
                         await plugins.unload(name)
                     await self._restore(unit, old, kept)
-                swap_failure = (ReloadStage.CLUSTER, f"{ReloadStage.CLUSTER}: {refused}")
+                swap_failure = refused
         if swap_failure is not None:
             return await self._finish(unit, started, old, swap_failure)
         for name in unit:
@@ -576,7 +600,7 @@ class Reloader:
         unit: list[str],
         started: float,
         old: dict[str, _Version],
-        failure: tuple[ReloadStage, str] | None,
+        failure: Failure | None,
         commands_changed: bool = False,
         applied: dict[str, list[str]] | None = None,
     ) -> list[ReloadResult]:
@@ -599,7 +623,7 @@ class Reloader:
             )
             results.append(result)
             self.history.append(result)
-            self.app.plugins.note_reload(name, result.ok, error, duration)
+            self.app.plugins.note_reload(result)
             if error is None:
                 migrations = f" (migrations applied: {', '.join(result.migrations)})"
                 lifecycle.info(
@@ -669,9 +693,10 @@ class Reloader:
             failure = str(exc)
         if gate is not None:
             version = {CONFIG: _text_version(self._config_text)}
-            refused = await gate.prepared([CONFIG], version, failure)
+            own = None if failure is None else (stage, failure)
+            refused = await gate.prepared([CONFIG], version, own)
             if refused is not None and failure is None:
-                failure, stage = f"{ReloadStage.CLUSTER}: {refused}", ReloadStage.CLUSTER
+                stage, failure = refused
         if new is None or failure is not None:
             lifecycle.error(
                 "config.toml edit rejected, the running configuration stays: {}", failure
@@ -743,8 +768,9 @@ class Reloader:
                 other,
                 not errors,
                 time.perf_counter() - started,
-                "; ".join(errors) or None,
+                f"{ReloadStage.UNLOAD}: {'; '.join(errors)}" if errors else None,
                 action=ReloadAction.UNLOADED,
+                stage=ReloadStage.UNLOAD if errors else None,
             )
             lifecycle.info(
                 "plugin {} unloaded ({})",
@@ -851,7 +877,7 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _failure(exc: BaseException, stage: ReloadStage) -> tuple[ReloadStage, str]:
+def _failure(exc: BaseException, stage: ReloadStage) -> Failure:
     """The stage and message of a failed step (``stage`` unless a :class:`ReloadError` says)."""
     if isinstance(exc, ReloadError):
         return exc.stage, str(exc)

@@ -32,6 +32,7 @@ class LastReload(BaseModel):
     at: datetime
     ok: bool
     duration_ms: float
+    stage: str | None = Field(description="the step that failed")
     error: str | None
 
 
@@ -111,6 +112,7 @@ def status_of(record: PluginRecord) -> PluginStatus:
             at=datetime.fromtimestamp(float(last["at"]), UTC),
             ok=bool(last.get("ok")),
             duration_ms=round(float(last.get("duration") or 0) * 1000, 1),
+            stage=last.get("stage"),
             error=last.get("error"),
         )
         if last

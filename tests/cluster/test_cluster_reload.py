@@ -128,15 +128,17 @@ def refused_by(
     why: str,
     could_not: str,
 ) -> None:
-    """Every process's result is a failure: bot process ``bot_process``'s at ``stage`` saying
-    ``why``, the others' at the cluster vote, naming it (``could not ...``) and ``why``."""
+    """Every process's result is a failure at ``stage``: bot process ``bot_process``'s saying
+    ``why``, the others' saying the cluster vote refused it, naming it (``could not ...``) and
+    ``why``."""
     by_process = {r.process: r for r in results}
     assert by_process.keys() == {cluster.app.cluster.id, *(p.id for p in cluster.processes)}
     own = by_process.pop(cluster.processes[bot_process].id)
     assert not own.ok and own.stage is stage and own.error is not None and why in own.error, own
     for other in by_process.values():
-        assert not other.ok and other.stage is ReloadStage.CLUSTER, other
-        assert other.error is not None and could_not in other.error and why in other.error
+        assert not other.ok and other.stage is stage, other
+        assert other.error is not None and other.error.startswith(f"{ReloadStage.CLUSTER}: ")
+        assert could_not in other.error and why in other.error
 
 
 async def test_a_change_swaps_in_every_process_and_a_refused_one_in_none(
@@ -229,8 +231,9 @@ async def test_a_config_edit_applies_in_every_process_and_a_refused_one_in_none(
     assert refusing.error is not None and "nosuch" in refusing.error
     for process in everyone - {refusing.process}:
         kept = by_process[process]
-        assert kept.action is ReloadAction.REJECTED and kept.stage is ReloadStage.CLUSTER
-        assert kept.error is not None and "could not prepare it" in kept.error
+        assert kept.action is ReloadAction.REJECTED and kept.stage is ReloadStage.CONFIG
+        assert kept.error is not None and "cluster vote: process" in kept.error
+        assert "could not prepare it" in kept.error and "nosuch" in kept.error
     assert await loaded_greet() == set()  # disabled everywhere still
 
     write_configs(tmp_path, on, first_bot_process=on + "# another file\n")
