@@ -12,7 +12,7 @@ from betting_support import BetWorld
 
 from core.events import Outcome
 from core.recovery import UserError
-from core.testing.driver import Actor, Callback, Component
+from core.testing.driver import Actor, Callback, Component, Message
 from plugins.betting.commands.bet_picks import list_state
 from plugins.betting.maths import Result
 from plugins.betting.models import Draft, Game, Leg, Pick
@@ -51,6 +51,15 @@ async def straight(actor: Actor, game: Game | str, **options: Any) -> Callback:
     values.update(options)
     values = {k: v for k, v in values.items() if v is not None}
     return await (await actor.slash("bet", "straight", **values)).wait_reply()
+
+
+async def forged_next(actor: Actor, message: Message, custom_id: str) -> str:
+    """What a ``Next`` button with ``custom_id`` on ``message`` answers, only to ``actor``: a
+    paging button from an older version, or a forged one."""
+    forged = replace(message, components=(Component(type=2, custom_id=custom_id, label="Next"),))
+    answer = await (await actor.click(forged, "Next")).wait_reply()
+    assert answer.ephemeral and answer.message is not None
+    return answer.message.content
 
 
 async def test_straight_pick_is_posted_and_confirmed(world: BetWorld) -> None:
@@ -314,13 +323,8 @@ async def test_a_list_button_with_a_status_it_does_not_know_is_refused(world: Be
     assert listed.message is not None
     assert "Picks of everyone · pending (1)" in listed.message.embeds[0].description
     assert listed.message.component("Next").custom_id == "betlist:0:pending:2"
-    stale = replace(
-        listed.message,
-        components=(Component(type=2, custom_id="betlist:0:settled:2", label="Next"),),
-    )
-    refused = await (await world.bob.click(stale, "Next")).wait_reply()
-    assert refused.ephemeral
-    assert refused.message.content == "This list is out of date: run /bet list again."
+    refused = await forged_next(world.bob, listed.message, "betlist:0:settled:2")
+    assert refused == "This list is out of date: run /bet list again."
 
 
 async def test_author_cannot_cancel_after_start(world: BetWorld) -> None:
