@@ -7,6 +7,7 @@ from disnake.ext import commands
 from disnake.interactions import ApplicationCommandInteraction, MessageInteraction, ModalInteraction
 
 from core import validation
+from core.recovery import UserError
 from core.responder import PUBLIC
 from plugins.betting import access, boards, replies
 from plugins.betting.commands.shared import GUILD_ONLY, PERIODS, league_choices
@@ -65,13 +66,19 @@ async def on_board_page(
     betting: Betting, inter: MessageInteraction | ModalInteraction, rest: str
 ) -> None:
     """A paging button of ``/leaderboard`` (see :data:`~plugins.betting.boards.LEADERBOARD`)."""
-    period, metric, page, league = rest.split(":", 3)
+    period, metric, page, league = board_state(rest)
     embed, buttons = await board_page(
-        betting,
-        access.guild_id_of(inter),
-        Period(period),
-        Metric(metric),
-        league or None,
-        int(page),
+        betting, access.guild_id_of(inter), period, metric, league, page
     )
     await replies.update(inter, embed=embed, components=buttons)
+
+
+def board_state(rest: str) -> tuple[Period, Metric, int, str | None]:
+    """The period, metric, page and league a paging button of ``/leaderboard`` holds
+    (``<period>:<metric>:<page>:<league or nothing>``); a custom id not of that form is
+    refused."""
+    try:
+        period, metric, page, league = rest.split(":", 3)
+        return Period(period), Metric(metric), int(page), league or None
+    except ValueError:
+        raise UserError("This list is out of date: run /leaderboard again.") from None

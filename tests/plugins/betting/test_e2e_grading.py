@@ -9,13 +9,22 @@ from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 from betting_support import BetWorld, running
-from test_e2e_picks import add_game, setup_guild, straight  # type: ignore[import-not-found]
+from test_e2e_picks import (  # type: ignore[import-not-found]
+    add_game,
+    forged_next,
+    setup_guild,
+    straight,
+)
 
 from core.events import SecurityEvent
 from core.hookspecs import hookimpl
+from core.recovery import UserError
+from plugins.betting.commands.leaderboard import board_state
 from plugins.betting.models import Draft, Game, GradeChange, GuildConfig, Pick
+from plugins.betting.records import Metric, Period
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "api_sports"
 
@@ -187,6 +196,30 @@ async def test_leaderboard_pages(world: BetWorld) -> None:
         "**11.** <@10001> +2.00u · 1-0-0 · ROI 200.0% · win 100.0%",
         "**12.** <@10000> +1.00u · 1-0-0 · ROI 100.0% · win 100.0%",
     ]
+
+
+def test_a_leaderboard_buttons_state_reads_back_or_is_refused() -> None:
+    assert board_state("all:units:2:") == (Period.ALL, Metric.UNITS, 2, None)
+    assert board_state("week:winrate:1:NFL") == (Period.WEEK, Metric.WIN_RATE, 1, "NFL")
+    assert board_state("month:roi:3:A:B") == (Period.MONTH, Metric.ROI, 3, "A:B")
+    assert board_state("all:units:2:")[0] is Period.ALL
+    stale_ids = ("decade:units:2:", "all:profit:2:", "all:units:two:", "noop:2", "all:units:2", "")
+    for stale in stale_ids:
+        with pytest.raises(UserError) as refused:
+            board_state(stale)
+        assert str(refused.value) == "This list is out of date: run /leaderboard again."
+
+
+async def test_a_leaderboard_button_with_a_period_it_does_not_know_is_refused(
+    world: BetWorld,
+) -> None:
+    """A button from a version that had other periods (or a forged one) is told to run
+    /leaderboard again, not answered with a failure; the board stays as it was."""
+    board = await (await world.alice.slash("leaderboard", period="week")).wait_reply()
+    assert board.message is not None
+    assert board.message.component("Next").custom_id == "betlb:week:units:2:"
+    refused = await forged_next(world.alice, board.message, "betlb:decade:units:2:")
+    assert refused == "This list is out of date: run /leaderboard again."
 
 
 async def test_setup_needs_manage_server(world: BetWorld) -> None:
