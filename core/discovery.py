@@ -37,14 +37,6 @@ class PluginSource:
     origin: str = "local"  # "local" or "entry point <distribution> <version>"
     folder: Path | None = None  # the package folder, watched by the hot reloader
 
-    @property
-    def local_migrations(self) -> Path | None:
-        """A local plugin's default migrations folder: ``migrations/`` beside the folder of
-        local plugins (the repository's for ``plugins/``); ``None`` for an installed one."""
-        if self.origin != "local" or self.folder is None:
-            return None
-        return self.folder.parent.parent / "migrations"
-
 
 @dataclass(frozen=True)
 class Declaration:

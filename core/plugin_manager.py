@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from core.app import App
     from core.reloader import ReloadResult
 
+REPO_MIGRATIONS = LOCAL_DIR.parent / "migrations"
 _APP_COMMANDS = (
     commands.InvokableSlashCommand,
     commands.InvokableUserCommand,
@@ -93,8 +94,8 @@ class Prepared:
         """The plugin's own folder holding ``<name>/`` migrations (the copy's aside)."""
         if self.plugin.migrations is not None:
             return self.plugin.migrations
-        if (local := self.source.local_migrations) is not None:
-            return local
+        if self.source.origin == "local":
+            return REPO_MIGRATIONS
         return Path(self.module.__file__ or ".").parent / "migrations"
 
 
@@ -244,8 +245,7 @@ class PluginManager:
         record = self.records[name]
         if record.prepared is not None:
             return record.prepared.own_migrations / name
-        local = record.source.local_migrations
-        return local / name if local is not None else None
+        return REPO_MIGRATIONS / name if record.source.origin == "local" else None
 
     def validate_settings(
         self, plugin: Plugin, section: dict[str, Any] | None = None

@@ -37,16 +37,6 @@ def test_discover_finds_the_local_packages_and_skips_private_folders_and_loose_f
     found = discover(local)
     assert found["quotes"] == PluginSource("quotes", "myplugins.quotes", folder=local / "quotes")
     assert "_shared" not in found and "notes" not in found and "loose" not in found
-    assert found["quotes"].local_migrations == tmp_path / "migrations"
-
-
-def test_local_plugins_keep_migrations_beside_their_folder_installed_ones_in_their_package() -> (
-    None
-):
-    with_local = discover(LOCAL_DIR)
-    assert with_local["betting"].local_migrations == LOCAL_DIR.parent / "migrations"
-    assert (LOCAL_DIR.parent / "migrations" / "betting").is_dir()
-    assert with_local["hello"].local_migrations is None
 
 
 def test_discover_lists_entry_points_and_a_local_plugin_of_the_same_name_wins() -> None:
