@@ -11,6 +11,7 @@ import disnake
 from core import discord_limits
 from core.validation import escape_markdown
 from plugins.betting.legs import LegSpec
+from plugins.betting.markets import Market
 from plugins.betting.maths import (
     OddsFormat,
     Result,
@@ -41,11 +42,10 @@ def leg_line(leg: Leg | LegSpec, width: int | None = None) -> str:
     the member entered them. Given a ``width``, the selection and then the matchup are clipped
     (visibly, after escaping) so that the line takes at most that many characters."""
     line, shown = leg.line, leg.selection
-    market = leg.market if isinstance(leg, Leg) else leg.market.value
+    market = Market(leg.market) if isinstance(leg, Leg) else leg.market
     if line is not None:
-        shown += f" +{line}" if market == "spread" and line > 0 else f" {line}"
-    label = {"moneyline": "Moneyline", "spread": "Spread", "total": "Total", "prop": "Prop"}
-    middle = f" — {label[market]} · "
+        shown += f" +{line}" if market is Market.SPREAD and line > 0 else f" {line}"
+    middle = f" — {'Prop' if market is Market.PROP else market.label} · "  # kept short on a slip
     odds = f" ({format_entered(leg.odds_format, leg.odds_value)})"
     matchup, shown = escape_markdown(leg.matchup), escape_markdown(shown)
     room = None if width is None else max(width - len(middle) - len(odds), 2)
