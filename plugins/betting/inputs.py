@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from core import validation
 from core.validation import ValidationError
-from plugins.betting.markets import Market, Side, sides_for
+from plugins.betting.markets import Market, Side, side_names, sides_for
 from plugins.betting.maths import OddsFormat
 
 LINE_LIMIT = Decimal(1000)
@@ -79,7 +79,7 @@ def selection(value: str, market: Market, home: str, away: str) -> tuple[Side | 
     if market is Market.PROP:
         return None, text(raw, "selection", SELECTION_MAX_LENGTH)
     wanted = raw.casefold()
-    names = {Side.HOME: home, Side.AWAY: away, Side.OVER: "Over", Side.UNDER: "Under"}
+    names = side_names(home, away)
     for side in sides_for(market):
         if wanted in (side.value, names[side].casefold()) or (
             market is Market.TOTAL and wanted == side.value[0]

@@ -51,6 +51,11 @@ def sides_for(market: Market) -> tuple[Side, ...]:
     return (Side.AWAY, Side.HOME)
 
 
+def side_names(home: str, away: str) -> dict[Side, str]:
+    """What each side is shown as: the team it backs, or ``Over``/``Under``."""
+    return {Side.HOME: home, Side.AWAY: away, Side.OVER: "Over", Side.UNDER: "Under"}
+
+
 def _compare(a: Decimal, b: Decimal) -> Result:
     if a > b:
         return Result.WON

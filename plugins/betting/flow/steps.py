@@ -17,7 +17,7 @@ from plugins.betting.flow.custom_ids import FLOW
 from plugins.betting.flow.drafts import own_draft
 from plugins.betting.flow.modal import send_modal
 from plugins.betting.flow.submitted import submitted
-from plugins.betting.markets import Market, Side, sides_for
+from plugins.betting.markets import Market, Side, side_names, sides_for
 from plugins.betting.models import Game
 from plugins.betting.service import Betting, utcnow
 
@@ -93,7 +93,7 @@ async def on_flow(
         if market is Market.PROP:
             await send_modal(inter, draft, game, market, None, config)
             return
-        names = {Side.HOME: game.home, Side.AWAY: game.away, Side.OVER: "Over", Side.UNDER: "Under"}
+        names = side_names(game.home, game.away)
         menu = discord_limits.select(
             f"{FLOW}:{draft}:side:{game.id}:{market.value}",
             [disnake.SelectOption(label=names[s], value=s.value) for s in sides_for(market)],

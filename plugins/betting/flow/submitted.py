@@ -11,7 +11,7 @@ from plugins.betting import access, inputs
 from plugins.betting.flow.drafts import confirm_buttons, own_draft, parlay_view
 from plugins.betting.legs import LegSpec
 from plugins.betting.limits import Limits
-from plugins.betting.markets import Market, Side
+from plugins.betting.markets import Market, Side, side_names
 from plugins.betting.maths import StakeMode, combined_odds
 from plugins.betting.models import Draft, Game, GuildConfig
 from plugins.betting.picks import MAX_PARLAY_LEGS, check_leg_count
@@ -40,12 +40,7 @@ async def submitted(
         )
     else:
         side = Side(side_text)
-        selection = {
-            Side.HOME: game.home,
-            Side.AWAY: game.away,
-            Side.OVER: "Over",
-            Side.UNDER: "Under",
-        }[side]
+        selection = side_names(game.home, game.away)[side]
     leg = LegSpec(game.id, game.league, game.matchup, market, side, selection, line, fmt, odds)
     limits, mode = Limits.of(config), StakeMode(config.stake_mode)
     if draft:
